@@ -1,0 +1,1 @@
+"""Adapters around the mediation core: stores, the `mediation` command, exports."""

@@ -1,0 +1,343 @@
+"""The `mediation` command: case commands and queries on a store, and the demo.
+
+Exit codes: 0 done; 1 a check failed; 2 bad input or a refused command (one line on
+stderr, nothing stored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from typing import NoReturn
+
+from eventsourcing.persistence import PersistenceError
+
+from mediation_adapters.demo import record_demo
+from mediation_adapters.stores import DEFAULT_STORE, open_store
+from mediation_domain import (
+    CaseStatus,
+    CaseView,
+    InterventionDomain,
+    MediationError,
+    Mediations,
+    Outcome,
+    ReferralSource,
+    SessionKind,
+    WithdrawnBy,
+)
+
+EXIT_OK, EXIT_REFUSED = 0, 2
+
+Handler = Callable[[Mediations, argparse.Namespace], int]
+
+
+class _Parser(argparse.ArgumentParser):
+    """Reports usage errors on one line, exit 2, like every other refusal."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_REFUSED, f"{self.prog}: {message} (see --help)\n")
+
+
+def _codes(vocabulary: Iterable[object]) -> str:
+    return ", ".join(str(getattr(member, "value", member)) for member in vocabulary)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        message = f"invalid date {text!r}: expected YYYY-MM-DD"
+        raise argparse.ArgumentTypeError(message) from None
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        message = f"invalid event number {text!r}: expected 1, 2, ..."
+        raise argparse.ArgumentTypeError(message)
+    return int(text)
+
+
+# Output ----------------------------------------------------------------------------------
+
+
+def _emit_json(data: object) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _print_case(view: CaseView) -> None:
+    rows = [
+        ("status", f"{view.status.value} (version {view.version})"),
+        ("domain", view.domain.value),
+        ("neighbourhood", view.neighbourhood),
+        ("referral", view.referral.value),
+        ("requested", view.requested_at.strftime("%Y-%m-%d %H:%M UTC")),
+        ("summary", view.summary or "-"),
+        ("mediator", view.mediator or "-"),
+    ]
+    rows += [("party", f"{p.id}  {p.name}  (consent {p.consent.value})") for p in view.parties]
+    rows += [
+        ("session", f"{s.held_on}  {s.kind.value}  {', '.join(s.attendees)}") for s in view.sessions
+    ]
+    if view.outcome:
+        rows.append(("outcome", view.outcome.value))
+    if view.withdrawn_by:
+        rows.append(("withdrawn", f"by {view.withdrawn_by.value} ({view.withdrawal_reason})"))
+    print(f"case {view.case_id}")
+    for label, value in rows:
+        print(f"  {label:<14}{value}")
+
+
+def _print_list(views: Sequence[CaseView]) -> None:
+    if not views:
+        print("no case matches")
+        return
+    header = ("case", "status", "neighbourhood", "domain", "mediator", "events")
+    print("{:<36}  {:<17}  {:<13}  {:<24}  {:<10}  {}".format(*header))
+    for v in views:
+        print(
+            f"{v.case_id!s:<36}  {v.status.value:<17}  {v.neighbourhood:<13}  "
+            f"{v.domain.value:<24}  {v.mediator or '-':<10}  {v.version}"
+        )
+
+
+def _done(app: Mediations, args: argparse.Namespace) -> int:
+    view = app.get_case(args.case)
+    if args.json:
+        _emit_json(view.to_dict())
+    else:
+        print(f"recorded: case {view.case_id} is {view.status.value} (version {view.version})")
+    return EXIT_OK
+
+
+# Commands --------------------------------------------------------------------------------
+
+
+def _request(app: Mediations, args: argparse.Namespace) -> int:
+    args.case = app.request_mediation(
+        domain=args.domain,
+        neighbourhood=args.neighbourhood,
+        referral=args.referral,
+        parties=args.party,
+        summary=args.summary,
+        party_ids=args.party_id,
+    )
+    if args.json:
+        return _done(app, args)
+    view = app.get_case(args.case)
+    print(f"case {view.case_id}")
+    for party in view.parties:
+        print(f"  party {party.id}  {party.name}")
+    return EXIT_OK
+
+
+def _join(app: Mediations, args: argparse.Namespace) -> int:
+    party = app.join_party(args.case, name=args.name, party_id=args.party_id)
+    if not args.json:
+        print(f"party {party}")
+    return _done(app, args)
+
+
+def _assign(app: Mediations, args: argparse.Namespace) -> int:
+    app.assign_mediator(args.case, mediator=args.mediator, ties=args.tie, waived_by=args.waived_by)
+    return _done(app, args)
+
+
+def _withdraw_mediator(app: Mediations, args: argparse.Namespace) -> int:
+    app.withdraw_mediator(args.case, mediator=args.mediator, reason=args.reason)
+    return _done(app, args)
+
+
+def _consent(app: Mediations, args: argparse.Namespace) -> int:
+    app.give_consent(args.case, party=args.party)
+    return _done(app, args)
+
+
+def _withdraw_consent(app: Mediations, args: argparse.Namespace) -> int:
+    app.withdraw_consent(args.case, party=args.party)
+    return _done(app, args)
+
+
+def _refuse_consent(app: Mediations, args: argparse.Namespace) -> int:
+    app.refuse_consent(args.case, party=args.party)
+    return _done(app, args)
+
+
+def _session(app: Mediations, args: argparse.Namespace) -> int:
+    app.hold_session(args.case, kind=args.kind, attendees=args.attendee, held_on=args.date)
+    return _done(app, args)
+
+
+def _withdraw(app: Mediations, args: argparse.Namespace) -> int:
+    app.withdraw(args.case, by=args.by, reason=args.reason)
+    return _done(app, args)
+
+
+def _resolve(app: Mediations, args: argparse.Namespace) -> int:
+    app.resolve(args.case, outcome=args.outcome)
+    return _done(app, args)
+
+
+def _show(app: Mediations, args: argparse.Namespace) -> int:
+    view = app.get_case(args.case, version=args.as_of)
+    if args.json:
+        _emit_json(view.to_dict())
+    else:
+        _print_case(view)
+    return EXIT_OK
+
+
+def _list(app: Mediations, args: argparse.Namespace) -> int:
+    views = app.list_cases(
+        status=args.status,
+        neighbourhood=args.neighbourhood,
+        domain=args.domain,
+        mediator=args.mediator,
+    )
+    if args.json:
+        _emit_json([view.to_dict() for view in views])
+    else:
+        _print_list(views)
+    return EXIT_OK
+
+
+def _demo(app: Mediations, args: argparse.Namespace) -> int:
+    run = record_demo(app)
+    cases = app.list_cases()
+    events = app.recorder.max_notification_id() or 0
+    print(f"Recorded {len(run.cases)} mediations in {args.store}")
+    print(f"(the store now holds {len(cases)} cases, {events} events).\n")
+    print("The deontology refused, as it must:")
+    for attempt, refusal in run.refusals:
+        print(f"  - {attempt}: {refusal.message} [{type(refusal).__name__}]")
+    statuses = [status.value for status in CaseStatus]
+    by_place = Counter((v.neighbourhood, v.status.value) for v in cases)
+    print(f"\n{'neighbourhood':<14}" + "".join(f"{s:>19}" for s in statuses) + f"{'total':>7}")
+    for place in app.neighbourhoods.names:
+        counts = [by_place[place, s] for s in statuses]
+        print(f"{place:<14}" + "".join(f"{n:>19}" for n in counts) + f"{sum(counts):>7}")
+    by_domain = Counter(v.domain.value for v in cases)
+    print(
+        "\nBy domain: " + ", ".join(f"{d.value} {by_domain[d.value]}" for d in InterventionDomain)
+    )
+    print(f"\nNext: mediation list   |   mediation show {run.cases[0]}")
+    return EXIT_OK
+
+
+# Parser ----------------------------------------------------------------------------------
+
+
+def _command(
+    commands: argparse._SubParsersAction[_Parser],
+    name: str,
+    handler: Handler,
+    summary: str,
+    *,
+    case: bool = True,
+) -> _Parser:
+    parser = commands.add_parser(name, help=summary, description=summary)
+    if case:
+        parser.add_argument("case", help="the case id (a UUID)")
+    parser.add_argument("--json", action="store_true", help="print the case as JSON")
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def _parser() -> _Parser:
+    parser = _Parser(prog="mediation", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--store",
+        default=os.environ.get("MEDIATION_STORE", DEFAULT_STORE),
+        help=f"memory:// or sqlite:///path (env MEDIATION_STORE; default {DEFAULT_STORE})",
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+
+    _command(commands, "demo", _demo, "record a realistic set of Poitiers mediations", case=False)
+
+    p = _command(commands, "request", _request, "open a case", case=False)
+    p.add_argument("--domain", required=True, help=_codes(InterventionDomain))
+    p.add_argument("--neighbourhood", required=True, help="a configured neighbourhood")
+    p.add_argument("--referral", required=True, help=_codes(ReferralSource))
+    p.add_argument("--party", action="append", required=True, help="a party's name (repeat)")
+    p.add_argument("--party-id", action="append", help="pseudonymous id per party (repeat)")
+    p.add_argument("--summary", default="", help="what the mediation is about")
+
+    p = _command(commands, "join", _join, "add a party to a case")
+    p.add_argument("--name", required=True, help="the party's name")
+    p.add_argument("--party-id", help="a pseudonymous id (generated if omitted)")
+
+    p = _command(commands, "assign", _assign, "assign a mediator (with their declaration of ties)")
+    p.add_argument("--mediator", required=True, help="the mediator's id")
+    p.add_argument(
+        "--tie", action="append", default=[], help="party id the mediator has a tie with"
+    )
+    p.add_argument(
+        "--waived-by", action="append", default=[], help="party id who waived in writing"
+    )
+
+    p = _command(
+        commands, "withdraw-mediator", _withdraw_mediator, "the mediator refuses or withdraws"
+    )
+    p.add_argument("--mediator", required=True, help="the assigned mediator's id")
+    p.add_argument("--reason", required=True, help="a reason code, e.g. conflict-of-interest")
+
+    for name, handler, summary in (
+        ("consent", _consent, "a party gives consent"),
+        ("withdraw-consent", _withdraw_consent, "a party withdraws consent (no reason needed)"),
+        ("refuse-consent", _refuse_consent, "a party refuses to take part"),
+    ):
+        p = _command(commands, name, handler, summary)
+        p.add_argument("--party", required=True, help="the party's id")
+
+    p = _command(commands, "session", _session, "record a session held")
+    p.add_argument("--kind", required=True, help=_codes(SessionKind))
+    p.add_argument("--attendee", action="append", required=True, help="party id present (repeat)")
+    p.add_argument("--date", type=_day, help="YYYY-MM-DD (default today)")
+
+    p = _command(commands, "withdraw", _withdraw, "end a mediation before its resolution")
+    p.add_argument("--by", required=True, help=_codes(WithdrawnBy))
+    p.add_argument("--reason", required=True, help="a reason code, e.g. no-longer-needed")
+
+    p = _command(commands, "resolve", _resolve, "end a mediation with its outcome")
+    p.add_argument("--outcome", required=True, help=_codes(Outcome))
+
+    p = _command(commands, "show", _show, "show a case, now or as of an event number")
+    p.add_argument("--as-of", type=_positive, help="the case as it stood after event N")
+
+    p = _command(commands, "list", _list, "list cases", case=False)
+    p.add_argument("--status", help=_codes(CaseStatus))
+    p.add_argument("--neighbourhood")
+    p.add_argument("--domain", help=_codes(InterventionDomain))
+    p.add_argument("--mediator")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `mediation` command; returns its exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        app = open_store(args.store)
+        try:
+            handler: Handler = args.handler
+            return handler(app, args)
+        finally:
+            app.close()
+    except MediationError as refusal:
+        print(f"mediation: {refusal.message}", file=sys.stderr)
+    except (PersistenceError, sqlite3.Error) as failure:
+        detail = str(failure).splitlines()[0] if str(failure) else type(failure).__name__
+        print(f"mediation: store error: {detail}", file=sys.stderr)
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) has gone: stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    return EXIT_REFUSED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,318 @@
+"""The MediationCase aggregate: its commands, and its events, which only mutate state.
+
+Every command builds its event, has `rules.violations` check it against the current state,
+and only then applies and records it: a refused command leaves no trace. Event `apply`
+bodies never check anything, because they also run when a stored history is replayed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import attrs
+from eventsourcing.domain import Aggregate
+from eventsourcing.utils import get_topic
+
+from mediation_domain import rules
+from mediation_domain.privacy import Sealed
+from mediation_domain.values import (
+    CaseStatus,
+    ConsentStatus,
+    InterventionDomain,
+    MediatorId,
+    Outcome,
+    PartyId,
+    ReasonCode,
+    ReferralSource,
+    SessionKind,
+    WithdrawnBy,
+)
+
+
+@attrs.frozen
+class Party:
+    """A party: its pseudonymous id and its sealed display name."""
+
+    id: PartyId
+    name: Sealed
+
+
+@attrs.frozen
+class HeldSession:
+    """A session as the case remembers it."""
+
+    kind: SessionKind
+    attendees: tuple[PartyId, ...]
+    held_on: date
+
+
+def _record_first(case: MediationCase | None, event: object) -> None:
+    found = rules.violations(case, event)
+    if found:
+        raise found[0].to_error()
+
+
+class MediationCase(Aggregate):
+    """A social mediation, from its request to its resolution or withdrawal."""
+
+    class Event(Aggregate.Event):
+        """Base of the case's events: each applies itself to the case, without checking."""
+
+    class Requested(Aggregate.Created):
+        """Someone asked the service to mediate; the case opens."""
+
+        class_version = 1
+        domain: InterventionDomain
+        neighbourhood: str
+        referral: ReferralSource
+        parties: tuple[Party, ...]
+        summary: Sealed
+
+    class PartyJoined(Event):
+        """A further party joined; their consent is needed before any session they attend."""
+
+        class_version = 1
+        party: Party
+
+        def apply(self, case: MediationCase) -> None:
+            """Add the party, with no consent yet."""
+            case.parties[self.party.id] = self.party
+            case.consents[self.party.id] = ConsentStatus.PENDING
+
+    class MediatorAssigned(Event):
+        """A mediator took the case, with their declaration of independence."""
+
+        class_version = 1
+        mediator: MediatorId
+        declared_ties: tuple[PartyId, ...]
+        ties_waived_by: tuple[PartyId, ...]
+
+        def apply(self, case: MediationCase) -> None:
+            """The mediator is now assigned."""
+            case.mediator = self.mediator
+
+    class MediatorWithdrew(Event):
+        """The mediator refused or withdrew; sessions wait for a new assignment."""
+
+        class_version = 1
+        mediator: MediatorId
+        reason: ReasonCode
+
+        def apply(self, case: MediationCase) -> None:
+            """No mediator is assigned any more."""
+            case.mediator = None
+
+    class ConsentGiven(Event):
+        """A party freely consented to the mediation."""
+
+        class_version = 1
+        party: PartyId
+
+        def apply(self, case: MediationCase) -> None:
+            """The party's consent is live."""
+            case.consents[self.party] = ConsentStatus.GIVEN
+
+    class ConsentWithdrawn(Event):
+        """A party revoked their consent; no reason is asked for."""
+
+        class_version = 1
+        party: PartyId
+
+        def apply(self, case: MediationCase) -> None:
+            """The party's consent is no longer live."""
+            case.consents[self.party] = ConsentStatus.WITHDRAWN
+
+    class ConsentRefused(Event):
+        """A party declined to take part."""
+
+        class_version = 1
+        party: PartyId
+
+        def apply(self, case: MediationCase) -> None:
+            """The party has not consented."""
+            case.consents[self.party] = ConsentStatus.REFUSED
+
+    class SessionHeld(Event):
+        """The mediator held an individual interview or a joint session."""
+
+        class_version = 1
+        kind: SessionKind
+        attendees: tuple[PartyId, ...]
+        held_on: date
+
+        def apply(self, case: MediationCase) -> None:
+            """Remember the session."""
+            case.sessions.append(HeldSession(self.kind, tuple(self.attendees), self.held_on))
+
+    class Withdrawn(Event):
+        """A party, the mediator or the service ended the mediation; the case closes."""
+
+        class_version = 1
+        by: WithdrawnBy
+        reason: ReasonCode
+
+        def apply(self, case: MediationCase) -> None:
+            """Close the case as withdrawn."""
+            case.closed_as = CaseStatus.WITHDRAWN
+            case.withdrawal = (self.by, self.reason)
+            case.mediator = None
+
+    class Resolved(Event):
+        """The mediation ended with an outcome; the case closes."""
+
+        class_version = 1
+        outcome: Outcome
+
+        def apply(self, case: MediationCase) -> None:
+            """Close the case as resolved."""
+            case.closed_as = CaseStatus.RESOLVED
+            case.outcome = self.outcome
+
+    def __init__(
+        self,
+        domain: InterventionDomain,
+        neighbourhood: str,
+        referral: ReferralSource,
+        parties: Iterable[Party],
+        summary: Sealed,
+    ) -> None:
+        # Runs as the Requested event's mutation, on every replay: state only, no checks.
+        self.domain = domain
+        self.neighbourhood = neighbourhood
+        self.referral = referral
+        self.summary = summary
+        self.parties: dict[PartyId, Party] = {party.id: party for party in parties}
+        self.consents: dict[PartyId, ConsentStatus] = dict.fromkeys(
+            self.parties, ConsentStatus.PENDING
+        )
+        self.mediator: MediatorId | None = None
+        self.sessions: list[HeldSession] = []
+        self.outcome: Outcome | None = None
+        self.withdrawal: tuple[WithdrawnBy, ReasonCode] | None = None
+        self.closed_as: CaseStatus | None = None
+
+    # What the rules read (rules.CaseState) ----------------------------------------------
+
+    @property
+    def status(self) -> CaseStatus:
+        """Where the case stands."""
+        if self.closed_as is not None:
+            return self.closed_as
+        return CaseStatus.IN_MEDIATION if self.mediator else CaseStatus.AWAITING_MEDIATOR
+
+    @property
+    def requested_on(self) -> date:
+        """The (UTC) day the mediation was requested."""
+        return self.created_on.date()
+
+    @property
+    def party_ids(self) -> tuple[PartyId, ...]:
+        """The parties, in the order they joined."""
+        return tuple(self.parties)
+
+    @property
+    def session_count(self) -> int:
+        """How many sessions were held."""
+        return len(self.sessions)
+
+    # Commands -----------------------------------------------------------------------------
+
+    @classmethod
+    def request(  # noqa: PLR0913 - the Requested event's fields, by name
+        cls,
+        *,
+        case_id: UUID,
+        domain: InterventionDomain,
+        neighbourhood: str,
+        referral: ReferralSource,
+        parties: Iterable[Party],
+        summary: Sealed,
+    ) -> MediationCase:
+        """Open a case, or raise the first rule the request breaks."""
+        requested_event: Callable[..., MediationCase.Requested] = cls.Requested
+        requested = requested_event(
+            originator_topic=get_topic(cls),
+            originator_id=case_id,
+            originator_version=cls.INITIAL_VERSION,
+            timestamp=cls.Requested.create_timestamp(),
+            domain=domain,
+            neighbourhood=neighbourhood,
+            referral=referral,
+            parties=tuple(parties),
+            summary=summary,
+        )
+        _record_first(None, requested)
+        case = requested.mutate(None)
+        if case is None:  # pragma: no cover - a Created event always builds its aggregate
+            raise TypeError("Requested did not create a case")
+        case.pending_events.append(requested)
+        return case
+
+    def join(self, party: Party) -> None:
+        """Add a party to the mediation."""
+        self._record(self.PartyJoined, party=party)
+
+    def assign(
+        self,
+        mediator: MediatorId,
+        declared_ties: Iterable[PartyId] = (),
+        ties_waived_by: Iterable[PartyId] = (),
+    ) -> None:
+        """Assign a mediator who declared their ties with the parties (if any)."""
+        self._record(
+            self.MediatorAssigned,
+            mediator=mediator,
+            declared_ties=tuple(declared_ties),
+            ties_waived_by=tuple(ties_waived_by),
+        )
+
+    def mediator_withdraws(self, mediator: MediatorId, reason: ReasonCode) -> None:
+        """Record that the assigned mediator refused or withdrew."""
+        self._record(self.MediatorWithdrew, mediator=mediator, reason=reason)
+
+    def give_consent(self, party: PartyId) -> None:
+        """Record a party's consent; a consent already live is not recorded twice."""
+        if not self._consent_already(party, ConsentStatus.GIVEN):
+            self._record(self.ConsentGiven, party=party)
+
+    def withdraw_consent(self, party: PartyId) -> None:
+        """Record that a party revoked their consent; with no live consent, nothing changes."""
+        if not self._consent_already(
+            party, ConsentStatus.WITHDRAWN, ConsentStatus.REFUSED, ConsentStatus.PENDING
+        ):
+            self._record(self.ConsentWithdrawn, party=party)
+
+    def refuse_consent(self, party: PartyId) -> None:
+        """Record that a party declined; a refusal already recorded is not recorded twice."""
+        if not self._consent_already(party, ConsentStatus.REFUSED):
+            self._record(self.ConsentRefused, party=party)
+
+    def hold_session(self, kind: SessionKind, attendees: Iterable[PartyId], held_on: date) -> None:
+        """Record a session held by the assigned mediator."""
+        self._record(self.SessionHeld, kind=kind, attendees=tuple(attendees), held_on=held_on)
+
+    def withdraw(self, by: WithdrawnBy, reason: ReasonCode) -> None:
+        """End the mediation before a resolution."""
+        self._record(self.Withdrawn, by=by, reason=reason)
+
+    def resolve(self, outcome: Outcome) -> None:
+        """End the mediation with its outcome."""
+        self._record(self.Resolved, outcome=outcome)
+
+    def _consent_already(self, party: PartyId, *statuses: ConsentStatus) -> bool:
+        """True when recording would change nothing (open case, known party, same status)."""
+        return self.closed_as is None and self.consents.get(party) in statuses
+
+    def _record(self, event_class: Callable[..., MediationCase.Event], **fields: Any) -> None:  # noqa: ANN401
+        event = event_class(
+            originator_id=self.id,
+            originator_version=self.version + 1,
+            timestamp=MediationCase.Event.create_timestamp(),
+            **fields,
+        )
+        _record_first(self, event)
+        event.mutate(self)
+        self.pending_events.append(event)

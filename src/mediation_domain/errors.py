@@ -1,0 +1,40 @@
+"""The typed errors a refused command raises: one class per kind of refusal."""
+
+from __future__ import annotations
+
+
+class MediationError(Exception):
+    """Base of every refusal; `rule` names the rule that refused, when there is one."""
+
+    def __init__(self, message: str, *, rule: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.rule = rule
+
+
+class InvalidInputError(MediationError, ValueError):
+    """A value is malformed, unknown to the case, or outside the configuration."""
+
+
+class ConsentError(MediationError):
+    """A step needs a consent that is not live (free and revocable consent)."""
+
+
+class NeutralityError(MediationError):
+    """The mediator would not be an independent and neutral third party."""
+
+
+class CaseClosedError(MediationError):
+    """The case was withdrawn or resolved: nothing more can be recorded on it."""
+
+
+class LifecycleError(MediationError):
+    """The step does not fit where the case stands (e.g. resolving before any session)."""
+
+
+class CaseNotFoundError(MediationError, LookupError):
+    """No case has that id in the store."""
+
+
+class ConcurrencyError(MediationError):
+    """Someone else recorded on the case meanwhile; reload and retry the command."""

@@ -1,0 +1,447 @@
+"""The deontology as pure functions over (case state, proposed event), for commands and audits.
+
+A command runs `violations(case, event)` before recording `event` and raises the first one;
+an auditor runs `review(history)` over stored events and sees every one. The rules read
+the state through `CaseState` and events by their fields, so they import nothing but values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+from uuid import UUID
+
+import attrs
+from eventsourcing.domain import OriginatorIDError, OriginatorVersionError
+
+from mediation_domain.errors import (
+    CaseClosedError,
+    ConsentError,
+    InvalidInputError,
+    LifecycleError,
+    MediationError,
+    NeutralityError,
+)
+from mediation_domain.values import CaseStatus, ConsentStatus, MediatorId, PartyId, SessionKind
+
+# A session may carry tomorrow's date: the recording clock is UTC, the service's is local.
+CLOCK_TOLERANCE = timedelta(days=1)
+
+
+@attrs.frozen
+class Violation:
+    """One broken rule: a stable code, a one-line explanation, the error a command raises."""
+
+    rule: str
+    message: str
+    error: type[MediationError]
+
+    def to_error(self) -> MediationError:
+        """Return the typed error a refused command raises."""
+        return self.error(self.message, rule=self.rule)
+
+
+class CaseState(Protocol):
+    """What the rules read of a case."""
+
+    @property
+    def status(self) -> CaseStatus:
+        """Where the case stands."""
+        ...
+
+    @property
+    def requested_on(self) -> date:
+        """The day the mediation was requested."""
+        ...
+
+    @property
+    def party_ids(self) -> Collection[PartyId]:
+        """The parties of the case."""
+        ...
+
+    @property
+    def consents(self) -> Mapping[PartyId, ConsentStatus]:
+        """Each party's consent, as last declared."""
+        ...
+
+    @property
+    def mediator(self) -> MediatorId | None:
+        """The mediator assigned now, if any."""
+        ...
+
+    @property
+    def session_count(self) -> int:
+        """How many sessions were held."""
+        ...
+
+
+class HasEventTime(Protocol):
+    """Every event carries the time it was recorded."""
+
+    @property
+    def timestamp(self) -> datetime:
+        """When the event was recorded (UTC)."""
+        ...
+
+
+Rule = Callable[[Any, Any], Violation | None]
+
+
+def _live(case: CaseState, party: PartyId) -> bool:
+    return case.consents.get(party) is ConsentStatus.GIVEN
+
+
+# Lifecycle -------------------------------------------------------------------------------
+
+
+def case_is_open(case: CaseState, _: object) -> Violation | None:
+    """Nothing is recorded after the case was withdrawn or resolved."""
+    if case.status in {CaseStatus.WITHDRAWN, CaseStatus.RESOLVED}:
+        message = f"the case is {case.status.value}: nothing more can be recorded on it"
+        return Violation("case-is-open", message, CaseClosedError)
+    return None
+
+
+def resolution_follows_a_session(case: CaseState, _: object) -> Violation | None:
+    """A mediation is resolved only after at least one session was held."""
+    if case.session_count == 0:
+        message = "a case is resolved only after at least one session was held"
+        return Violation("resolution-follows-a-session", message, LifecycleError)
+    return None
+
+
+# Parties ---------------------------------------------------------------------------------
+
+
+class HasParties(Protocol):
+    """A Requested event."""
+
+    @property
+    def parties(self) -> Sequence[Any]:
+        """The parties (each with an `id`)."""
+        ...
+
+
+def request_has_parties(_: None, event: HasParties) -> Violation | None:
+    """A mediation is requested between at least one party and the service."""
+    if not event.parties:
+        return Violation(
+            "request-has-parties", "a mediation needs at least one party", InvalidInputError
+        )
+    ids = [party.id for party in event.parties]
+    if len(set(ids)) != len(ids):
+        message = f"each party appears once; repeated ids in {[str(i) for i in ids]}"
+        return Violation("request-has-parties", message, InvalidInputError)
+    return None
+
+
+class HasParty(Protocol):
+    """A PartyJoined event."""
+
+    @property
+    def party(self) -> Any:  # noqa: ANN401 - a Party value
+        """The joining party (with an `id`)."""
+        ...
+
+
+def joining_party_is_new(case: CaseState, event: HasParty) -> Violation | None:
+    """A party joins a case once."""
+    if event.party.id in case.party_ids:
+        message = f"party {event.party.id} is already a party of the case"
+        return Violation("joining-party-is-new", message, InvalidInputError)
+    return None
+
+
+def joining_party_is_not_the_mediator(case: CaseState, event: HasParty) -> Violation | None:
+    """The mediator is a third party: never one of the parties."""
+    if case.mediator is not None and event.party.id.value == case.mediator.value:
+        message = f"{event.party.id} is the case's mediator and cannot also be a party"
+        return Violation("mediator-is-not-a-party", message, NeutralityError)
+    return None
+
+
+# Consent ---------------------------------------------------------------------------------
+
+
+class NamesAParty(Protocol):
+    """A consent event."""
+
+    @property
+    def party(self) -> PartyId:
+        """The party declaring."""
+        ...
+
+
+def declaring_party_belongs_to_case(case: CaseState, event: NamesAParty) -> Violation | None:
+    """Only the parties of a case declare consent on it."""
+    if event.party not in case.party_ids:
+        message = f"{event.party} is not a party of this case"
+        return Violation("party-belongs-to-case", message, InvalidInputError)
+    return None
+
+
+def refusal_is_not_a_withdrawal(case: CaseState, event: NamesAParty) -> Violation | None:
+    """A party whose consent is live withdraws it; a refusal answers a request for consent."""
+    if _live(case, event.party):
+        message = f"{event.party} has consented: record a withdrawal of consent, not a refusal"
+        return Violation("refusal-is-not-a-withdrawal", message, ConsentError)
+    return None
+
+
+# Neutrality and independence ---------------------------------------------------------------
+
+
+class Assignment(Protocol):
+    """A MediatorAssigned event: the mediator and their declaration of independence."""
+
+    @property
+    def mediator(self) -> MediatorId:
+        """The mediator."""
+        ...
+
+    @property
+    def declared_ties(self) -> Sequence[PartyId]:
+        """Parties the mediator declared a tie with (family, neighbour, colleague, ...)."""
+        ...
+
+    @property
+    def ties_waived_by(self) -> Sequence[PartyId]:
+        """Parties who waived the declared ties in writing."""
+        ...
+
+
+def one_mediator_at_a_time(case: CaseState, _: Assignment) -> Violation | None:
+    """A new mediator is assigned only once the previous one withdrew."""
+    if case.mediator is not None:
+        message = f"mediator {case.mediator} is assigned; record their withdrawal first"
+        return Violation("one-mediator-at-a-time", message, LifecycleError)
+    return None
+
+
+def mediator_is_not_a_party(case: CaseState, event: Assignment) -> Violation | None:
+    """The mediator is a third party: never one of the parties."""
+    if any(event.mediator.value == party.value for party in case.party_ids):
+        message = f"{event.mediator} is a party of the case and cannot mediate it"
+        return Violation("mediator-is-not-a-party", message, NeutralityError)
+    return None
+
+
+def declaration_names_parties(case: CaseState, event: Assignment) -> Violation | None:
+    """Ties and waivers name parties of the case."""
+    strangers = [
+        p for p in (*event.declared_ties, *event.ties_waived_by) if p not in case.party_ids
+    ]
+    if strangers:
+        message = f"the declaration names {strangers[0]}, who is not a party of this case"
+        return Violation("declaration-names-parties", message, InvalidInputError)
+    return None
+
+
+def ties_are_waived_by_every_party(case: CaseState, event: Assignment) -> Violation | None:
+    """A declared tie blocks the assignment unless every party waived it in writing."""
+    if not event.declared_ties:
+        return None
+    missing = sorted(str(p) for p in set(case.party_ids) - set(event.ties_waived_by))
+    if missing:
+        message = (
+            f"{event.mediator} declared a tie with {event.declared_ties[0]}; "
+            f"every party must waive it in writing (missing: {', '.join(missing)})"
+        )
+        return Violation("ties-are-waived-by-every-party", message, NeutralityError)
+    return None
+
+
+class NamesAMediator(Protocol):
+    """A MediatorWithdrew event."""
+
+    @property
+    def mediator(self) -> MediatorId:
+        """The withdrawing mediator."""
+        ...
+
+
+def withdrawing_mediator_is_assigned(case: CaseState, event: NamesAMediator) -> Violation | None:
+    """Only the mediator assigned now withdraws."""
+    if case.mediator != event.mediator:
+        current = case.mediator or "no one"
+        message = f"{event.mediator} is not the assigned mediator ({current} is)"
+        return Violation("withdrawing-mediator-is-assigned", message, LifecycleError)
+    return None
+
+
+# Sessions ----------------------------------------------------------------------------------
+
+
+class Session(HasEventTime, Protocol):
+    """A SessionHeld event."""
+
+    @property
+    def kind(self) -> SessionKind:
+        """Individual interview or joint session."""
+        ...
+
+    @property
+    def attendees(self) -> Sequence[PartyId]:
+        """The parties present."""
+        ...
+
+    @property
+    def held_on(self) -> date:
+        """The day the session was held."""
+        ...
+
+
+def session_has_a_mediator(case: CaseState, _: Session) -> Violation | None:
+    """A session is held by an assigned, neutral mediator."""
+    if case.mediator is None:
+        message = "no mediator is assigned: a session needs an independent third party"
+        return Violation("session-has-a-mediator", message, NeutralityError)
+    return None
+
+
+def attendees_are_parties(case: CaseState, event: Session) -> Violation | None:
+    """Attendees are parties of the case, each counted once."""
+    if len(set(event.attendees)) != len(event.attendees):
+        return Violation("attendees-are-parties", "an attendee is listed twice", InvalidInputError)
+    strangers = [p for p in event.attendees if p not in case.party_ids]
+    if strangers:
+        message = f"{strangers[0]} is not a party of this case"
+        return Violation("attendees-are-parties", message, InvalidInputError)
+    return None
+
+
+def session_kind_fits_attendees(_: CaseState, event: Session) -> Violation | None:
+    """An individual interview has one attendee; a joint session brings at least two."""
+    count = len(event.attendees)
+    if event.kind is SessionKind.INDIVIDUAL_INTERVIEW and count != 1:
+        message = f"an individual interview has exactly one attendee, not {count}"
+        return Violation("session-kind-fits-attendees", message, InvalidInputError)
+    if event.kind is SessionKind.JOINT_SESSION and count < 2:  # noqa: PLR2004
+        message = f"a joint session brings at least two parties together, not {count}"
+        return Violation("session-kind-fits-attendees", message, InvalidInputError)
+    return None
+
+
+def attendees_consent(case: CaseState, event: Session) -> Violation | None:
+    """Every attendee has live consent: no one is mediated without agreeing to it."""
+    for party in event.attendees:
+        if party in case.party_ids and not _live(case, party):
+            status = case.consents.get(party, ConsentStatus.PENDING).value
+            message = f"{party} has no live consent (consent {status})"
+            return Violation("attendees-consent", message, ConsentError)
+    return None
+
+
+def joint_session_has_every_partys_consent(case: CaseState, event: Session) -> Violation | None:
+    """A joint session needs every party's live consent, attending or not."""
+    if event.kind is not SessionKind.JOINT_SESSION:
+        return None
+    missing = sorted(str(p) for p in case.party_ids if not _live(case, p))
+    if missing:
+        message = (
+            f"a joint session needs every party's live consent (missing: {', '.join(missing)})"
+        )
+        return Violation("joint-session-has-every-partys-consent", message, ConsentError)
+    return None
+
+
+def session_date_is_plausible(case: CaseState, event: Session) -> Violation | None:
+    """A session is recorded after it was held, and not before the mediation was requested."""
+    latest = (event.timestamp + CLOCK_TOLERANCE).date()
+    if event.held_on > latest:
+        message = f"the session date {event.held_on} is in the future"
+        return Violation("session-date-is-plausible", message, InvalidInputError)
+    if event.held_on < case.requested_on:
+        message = f"the session date {event.held_on} is before the request ({case.requested_on})"
+        return Violation("session-date-is-plausible", message, InvalidInputError)
+    return None
+
+
+# The catalogue: which rules guard which event ----------------------------------------------
+
+RULES: Mapping[str, tuple[Rule, ...]] = {
+    "Requested": (request_has_parties,),
+    "PartyJoined": (case_is_open, joining_party_is_new, joining_party_is_not_the_mediator),
+    "MediatorAssigned": (
+        case_is_open,
+        one_mediator_at_a_time,
+        declaration_names_parties,
+        mediator_is_not_a_party,
+        ties_are_waived_by_every_party,
+    ),
+    "MediatorWithdrew": (case_is_open, withdrawing_mediator_is_assigned),
+    "ConsentGiven": (case_is_open, declaring_party_belongs_to_case),
+    "ConsentWithdrawn": (case_is_open, declaring_party_belongs_to_case),
+    "ConsentRefused": (case_is_open, declaring_party_belongs_to_case, refusal_is_not_a_withdrawal),
+    "SessionHeld": (
+        case_is_open,
+        session_has_a_mediator,
+        attendees_are_parties,
+        session_kind_fits_attendees,
+        attendees_consent,
+        joint_session_has_every_partys_consent,
+        session_date_is_plausible,
+    ),
+    "Withdrawn": (case_is_open,),
+    "Resolved": (case_is_open, resolution_follows_a_session),
+}
+
+
+def violations(case: CaseState | None, event: object) -> list[Violation]:
+    """Every rule `event` breaks when recorded on `case` (None before the case exists)."""
+    name = type(event).__name__
+    if (case is None) != (name == "Requested"):
+        where = "before its case was requested" if case is None else "on an existing case"
+        return [Violation("event-in-sequence", f"{name} recorded {where}", LifecycleError)]
+    found = (rule(case, event) for rule in RULES.get(name, ()))
+    return [violation for violation in found if violation is not None]
+
+
+class Replayable(Protocol):
+    """A stored domain event as the auditor replays it."""
+
+    @property
+    def originator_id(self) -> UUID:
+        """The case."""
+        ...
+
+    @property
+    def originator_version(self) -> int:
+        """The event's position in its case."""
+        ...
+
+    def mutate(self, aggregate: Any) -> Any:  # noqa: ANN401 - eventsourcing's signature
+        """Apply the event to the case state (None for the first event)."""
+        ...
+
+
+@attrs.frozen
+class Finding:
+    """A violation found in a stored history: where, on which case, what."""
+
+    position: int
+    case_id: UUID
+    version: int
+    violation: Violation
+
+
+def review(history: Iterable[Replayable]) -> Iterator[Finding]:
+    """Replay `history` (events of any cases, in recorded order) and yield every violation.
+
+    Cases are rebuilt with the events' own mutations, so a history that broke a rule
+    still replays: the auditor sees each violation where it happened, and the next.
+    """
+    cases: dict[UUID, Any] = {}
+    for position, event in enumerate(history, start=1):
+        case = cases.get(event.originator_id)
+        for violation in violations(case, event):
+            yield Finding(position, event.originator_id, event.originator_version, violation)
+        if (case is None) != (type(event).__name__ == "Requested"):
+            continue
+        try:
+            cases[event.originator_id] = event.mutate(case)
+        except (OriginatorIDError, OriginatorVersionError):
+            message = f"version {event.originator_version} does not follow the case's last event"
+            violation = Violation("event-in-sequence", message, LifecycleError)
+            yield Finding(position, event.originator_id, event.originator_version, violation)

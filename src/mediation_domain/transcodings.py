@@ -1,0 +1,93 @@
+"""How the values inside events are stored: one generic transcoding per kind of value."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import Enum
+from typing import Any
+
+import attrs
+from eventsourcing.persistence import JSONTranscoder, Transcoding
+
+from mediation_domain.case import Party
+from mediation_domain.privacy import Sealed
+from mediation_domain.values import (
+    InterventionDomain,
+    MediatorId,
+    Outcome,
+    PartyId,
+    ReasonCode,
+    ReferralSource,
+    SessionKind,
+    WithdrawnBy,
+)
+
+# Names under which values are stored: part of the stored format, never to be renamed.
+_VALUE_TYPES: tuple[type, ...] = (PartyId, MediatorId, ReasonCode, Sealed, Party)
+_VOCABULARIES: tuple[type[Enum], ...] = (
+    InterventionDomain,
+    ReferralSource,
+    SessionKind,
+    Outcome,
+    WithdrawnBy,
+)
+
+
+class AttrsTranscoding(Transcoding):
+    """Stores an attrs value object as its fields (a one-field object as its one value)."""
+
+    def __init__(self, cls: type) -> None:
+        self.type = cls
+        self.name = cls.__name__
+        self._fields = tuple(field.name for field in attrs.fields(cls))
+
+    def encode(self, obj: Any) -> Any:  # noqa: ANN401 - JSON data
+        """Return the fields (or the one field) of `obj`."""
+        if len(self._fields) == 1:
+            return getattr(obj, self._fields[0])
+        return {name: getattr(obj, name) for name in self._fields}
+
+    def decode(self, data: Any) -> Any:  # noqa: ANN401 - JSON data
+        """Rebuild the value object, validators included."""
+        return self.type(**data) if isinstance(data, dict) else self.type(data)
+
+
+class EnumTranscoding(Transcoding):
+    """Stores a vocabulary member as its stable code."""
+
+    def __init__(self, cls: type[Enum]) -> None:
+        self.type = cls
+        self.name = cls.__name__
+        self._cls = cls
+
+    def encode(self, obj: Enum) -> Any:  # noqa: ANN401 - JSON data
+        """Return the member's code."""
+        return obj.value
+
+    def decode(self, data: Any) -> Enum:  # noqa: ANN401 - JSON data
+        """Return the member with that code."""
+        return self._cls(data)
+
+
+class DateAsISO(Transcoding):
+    """Stores a calendar date as YYYY-MM-DD."""
+
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        """Return YYYY-MM-DD."""
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        """Parse YYYY-MM-DD."""
+        return date.fromisoformat(data)
+
+
+def register_value_transcodings(transcoder: JSONTranscoder) -> None:
+    """Teach `transcoder` our value objects, vocabularies and dates."""
+    transcoder.register(DateAsISO())
+    for value_type in _VALUE_TYPES:
+        transcoder.register(AttrsTranscoding(value_type))
+    for vocabulary in _VOCABULARIES:
+        transcoder.register(EnumTranscoding(vocabulary))

@@ -1,0 +1,117 @@
+"""The read model: immutable, plain views of a case, with personal values opened for the reader."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+import attrs
+
+from mediation_domain.case import MediationCase
+from mediation_domain.privacy import Sealer
+from mediation_domain.values import (
+    CaseStatus,
+    ConsentStatus,
+    InterventionDomain,
+    Outcome,
+    ReferralSource,
+    SessionKind,
+    WithdrawnBy,
+)
+
+
+@attrs.frozen
+class PartyView:
+    """A party: pseudonymous id (use it in commands), display name, consent."""
+
+    id: str
+    name: str
+    consent: ConsentStatus
+
+    @property
+    def consents(self) -> bool:
+        """True while the party's consent is live."""
+        return self.consent is ConsentStatus.GIVEN
+
+
+@attrs.frozen
+class SessionView:
+    """A session held."""
+
+    kind: SessionKind
+    attendees: tuple[str, ...]
+    held_on: date
+
+
+@attrs.frozen
+class CaseView:
+    """A case as of one of its versions."""
+
+    case_id: UUID
+    version: int
+    status: CaseStatus
+    domain: InterventionDomain
+    neighbourhood: str
+    referral: ReferralSource
+    summary: str
+    parties: tuple[PartyView, ...]
+    mediator: str | None
+    sessions: tuple[SessionView, ...]
+    outcome: Outcome | None
+    withdrawn_by: WithdrawnBy | None
+    withdrawal_reason: str | None
+    requested_at: datetime
+    updated_at: datetime
+
+    @property
+    def consenting(self) -> frozenset[str]:
+        """Ids of the parties whose consent is live."""
+        return frozenset(party.id for party in self.parties if party.consents)
+
+    @property
+    def is_closed(self) -> bool:
+        """True once withdrawn or resolved."""
+        return self.status in {CaseStatus.WITHDRAWN, CaseStatus.RESOLVED}
+
+    @classmethod
+    def of(cls, case: MediationCase, sealer: Sealer) -> CaseView:
+        """The view of `case`, its personal values opened by `sealer`."""
+        by, reason = case.withdrawal or (None, None)
+        return cls(
+            case_id=case.id,
+            version=case.version,
+            status=case.status,
+            domain=case.domain,
+            neighbourhood=case.neighbourhood,
+            referral=case.referral,
+            summary=sealer.open(case.summary),
+            parties=tuple(
+                PartyView(str(p.id), sealer.open(p.name), case.consents[p.id])
+                for p in case.parties.values()
+            ),
+            mediator=str(case.mediator) if case.mediator else None,
+            sessions=tuple(
+                SessionView(s.kind, tuple(map(str, s.attendees)), s.held_on) for s in case.sessions
+            ),
+            outcome=case.outcome,
+            withdrawn_by=by,
+            withdrawal_reason=str(reason) if reason else None,
+            requested_at=case.created_on,
+            updated_at=case.modified_on,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (codes for vocabularies, ISO strings for times)."""
+
+        def plain(_: object, __: object, value: Any) -> Any:  # noqa: ANN401
+            if isinstance(value, Enum):
+                return value.value
+            if isinstance(value, UUID):
+                return str(value)
+            return value.isoformat() if isinstance(value, date) else value
+
+        data = attrs.asdict(self, value_serializer=plain)
+        data["consenting"] = sorted(self.consenting)
+        return data
