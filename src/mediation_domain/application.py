@@ -268,15 +268,18 @@ class Mediations(Application[UUID]):
             message = f"case {case.id} changed meanwhile; reload it and retry"
             raise ConcurrencyError(message) from None
 
-    def _all_cases(self) -> Iterator[MediationCase]:
-        """Fold the whole notification log once (one sequential read, not a query per case)."""
-        cases: dict[UUID, MediationCase] = {}
+    def history(self) -> Iterator[MediationCase.Event]:
+        """Every stored event of every case, in the order recorded (read page by page)."""
         start: int | None = None
         while page := self.recorder.select_notifications(start, _PAGE, inclusive_of_start=False):
             for notification in page:
-                event = self.mapper.to_domain_event(notification)
-                if isinstance(event, MediationCase.Event):
-                    case = event.mutate(cases.get(event.originator_id))
-                    cases[event.originator_id] = cast("MediationCase", case)
+                yield cast("MediationCase.Event", self.mapper.to_domain_event(notification))
             start = page[-1].id
+
+    def _all_cases(self) -> Iterator[MediationCase]:
+        """Fold the whole history once (one sequential read, not a query per case)."""
+        cases: dict[UUID, MediationCase] = {}
+        for event in self.history():
+            case = event.mutate(cases.get(event.originator_id))
+            cases[event.originator_id] = cast("MediationCase", case)
         return iter(cases.values())

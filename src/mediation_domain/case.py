@@ -158,7 +158,6 @@ class MediationCase(Aggregate):
             """Close the case as withdrawn."""
             case.closed_as = CaseStatus.WITHDRAWN
             case.withdrawal = (self.by, self.reason)
-            case.mediator = None
 
     class Resolved(Event):
         """The mediation ended with an outcome; the case closes."""

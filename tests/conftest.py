@@ -1,0 +1,83 @@
+"""Shared fixtures: every service-level test runs on the in-memory store and on a SQLite file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from mediation_adapters.stores import open_store
+from mediation_domain import MediationError, Mediations
+
+settings.register_profile("dev", max_examples=60, deadline=None)
+settings.register_profile(
+    "ci", parent=settings.get_profile("ci"), deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "memory":
+        return "memory://"
+    return f"sqlite:///{tmp_path / 'cases.sqlite3'}"
+
+
+@pytest.fixture
+def app(store_url: str) -> Iterator[Mediations]:
+    application = open_store(store_url)
+    yield application
+    application.close()
+
+
+@dataclass
+class Given:
+    """A case in a known state, and a way to check that a refused command stored nothing."""
+
+    app: Mediations
+    case_id: UUID
+    parties: list[str]
+
+    def stored(self) -> tuple[int, int]:
+        return self.app.get_case(self.case_id).version, self.app.recorder.max_notification_id() or 0
+
+    def refuses(
+        self, error: type[MediationError], rule: str, command: Callable[[], object]
+    ) -> MediationError:
+        before = self.stored()
+        with pytest.raises(error) as refused:
+            command()
+        assert refused.value.rule == rule
+        assert "\n" not in str(refused.value)
+        assert self.stored() == before, "a refused command stored something"
+        return refused.value
+
+
+@pytest.fixture
+def given(app: Mediations) -> Callable[..., Given]:
+    """given(mediator=..., consenting=[0, 1], sessions=1, parties=2) builds a case up to there."""
+
+    def build(
+        *, parties: int = 2, mediator: str | None = None, consenting: tuple[int, ...] = (),
+        joint_sessions: int = 0,
+    ) -> Given:
+        case_id = app.request_mediation(
+            domain="public-space-and-housing", neighbourhood="Couronneries", referral="landlord",
+            parties=[f"Habitant {n}" for n in range(parties)], summary="bruit la nuit",
+        )
+        ids = [p.id for p in app.get_case(case_id).parties]
+        if mediator:
+            app.assign_mediator(case_id, mediator=mediator)
+        for index in consenting:
+            app.give_consent(case_id, party=ids[index])
+        for _ in range(joint_sessions):
+            app.hold_session(case_id, kind="joint-session", attendees=ids)
+        return Given(app, case_id, ids)
+
+    return build
