@@ -16,7 +16,9 @@ from mediation_domain import MediationError, Mediations
 
 settings.register_profile("dev", max_examples=60, deadline=None)
 settings.register_profile(
-    "ci", parent=settings.get_profile("ci"), deadline=None,
+    "ci",
+    parent=settings.get_profile("ci"),
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
@@ -64,12 +66,18 @@ def given(app: Mediations) -> Callable[..., Given]:
     """given(mediator=..., consenting=[0, 1], sessions=1, parties=2) builds a case up to there."""
 
     def build(
-        *, parties: int = 2, mediator: str | None = None, consenting: tuple[int, ...] = (),
+        *,
+        parties: int = 2,
+        mediator: str | None = None,
+        consenting: tuple[int, ...] = (),
         joint_sessions: int = 0,
     ) -> Given:
         case_id = app.request_mediation(
-            domain="public-space-and-housing", neighbourhood="Couronneries", referral="landlord",
-            parties=[f"Habitant {n}" for n in range(parties)], summary="bruit la nuit",
+            domain="public-space-and-housing",
+            neighbourhood="Couronneries",
+            referral="landlord",
+            parties=[f"Habitant {n}" for n in range(parties)],
+            summary="bruit la nuit",
         )
         ids = [p.id for p in app.get_case(case_id).parties]
         if mediator:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date
-from typing import Any
+from typing import Any, Self
 from uuid import UUID
 
 import attrs
@@ -218,6 +218,12 @@ class MediationCase(Aggregate):
         return len(self.sessions)
 
     # Commands -----------------------------------------------------------------------------
+
+    @classmethod
+    def _create(cls, *_: object, **__: object) -> Self:
+        """Refuse eventsourcing's constructor path: it would skip the rules."""
+        message = "a MediationCase is created by MediationCase.request(...), which checks the rules"
+        raise TypeError(message)
 
     @classmethod
     def request(  # noqa: PLR0913 - the Requested event's fields, by name

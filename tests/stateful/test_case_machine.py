@@ -46,7 +46,11 @@ class CaseMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.folder = tempfile.TemporaryDirectory()
-        url = "memory://" if self.store == "memory" else f"sqlite:///{Path(self.folder.name) / 'm.db'}"
+        url = (
+            "memory://"
+            if self.store == "memory"
+            else f"sqlite:///{Path(self.folder.name) / 'm.db'}"
+        )
         self.url = url
         self.app = open_store(url)
         self.models: dict[UUID, Model] = {}
@@ -75,8 +79,12 @@ class CaseMachine(RuleBasedStateMachine):
     def first_request(self, count: int, shared: bool):
         return self.request(count, shared)
 
-    @rule(target=cases, count=st.integers(1, 3), shared=st.booleans(),
-          now=st.sampled_from([False, False, True]))
+    @rule(
+        target=cases,
+        count=st.integers(1, 3),
+        shared=st.booleans(),
+        now=st.sampled_from([False, False, True]),
+    )
     def another_request(self, count: int, shared: bool, now: bool):
         """Open another case, one time in three (depth in a case finds more than breadth)."""
         return self.request(count, shared) if now else multiple()
@@ -86,23 +94,38 @@ class CaseMachine(RuleBasedStateMachine):
         if shared:
             ids[0] = "p-shared"
         case_id = self.app.request_mediation(
-            domain="public-transport", neighbourhood="Trois-Cités", referral="resident",
-            parties=[f"Partie {n}" for n in range(count)], party_ids=ids,
+            domain="public-transport",
+            neighbourhood="Trois-Cités",
+            referral="resident",
+            parties=[f"Partie {n}" for n in range(count)],
+            party_ids=ids,
         )
         self.models[case_id] = Model(parties=ids, live=dict.fromkeys(ids, False))
         return case_id
 
-    @rule(case_id=cases, mediator=st.sampled_from(MEDIATORS), tie=st.booleans(), waivers=st.integers(0, 3))
+    @rule(
+        case_id=cases,
+        mediator=st.sampled_from(MEDIATORS),
+        tie=st.booleans(),
+        waivers=st.integers(0, 3),
+    )
     def assign(self, case_id, mediator, tie, waivers):
         m = self.models[case_id]
         ties = m.parties[:1] if tie else []
         waived = m.parties[:waivers]
         allowed = (
-            not m.closed and m.mediator is None and mediator not in m.parties
+            not m.closed
+            and m.mediator is None
+            and mediator not in m.parties
             and (not tie or set(waived) == set(m.parties))
         )
-        if self.attempt(case_id, allowed, lambda: self.app.assign_mediator(
-                case_id, mediator=mediator, ties=ties, waived_by=waived)):
+        if self.attempt(
+            case_id,
+            allowed,
+            lambda: self.app.assign_mediator(
+                case_id, mediator=mediator, ties=ties, waived_by=waived
+            ),
+        ):
             m.mediator = mediator
             self.recorded(case_id)
 
@@ -110,20 +133,30 @@ class CaseMachine(RuleBasedStateMachine):
     def mediator_withdraws(self, case_id, mediator):
         m = self.models[case_id]
         allowed = not m.closed and m.mediator == mediator
-        if self.attempt(case_id, allowed, lambda: self.app.withdraw_mediator(
-                case_id, mediator=mediator, reason="unavailable")):
+        if self.attempt(
+            case_id,
+            allowed,
+            lambda: self.app.withdraw_mediator(case_id, mediator=mediator, reason="unavailable"),
+        ):
             m.mediator = None
             self.recorded(case_id)
 
-    @rule(case_id=cases, index=st.integers(0, 3), action=st.sampled_from(["give", "withdraw", "refuse"]))
+    @rule(
+        case_id=cases,
+        index=st.integers(0, 3),
+        action=st.sampled_from(["give", "withdraw", "refuse"]),
+    )
     def consent(self, case_id, index, action):
         m = self.models[case_id]
         party = m.parties[index] if index < len(m.parties) else "p-stranger"
         known = party in m.parties
-        # Free and revocable: given or withdrawn at any time; a live consent is withdrawn, not refused.
+        # Free and revocable, at any time; a live consent is withdrawn, not refused.
         allowed = not m.closed and known and not (action == "refuse" and m.live[party])
-        command = {"give": self.app.give_consent, "withdraw": self.app.withdraw_consent,
-                   "refuse": self.app.refuse_consent}[action]
+        command = {
+            "give": self.app.give_consent,
+            "withdraw": self.app.withdraw_consent,
+            "refuse": self.app.refuse_consent,
+        }[action]
         if self.attempt(case_id, allowed, lambda: command(case_id, party=party)):
             m.live[party] = action == "give"
             self.recorded(case_id)
@@ -146,14 +179,16 @@ class CaseMachine(RuleBasedStateMachine):
             attendees = [m.parties[who] if who < len(m.parties) else "p-stranger"]
         kind = "joint-session" if joint else "individual-interview"
         allowed = (
-            not m.closed and m.mediator is not None
+            not m.closed
+            and m.mediator is not None
             and all(p in m.parties for p in attendees)
             and (len(attendees) >= 2 if joint else len(attendees) == 1)
             and all(m.live[p] for p in attendees)
             and (not joint or all(m.live.values()))
         )
-        if self.attempt(case_id, allowed, lambda: self.app.hold_session(
-                case_id, kind=kind, attendees=attendees)):
+        if self.attempt(
+            case_id, allowed, lambda: self.app.hold_session(case_id, kind=kind, attendees=attendees)
+        ):
             # The invariant the whole library exists for, checked on the accepted session:
             assert m.mediator is not None
             assert all(m.live[p] for p in attendees)
@@ -165,8 +200,11 @@ class CaseMachine(RuleBasedStateMachine):
     def join(self, case_id, party_id):
         m = self.models[case_id]
         allowed = not m.closed and party_id not in m.parties and party_id != m.mediator
-        if self.attempt(case_id, allowed, lambda: self.app.join_party(
-                case_id, name="Nouvelle partie", party_id=party_id)):
+        if self.attempt(
+            case_id,
+            allowed,
+            lambda: self.app.join_party(case_id, name="Nouvelle partie", party_id=party_id),
+        ):
             m.parties.append(party_id)
             m.live[party_id] = False
             self.recorded(case_id)
@@ -179,7 +217,8 @@ class CaseMachine(RuleBasedStateMachine):
         m = self.models[case_id]
         allowed = not m.closed and (m.sessions > 0 or not resolve)
         command = (
-            (lambda: self.app.resolve(case_id, outcome="agreement")) if resolve
+            (lambda: self.app.resolve(case_id, outcome="agreement"))
+            if resolve
             else (lambda: self.app.withdraw(case_id, by="service", reason="no-longer-needed"))
         )
         if self.attempt(case_id, allowed, command):
@@ -206,7 +245,9 @@ class CaseMachine(RuleBasedStateMachine):
         live = {case_id: self.app.get_case(case_id) for case_id in self.models}
         replayed = {view.case_id: view for view in self.app.list_cases()}
         assert replayed == live
-        closed = [v for v in live.values() if v.status in {CaseStatus.RESOLVED, CaseStatus.WITHDRAWN}]
+        closed = [
+            v for v in live.values() if v.status in {CaseStatus.RESOLVED, CaseStatus.WITHDRAWN}
+        ]
         assert all(v.version == self.models[v.case_id].version for v in closed)
 
     @invariant()

@@ -1,0 +1,54 @@
+"""Store URLs: what they open, and clear refusals for what they cannot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mediation_adapters.stores import StoreError, env_for, open_store
+from mediation_domain import InvalidInputError
+
+
+def test_memory_and_sqlite_urls_select_eventsourcing_modules(tmp_path: Path):
+    assert env_for("memory://")["PERSISTENCE_MODULE"] == "eventsourcing.popo"
+    absolute = env_for(f"sqlite:///{tmp_path}/x.db")
+    assert absolute["PERSISTENCE_MODULE"] == "eventsourcing.sqlite"
+    assert absolute["SQLITE_DBNAME"] == f"{tmp_path}/x.db"
+    assert env_for("sqlite:///relative.db")["SQLITE_DBNAME"] == "relative.db"
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("mysql://localhost/db", "unsupported store 'mysql'"),
+        ("cases.db", "expected memory:// or sqlite:///path"),
+        ("sqlite://cases.db", "expected sqlite:///path"),
+        ("sqlite:///", "expected sqlite:///path"),
+        ("sqlite:///no/such/dir/cases.db", "directory no/such/dir does not exist"),
+        ("memory://somewhere", "takes no path"),
+    ],
+)
+def test_bad_store_urls_are_refused_with_a_clear_reason(url, says):
+    with pytest.raises(StoreError, match=says):
+        env_for(url)
+
+
+def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path: Path):
+    bogus = tmp_path / "notes.txt"
+    bogus.write_text("not a database")
+    with pytest.raises(StoreError, match="cannot open store"):
+        open_store(f"sqlite:///{bogus}")
+    assert isinstance(StoreError("x"), InvalidInputError)
+
+
+def test_a_sqlite_store_keeps_cases_across_openings(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'cases.sqlite3'}"
+    first = open_store(url)
+    case_id = first.request_mediation(
+        domain="public-transport", neighbourhood="Beaulieu", referral="city", parties=["A"]
+    )
+    first.close()
+    second = open_store(url)
+    assert second.get_case(case_id).parties[0].name == "A"
+    second.close()

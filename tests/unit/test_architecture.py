@@ -1,0 +1,56 @@
+"""Dependencies point one way: adapters -> core -> eventsourcing, attrs, the standard library."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import mediation_domain
+
+CORE = Path(mediation_domain.__file__).parent
+FORBIDDEN = {
+    "mediation_adapters",
+    "sqlite3",
+    "psycopg",
+    "psycopg2",
+    "psycopg_pool",
+    "eventsourcing.sqlite",
+    "eventsourcing.postgres",
+    "argparse",
+    "click",
+    "typer",
+    "starlette",
+    "fastapi",
+    "uvicorn",
+    "flask",
+    "django",
+    "http",
+    "urllib",
+    "socket",
+}
+
+
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_the_core_imports_no_infrastructure():
+    offenders = {
+        f"{path.relative_to(CORE)} imports {name}"
+        for path in CORE.rglob("*.py")
+        for name in _imports(path)
+        if any(name == banned or name.startswith(banned + ".") for banned in FORBIDDEN)
+    }
+    assert offenders == set()
+
+
+def test_the_check_sees_the_core_modules():
+    modules = {path.name for path in CORE.rglob("*.py")}
+    assert {"case.py", "rules.py", "application.py", "values.py"} <= modules
+    assert "eventsourcing.application" in _imports(CORE / "application.py")
