@@ -172,3 +172,4 @@ def test_neighbourhoods_are_configuration(store_url):
 def test_neighbourhoods_can_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("MEDIATION_NEIGHBOURHOODS", "Nord, Sud")
     assert Mediations().neighbourhoods.names == ("Nord", "Sud")
+    assert Mediations(neighbourhoods="Est,Ouest").neighbourhoods.names == ("Est", "Ouest")

@@ -322,6 +322,8 @@ def test_a_party_joins_once(given):
         ({"parties": ["A", "B"], "party_ids": ["same", "same"]}, "each party appears once"),
         ({"parties": ["A"], "party_ids": ["bad id!"]}, "invalid party id"),
         ({"summary": "s" * 4001}, "longer than 4000"),
+        ({"summary": 42}, "summary must be text"),
+        ({"parties": ["A", "B"], "party_ids": ["p-1"]}, "one party id per party"),
     ],
 )
 def test_a_malformed_request_is_refused_and_stores_nothing(app: Mediations, changes, says):
@@ -350,4 +352,15 @@ def test_reason_codes_refuse_free_text_which_could_hold_personal_data(given):
         InvalidInputError,
         "",
         lambda: case.app.withdraw(case.case_id, by="party", reason="Mme A is ill"),
+    )
+
+
+def test_attendees_are_a_list_not_one_string(given):
+    case = given(mediator="med-1", consenting=(0,))
+    case.refuses(
+        InvalidInputError,
+        "",
+        lambda: case.app.hold_session(
+            case.case_id, kind="individual-interview", attendees=case.parties[0]
+        ),
     )

@@ -118,3 +118,10 @@ def test_a_case_cannot_be_created_around_the_rules():
             parties=(),
             summary=Sealed("s", "clear", ""),
         )
+
+
+def test_events_out_of_their_case_sequence_are_reported_not_replayed():
+    _, history = _forged_history()
+    orphan, requested = history[4], history[0]
+    findings = [(f.position, f.violation.rule) for f in review([orphan, requested, requested])]
+    assert findings == [(1, "event-in-sequence"), (3, "event-in-sequence")]
