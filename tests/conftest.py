@@ -6,13 +6,17 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-from mediation_adapters.stores import open_store
+from mediation_adapters.stores import env_for, open_store, redacted
 from mediation_domain import MediationError, Mediations
+
+POSTGRES_URL = os.environ.get(
+    "MEDIATION_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
 
 settings.register_profile("dev", max_examples=60, deadline=None)
 settings.register_profile(
@@ -24,10 +28,49 @@ settings.register_profile(
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+def postgres_connection(url: str):
+    import psycopg  # noqa: PLC0415 - only the PostgreSQL tests need the driver
+
+    env = env_for(url)
+    return psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"],
+        connect_timeout=3,
+        autocommit=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The test server's URL; under CI an unreachable server fails the tests, elsewhere skips."""
+    try:
+        postgres_connection(POSTGRES_URL).close()
+    except Exception as error:  # noqa: BLE001 - any failure to connect means the same here
+        reason = f"PostgreSQL unreachable at {redacted(POSTGRES_URL)}: {str(error).strip()[:200]}"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A store URL on a schema of its own, dropped afterwards: runs never see each other."""
+    schema = f"md_test_{uuid4().hex[:16]}"
+    yield f"{postgres_server}?schema={schema}"
+    with postgres_connection(postgres_server) as connection:
+        connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "memory":
         return "memory://"
+    if request.param == "postgres":
+        return request.getfixturevalue("postgres_url")
     return f"sqlite:///{tmp_path / 'cases.sqlite3'}"
 
 

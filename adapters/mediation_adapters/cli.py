@@ -19,7 +19,7 @@ from typing import NoReturn
 from eventsourcing.persistence import PersistenceError
 
 from mediation_adapters.demo import record_demo
-from mediation_adapters.stores import DEFAULT_STORE, open_store
+from mediation_adapters.stores import DEFAULT_STORE, open_store, redacted
 from mediation_domain import (
     CaseStatus,
     CaseView,
@@ -210,7 +210,7 @@ def _demo(app: Mediations, args: argparse.Namespace) -> int:
     run = record_demo(app)
     cases = app.list_cases()
     events = app.recorder.max_notification_id() or 0
-    print(f"Recorded {len(run.cases)} mediations in {args.store}")
+    print(f"Recorded {len(run.cases)} mediations in {redacted(args.store)}")
     print(f"(the store now holds {len(cases)} cases, {events} events).\n")
     print("The deontology refused, as it must:")
     for attempt, refusal in run.refusals:

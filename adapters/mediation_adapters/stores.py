@@ -1,9 +1,11 @@
-"""Store URLs (memory://, sqlite:///path) mapped to eventsourcing's persistence settings."""
+"""Store URLs (memory://, sqlite:///path, postgresql://...) mapped to eventsourcing's settings."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
+from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 from eventsourcing.persistence import PersistenceError
 
@@ -12,6 +14,8 @@ from mediation_domain.privacy import Sealer
 
 DEFAULT_STORE = "sqlite:///./mediation.sqlite3"
 SQLITE_LOCK_TIMEOUT_SECONDS = "10"
+POSTGRES_CONNECT_TIMEOUT_SECONDS = "5"
+_SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
 class StoreError(InvalidInputError):
@@ -24,6 +28,7 @@ def env_for(url: str) -> dict[str, str]:
     memory://                  in this process only (tests, trials)
     sqlite:///relative/path    a file relative to the working directory
     sqlite:////absolute/path   an absolute path (four slashes)
+    postgresql://user:password@host:port/dbname?schema=name   (extra mediation-domain[postgres])
     """
     scheme, separator, rest = url.partition("://")
     if not separator:
@@ -40,8 +45,79 @@ def env_for(url: str) -> dict[str, str]:
             "SQLITE_DBNAME": _sqlite_path(url, rest),
             "SQLITE_LOCK_TIMEOUT": SQLITE_LOCK_TIMEOUT_SECONDS,
         }
-    message = f"unsupported store {scheme!r} in {url!r}: use memory:// or sqlite:///path"
+    if scheme in {"postgresql", "postgres"}:
+        return _postgres_env(url)
+    message = (
+        f"unsupported store {scheme!r} in {redacted(url)!r}: "
+        "use memory://, sqlite:///path or postgresql://user@host/dbname"
+    )
     raise StoreError(message)
+
+
+def redacted(url: str) -> str:
+    """`url` without its password, for messages and logs."""
+    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
+
+
+def _postgres_env(url: str) -> dict[str, str]:
+    parts = urlsplit(url)
+    try:
+        port = str(parts.port or 5432)
+    except ValueError:
+        message = f"invalid PostgreSQL URL {redacted(url)!r}: the port is not a number"
+        raise StoreError(message) from None
+    dbname = unquote(parts.path.lstrip("/"))
+    if not parts.hostname or not dbname or "/" in dbname:
+        message = (
+            f"invalid PostgreSQL URL {redacted(url)!r}: expected postgresql://user@host/dbname"
+        )
+        raise StoreError(message)
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": dbname,
+        "POSTGRES_HOST": parts.hostname,
+        "POSTGRES_PORT": port,
+        "POSTGRES_USER": unquote(parts.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        "POSTGRES_CONNECT_TIMEOUT": POSTGRES_CONNECT_TIMEOUT_SECONDS,
+    }
+    schema = _schema(parts, url)
+    if schema:
+        env["POSTGRES_SCHEMA"] = schema
+    return env
+
+
+def _schema(parts: SplitResult, url: str) -> str:
+    query = parse_qs(parts.query, keep_blank_values=True)
+    unknown = sorted(set(query) - {"schema"})
+    if unknown:
+        message = f"unknown option {unknown[0]!r} in {redacted(url)!r}: only ?schema= is understood"
+        raise StoreError(message)
+    schema = query.get("schema", [""])[-1]
+    if schema and not _SCHEMA.fullmatch(schema):
+        message = f"invalid schema {schema!r}: use lowercase letters, digits and '_'"
+        raise StoreError(message)
+    return schema
+
+
+def _create_schema(env: dict[str, str]) -> None:
+    """Create the URL's schema if missing: eventsourcing creates tables, not schemas."""
+    try:
+        import psycopg  # noqa: PLC0415 - an optional extra, needed for PostgreSQL only
+    except ImportError:
+        message = "PostgreSQL needs the postgres extra: pip install 'mediation-domain[postgres]'"
+        raise StoreError(message) from None
+    with psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"],
+        connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
+        autocommit=True,
+    ) as connection:
+        schema = psycopg.sql.Identifier(env.get("POSTGRES_SCHEMA", "public"))
+        connection.execute(psycopg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(schema))
 
 
 def _sqlite_path(url: str, rest: str) -> str:
@@ -62,8 +138,21 @@ def open_store(url: str = DEFAULT_STORE, *, sealer: Sealer | None = None) -> Med
     """A Mediations application on the store `url`, tables created on first use."""
     env = env_for(url)
     try:
+        if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
+            _create_schema(env)
         return Mediations(env=env, sealer=sealer)
-    except (PersistenceError, sqlite3.Error, OSError) as error:
-        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
-        message = f"cannot open store {url!r}: {detail}"
+    except StoreError:
+        raise
+    except (PersistenceError, sqlite3.Error, OSError, _driver_error()) as error:
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        message = f"cannot open store {redacted(url)!r}: {detail}"
         raise StoreError(message) from error
+
+
+def _driver_error() -> type[Exception]:
+    """The PostgreSQL driver's base error when it is installed (never raised otherwise)."""
+    try:
+        import psycopg  # noqa: PLC0415 - an optional extra
+    except ImportError:
+        return PersistenceError
+    return psycopg.Error

@@ -5,11 +5,11 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
-from typing import ClassVar, cast
+from typing import Any, ClassVar, cast
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import JSONTranscoder, RecordConflictError
+from eventsourcing.persistence import JSONTranscoder, RecordConflictError, Recording
 
 from mediation_domain.case import MediationCase, Party
 from mediation_domain.errors import CaseNotFoundError, ConcurrencyError, InvalidInputError
@@ -95,6 +95,15 @@ class Mediations(Application[UUID]):
         super().register_transcodings(transcoder)
         register_value_transcodings(transcoder)
 
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:  # noqa: ANN401
+        """Record the cases' new events atomically; a stale case raises ConcurrencyError."""
+        try:
+            return super().save(*objs, **kwargs)
+        except RecordConflictError:
+            ids = ", ".join(str(getattr(obj, "id", "?")) for obj in objs)
+            message = f"case {ids} changed meanwhile; reload it and retry"
+            raise ConcurrencyError(message) from None
+
     # Commands -------------------------------------------------------------------------------
 
     def request_mediation(  # noqa: PLR0913 - a request has this many facts
@@ -127,7 +136,7 @@ class Mediations(Application[UUID]):
                 _personal_text(summary, "summary", limit=MAX_TEXT_LENGTH, required=False),
             ),
         )
-        self._save(case)
+        self.save(case)
         return case_id
 
     def join_party(self, case_id: UUID | str, *, name: str, party_id: str | None = None) -> str:
@@ -259,14 +268,7 @@ class Mediations(Application[UUID]):
     def _act(self, case_id: UUID | str, command: Callable[[MediationCase], None]) -> None:
         case = self._load(case_id)
         command(case)
-        self._save(case)
-
-    def _save(self, case: MediationCase) -> None:
-        try:
-            self.save(case)
-        except RecordConflictError:
-            message = f"case {case.id} changed meanwhile; reload it and retry"
-            raise ConcurrencyError(message) from None
+        self.save(case)
 
     def history(self) -> Iterator[MediationCase.Event]:
         """Every stored event of every case, in the order recorded (read page by page)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from eventsourcing.persistence import RecordConflictError
+
 
 class MediationError(Exception):
     """Base of every refusal; `rule` names the rule that refused, when there is one."""
@@ -36,5 +38,8 @@ class CaseNotFoundError(MediationError, LookupError):
     """No case has that id in the store."""
 
 
-class ConcurrencyError(MediationError):
-    """Someone else recorded on the case meanwhile; reload and retry the command."""
+class ConcurrencyError(MediationError, RecordConflictError):
+    """Someone else recorded on the case meanwhile; reload and retry the command.
+
+    Also a RecordConflictError, so eventsourcing's own machinery still recognises it.
+    """
