@@ -55,7 +55,7 @@ def test_concurrent_writers_lose_nothing_and_duplicate_nothing(shared_url: str):
         for _ in range(3)
     ]
     writers = [
-        subprocess.Popen(  # noqa: S603 - our own writer script
+        subprocess.Popen(
             [
                 sys.executable,
                 str(WRITER),
@@ -93,10 +93,6 @@ def test_concurrent_writers_lose_nothing_and_duplicate_nothing(shared_url: str):
     assert sum(len(view.parties) - 1 for view in reloaded) == accepted
     assert list(review(app.history())) == []
     app.close()
-    print(
-        f"\n{shared_url.split(':')[0]}: {accepted} commands accepted, {stored - len(cases)} "
-        f"events stored, {sum(t['conflicts'] for t in tallies)} conflicts retried"
-    )
 
 
 def test_a_writer_killed_mid_run_leaves_only_whole_commits(shared_url: str):
