@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
-from datetime import date
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime
 from typing import Any, ClassVar, cast
 from uuid import UUID, uuid4
 
@@ -50,6 +50,28 @@ def _personal_text(value: object, what: str, *, limit: int, required: bool) -> s
         message = f"{what} contains control characters"
         raise InvalidInputError(message)
     return text
+
+
+def _items(value: object, what: str) -> list[Any]:
+    """The items of a list argument; one string (or a mapping) is refused, not iterated."""
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        message = f"{what} must be a list, not {type(value).__name__}"
+        raise InvalidInputError(message)
+    return list(value)
+
+
+def _day(value: object) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    message = f"invalid session date {value!r}: expected a date or YYYY-MM-DD"
+    raise InvalidInputError(message)
 
 
 def _case_id(value: UUID | str) -> UUID:
@@ -117,19 +139,18 @@ class Mediations(Application[UUID]):
         party_ids: Sequence[str] | None = None,
     ) -> UUID:
         """Open a case; parties are display names, given pseudonymous ids unless `party_ids`."""
-        if isinstance(parties, str):
-            raise InvalidInputError("parties must be a list of names, not one string")
-        if party_ids is not None and len(party_ids) != len(parties):
+        names = _items(parties, "parties")
+        ids = [None] * len(names) if party_ids is None else _items(party_ids, "party ids")
+        if len(ids) != len(names):
             raise InvalidInputError("give one party id per party, or none")
         case_id = uuid4()
-        ids = party_ids if party_ids is not None else [None] * len(parties)
         case = MediationCase.request(
             case_id=case_id,
             domain=InterventionDomain.parse(domain),
             neighbourhood=self.neighbourhoods.canonical(neighbourhood),
             referral=ReferralSource.parse(referral),
             parties=[
-                self._party(name, party_id) for name, party_id in zip(parties, ids, strict=True)
+                self._party(name, party_id) for name, party_id in zip(names, ids, strict=True)
             ],
             summary=self.sealer.seal(
                 str(case_id),
@@ -155,8 +176,8 @@ class Mediations(Application[UUID]):
     ) -> None:
         """Assign a mediator, who declares any tie with a party (`ties`) and the written waivers."""
         mediator_id = MediatorId(mediator)
-        declared = [PartyId(p) for p in ties]
-        waivers = [PartyId(p) for p in waived_by]
+        declared = [PartyId(p) for p in _items(ties, "ties")]
+        waivers = [PartyId(p) for p in _items(waived_by, "waived_by")]
         self._act(case_id, lambda case: case.assign(mediator_id, declared, waivers))
 
     def withdraw_mediator(self, case_id: UUID | str, *, mediator: str, reason: str) -> None:
@@ -185,14 +206,12 @@ class Mediations(Application[UUID]):
         *,
         kind: SessionKind | str,
         attendees: Sequence[str],
-        held_on: date | None = None,
+        held_on: date | str | None = None,
     ) -> None:
         """Record a session (today unless `held_on`)."""
         session_kind = SessionKind.parse(kind)
-        if isinstance(attendees, str):
-            raise InvalidInputError("attendees must be a list of party ids, not one string")
-        present = [PartyId(p) for p in attendees]
-        day = held_on or date.today()  # noqa: DTZ011 - the service's local calendar day
+        present = [PartyId(p) for p in _items(attendees, "attendees")]
+        day = date.today() if held_on is None else _day(held_on)  # noqa: DTZ011 - local day
         self._act(case_id, lambda case: case.hold_session(session_kind, present, day))
 
     def withdraw(self, case_id: UUID | str, *, by: WithdrawnBy | str, reason: str) -> None:

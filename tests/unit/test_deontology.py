@@ -316,7 +316,7 @@ def test_a_party_joins_once(given):
         ({"referral": "police"}, "unknown referral source"),
         ({"parties": []}, "at least one party"),
         ({"parties": ["  "]}, "party name is empty"),
-        ({"parties": "Mme A"}, "list of names"),
+        ({"parties": "Mme A"}, "parties must be a list, not str"),
         ({"parties": ["A\x00B"]}, "control characters"),
         ({"parties": ["x" * 201]}, "longer than 200"),
         ({"parties": ["A", "B"], "party_ids": ["same", "same"]}, "each party appears once"),
