@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
@@ -100,13 +102,20 @@ def _schema(parts: SplitResult, url: str) -> str:
     return schema
 
 
-def _create_schema(env: dict[str, str]) -> None:
-    """Create the URL's schema if missing: eventsourcing creates tables, not schemas."""
+@contextmanager
+def _schema_ready(env: dict[str, str]) -> Iterator[None]:
+    """Create the URL's schema if missing, and hold a lock while the tables are created.
+
+    eventsourcing creates tables, not schemas; and two processes creating the same tables
+    at once make PostgreSQL fail with "tuple concurrently updated": the advisory lock
+    makes offices that start together take turns.
+    """
     try:
         import psycopg  # noqa: PLC0415 - an optional extra, needed for PostgreSQL only
     except ImportError:
         message = "PostgreSQL needs the postgres extra: pip install 'mediation-domain[postgres]'"
         raise StoreError(message) from None
+    schema = env.get("POSTGRES_SCHEMA", "public")
     with psycopg.connect(
         dbname=env["POSTGRES_DBNAME"],
         host=env["POSTGRES_HOST"],
@@ -116,8 +125,16 @@ def _create_schema(env: dict[str, str]) -> None:
         connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
         autocommit=True,
     ) as connection:
-        schema = psycopg.sql.Identifier(env.get("POSTGRES_SCHEMA", "public"))
-        connection.execute(psycopg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(schema))
+        key = f"mediation-domain tables in {schema}"
+        connection.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
+        try:
+            sql = psycopg.sql
+            connection.execute(
+                sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
+            )
+            yield
+        finally:
+            connection.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
 
 
 def _sqlite_path(url: str, rest: str) -> str:
@@ -138,9 +155,10 @@ def open_store(url: str = DEFAULT_STORE, *, sealer: Sealer | None = None) -> Med
     """A Mediations application on the store `url`, tables created on first use."""
     env = env_for(url)
     try:
-        if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
-            _create_schema(env)
-        return Mediations(env=env, sealer=sealer)
+        if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
+            return Mediations(env=env, sealer=sealer)
+        with _schema_ready(env):
+            return Mediations(env=env, sealer=sealer)
     except StoreError:
         raise
     except (PersistenceError, sqlite3.Error, OSError, _driver_error()) as error:

@@ -129,3 +129,21 @@ def test_a_writer_killed_mid_run_leaves_only_whole_commits(shared_url: str):
     if shared_url.startswith("sqlite"):
         with sqlite3.connect(shared_url.removeprefix("sqlite:///")) as db:
             assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_offices_starting_together_on_a_new_store_all_open_it(shared_url: str):
+    opening = (
+        "import sys; from mediation_adapters.stores import open_store; open_store(sys.argv[1])"
+    )
+    openers = [
+        subprocess.Popen(
+            [sys.executable, "-c", opening, shared_url], stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(8)
+    ]
+    failures = []
+    for opener in openers:
+        _, err = opener.communicate(timeout=120)
+        if opener.returncode != 0:
+            failures.append(err.strip().splitlines()[-1])
+    assert failures == []
