@@ -216,3 +216,18 @@ def test_the_store_can_come_from_the_environment(tmp_path: Path):
     done = run("demo", env={"MEDIATION_STORE": f"sqlite:///{store}"})
     assert done.returncode == 0, done.stderr
     assert stored_events(store) > 50
+
+
+def test_the_demo_runs_on_postgresql(postgres_url: str):
+    done = run("demo", env={"MEDIATION_STORE": postgres_url})
+    assert done.returncode == 0, done.stderr
+    assert "Recorded 10 mediations" in done.stdout
+    listed = json.loads(run("list", "--json", env={"MEDIATION_STORE": postgres_url}).stdout)
+    assert len(listed) == 10
+
+
+def test_a_refused_postgresql_connection_is_exit_2_one_line(postgres_server: str):
+    done = run("list", env={"MEDIATION_STORE": postgres_server.replace(":5432/", ":1/")})
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "Connection refused" in done.stderr

@@ -52,3 +52,55 @@ def test_a_sqlite_store_keeps_cases_across_openings(tmp_path: Path):
     second = open_store(url)
     assert second.get_case(case_id).parties[0].name == "A"
     second.close()
+
+
+def test_postgresql_urls_map_every_part():
+    env = env_for("postgresql://ana:s%40cret@db.example:6543/cases?schema=poitiers")
+    assert env == {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": "cases",
+        "POSTGRES_HOST": "db.example",
+        "POSTGRES_PORT": "6543",
+        "POSTGRES_USER": "ana",
+        "POSTGRES_PASSWORD": "s@cret",
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+        "POSTGRES_SCHEMA": "poitiers",
+    }
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("postgresql://u@h:port/db", "the port is not a number"),
+        ("postgresql://u@h", "expected postgresql://user@host/dbname"),
+        ("postgresql:///db", "expected postgresql://user@host/dbname"),
+        ("postgresql://u@h/db?schema=Bad-Name", "invalid schema 'Bad-Name'"),
+        ("postgresql://u@h/db?sslmode=require", "unknown option 'sslmode'"),
+    ],
+)
+def test_malformed_postgresql_urls_are_refused(url, says):
+    with pytest.raises(StoreError, match=says):
+        env_for(url)
+
+
+def test_passwords_never_appear_in_messages():
+    with pytest.raises(StoreError) as refused:
+        env_for("postgresql://ana:topsecret@h:99999999/db")
+    assert "topsecret" not in str(refused.value)
+    assert "ana:***@h" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (lambda url: url.replace(":5432/", ":1/"), "Connection refused"),
+        (lambda url: url.replace("://postgres@", "://nobody:pw@"), 'role "nobody" does not exist'),
+        (lambda url: url.replace("/test", "/no_such_database"), "does not exist"),
+    ],
+)
+def test_an_unreachable_postgresql_is_one_clear_line(postgres_server: str, change, says):
+    url = change(postgres_server)
+    with pytest.raises(StoreError, match=says) as refused:
+        open_store(url)
+    assert "\n" not in str(refused.value)
+    assert ":pw@" not in str(refused.value)
