@@ -1,0 +1,103 @@
+"""Ed25519 keys for audit checkpoints (the `cryptography` package, extra `crypto`)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from mediation_domain import InvalidInputError
+
+
+class AuditKeyError(InvalidInputError):
+    """A key file is missing, unreadable or not an Ed25519 key."""
+
+
+def _fingerprint(public: Ed25519PublicKey) -> str:
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return "ed25519:" + hashlib.sha256(raw).hexdigest()[:16]
+
+
+class Ed25519Signer:
+    """Signs checkpoints with a private key that never enters the event store."""
+
+    def __init__(self, private: Ed25519PrivateKey) -> None:
+        self._private = private
+        self.key_id = _fingerprint(private.public_key())
+
+    def sign(self, message: bytes) -> bytes:
+        """The Ed25519 signature of `message`."""
+        return self._private.sign(message)
+
+
+class Ed25519Check:
+    """Checks checkpoint signatures with the public key alone."""
+
+    def __init__(self, public: Ed25519PublicKey) -> None:
+        self._public = public
+        self.key_id = _fingerprint(public)
+
+    def is_valid(self, signature: bytes, message: bytes) -> bool:
+        """True when `signature` signs `message` with this key."""
+        try:
+            self._public.verify(signature, message)
+        except InvalidSignature:
+            return False
+        return True
+
+
+def generate_keys(private_path: Path, public_path: Path) -> str:
+    """Write a new key pair (private key readable by its owner only); return the fingerprint."""
+    for path in (private_path, public_path):
+        if path.exists():
+            message = f"{path} exists: refusing to overwrite a key"
+            raise AuditKeyError(message)
+    private = Ed25519PrivateKey.generate()
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    descriptor = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(pem)
+    public_path.write_bytes(
+        private.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    return _fingerprint(private.public_key())
+
+
+def _read(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        message = f"cannot read the {what} {path}: {error.strerror}"
+        raise AuditKeyError(message) from None
+
+
+def load_signer(path: Path) -> Ed25519Signer:
+    """The signer whose private key is in the PEM file `path`."""
+    try:
+        key = serialization.load_pem_private_key(_read(path, "private key"), password=None)
+    except (ValueError, TypeError):
+        key = None
+    if not isinstance(key, Ed25519PrivateKey):
+        message = f"{path} is not an unencrypted Ed25519 private key (see mediation audit keygen)"
+        raise AuditKeyError(message)
+    return Ed25519Signer(key)
+
+
+def load_check(path: Path) -> Ed25519Check:
+    """The signature check whose public key is in the PEM file `path`."""
+    try:
+        key = serialization.load_pem_public_key(_read(path, "public key"))
+    except (ValueError, TypeError):
+        key = None
+    if not isinstance(key, Ed25519PublicKey):
+        message = f"{path} is not an Ed25519 public key (see mediation audit keygen)"
+        raise AuditKeyError(message)
+    return Ed25519Check(key)

@@ -1,0 +1,186 @@
+"""The hash chain and signed checkpoints detect every kind of tampering, and name where."""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import cache
+
+import attrs
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mediation_adapters.signing import Ed25519Check, Ed25519Signer
+from mediation_domain import Mediations
+from mediation_domain.audit import Checkpoint, chain, verify
+from mediation_domain.testing import record_every_event
+
+SIGNER = Ed25519Signer(Ed25519PrivateKey.generate())
+CHECK = Ed25519Check(SIGNER._private.public_key())  # noqa: SLF001 - the same key pair
+EVERY = 5  # a checkpoint every five records
+
+
+@cache
+def history():
+    """Real stored records, with gaps in their ids as PostgreSQL sequences leave them."""
+    app = Mediations()
+    for _ in range(3):
+        record_every_event(app)
+    return tuple(
+        dataclasses.replace(n, id=n.id * 2) for n in app.recorder.select_notifications(None, 1000)
+    )
+
+
+def seal(records, every=EVERY):
+    checkpoints, sealed, previous = [], [], None
+    for index, (record, head) in enumerate(chain(records), start=1):
+        sealed.append((record.id, head.hex()))
+        if index % every == 0:
+            previous = Checkpoint.signed(
+                position=record.id,
+                head=head,
+                created_at="2026-05-01T12:00:00+00:00",
+                previous=previous,
+                signer=SIGNER,
+            )
+            checkpoints.append(previous)
+    return checkpoints, sealed
+
+
+def test_an_untouched_history_verifies():
+    records = history()
+    checkpoints, sealed = seal(records)
+    report = verify(records, checkpoints, CHECK, sealed)
+    assert report.ok
+    assert report.records == len(records)
+    assert report.sealed_up_to == checkpoints[-1].position
+    assert report.unsealed == len(records) % EVERY
+
+
+def test_records_after_the_last_checkpoint_are_counted_as_unsealed():
+    records = history()
+    checkpoints, sealed = seal(records[:10])
+    report = verify(records, checkpoints, CHECK, sealed)
+    assert report.ok
+    assert report.unsealed == len(records) - 10
+
+
+def _first(report):
+    assert not report.ok
+    return report.problems[0]
+
+
+SEALED_PART = len(history()) // EVERY * EVERY  # records before the last checkpoint
+positions = st.integers(0, SEALED_PART - 2)
+
+
+@given(index=positions, byte=st.integers(0, 10_000), flip=st.integers(1, 255))
+def test_a_changed_byte_is_named(index, byte, flip):
+    records = list(history())
+    checkpoints, sealed = seal(records)
+    state = bytearray(records[index].state)
+    state[byte % len(state)] ^= flip
+    records[index] = dataclasses.replace(records[index], state=bytes(state))
+    for references in (sealed, ()):
+        problem = _first(verify(records, checkpoints, CHECK, references))
+        if references:
+            assert (problem.kind, problem.position) == ("modified", records[index].id)
+            assert problem.case_id == str(records[index].originator_id)
+        else:  # without the sealed chain: located at the checkpoint that covers it
+            assert problem.kind == "altered"
+            assert records[index].id <= problem.position < records[index].id + 2 * EVERY
+
+
+@given(index=positions)
+def test_a_deleted_record_is_named(index):
+    records = list(history())
+    checkpoints, sealed = seal(records)
+    gone = records.pop(index)
+    problem = _first(verify(records, checkpoints, CHECK, sealed))
+    assert (problem.kind, problem.position) == ("deleted", gone.id)
+
+
+@given(index=positions)
+def test_a_swapped_pair_is_named(index):
+    records = list(history())
+    checkpoints, sealed = seal(records)
+    records[index], records[index + 1] = records[index + 1], records[index]
+    problem = _first(verify(records, checkpoints, CHECK, sealed))
+    assert problem.position in {records[index + 1].id, records[index].id}
+    assert problem.position == min(records[index].id, records[index + 1].id)
+    assert problem.kind == "reordered"
+
+
+@given(index=positions)
+def test_an_inserted_forged_record_is_named(index):
+    records = list(history())
+    checkpoints, sealed = seal(records)
+    forged = dataclasses.replace(records[index], id=records[index].id + 1, state=b'{"forged":1}')
+    records.insert(index + 1, forged)
+    problem = _first(verify(records, checkpoints, CHECK, sealed))
+    assert (problem.kind, problem.position) == ("inserted", forged.id)
+
+
+@given(cut=st.integers(1, SEALED_PART - 1))
+def test_a_tail_truncated_before_the_last_checkpoint_is_named(cut):
+    records = list(history())
+    checkpoints, sealed = seal(records)
+    kept = records[: SEALED_PART - cut]
+    first_gone = records[SEALED_PART - cut]
+    for references in (sealed, ()):
+        problem = _first(verify(kept, checkpoints, CHECK, references))
+        if references:
+            assert (problem.kind, problem.position) == ("deleted", first_gone.id)
+        else:
+            assert problem.kind == "missing"
+
+
+@given(which=st.integers(0, 100), byte=st.integers(0, 63))
+def test_a_forged_checkpoint_signature_is_detected(which, byte):
+    records = history()
+    checkpoints, sealed = seal(records)
+    target = which % len(checkpoints)
+    signature = bytearray.fromhex(checkpoints[target].signature)
+    signature[byte] ^= 0x01
+    checkpoints[target] = attrs.evolve(checkpoints[target], signature=signature.hex())
+    kinds = {p.kind for p in verify(records, checkpoints, CHECK, sealed).problems}
+    assert "forged-checkpoint" in kinds
+
+
+def test_a_rewritten_chain_is_caught_by_the_signed_head():
+    records = list(history())
+    checkpoints, _ = seal(records)
+    records[3] = dataclasses.replace(records[3], state=records[3].state + b" ")
+    _, rewritten = seal(records)  # the attacker recomputes every hash, but cannot sign
+    problem = _first(verify(records, checkpoints, CHECK, rewritten))
+    assert problem.kind == "altered"
+    assert problem.position == checkpoints[0].position
+
+
+def test_checkpoints_signed_by_another_key_are_refused():
+    records = history()
+    checkpoints, sealed = seal(records)
+    stranger = Ed25519Check(Ed25519PrivateKey.generate().public_key())
+    problems = verify(records, checkpoints, stranger, sealed).problems
+    assert {p.kind for p in problems} == {"forged-checkpoint"}
+    assert len(problems) == len(checkpoints)
+
+
+def test_the_chain_hashes_what_is_stored_field_by_field():
+    record = history()[0]
+    base = dict(chain([record]))[record]
+    for change in (
+        {"id": record.id + 1},
+        {"originator_version": 2},
+        {"topic": record.topic + "x"},
+        {"state": record.state + b" "},
+    ):
+        assert dict(chain([dataclasses.replace(record, **change)])).popitem()[1] != base
+
+
+@pytest.mark.parametrize("count", [0, 1])
+def test_an_empty_or_tiny_history_verifies(count):
+    records = history()[:count]
+    checkpoints, sealed = seal(records, every=1)
+    assert verify(records, checkpoints, CHECK, sealed).ok
