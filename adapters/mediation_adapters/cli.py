@@ -14,8 +14,10 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
+from pathlib import Path
 from typing import NoReturn
 
+import attrs
 from eventsourcing.persistence import PersistenceError
 
 from mediation_adapters.demo import record_demo
@@ -24,6 +26,7 @@ from mediation_domain import (
     CaseStatus,
     CaseView,
     InterventionDomain,
+    InvalidInputError,
     MediationError,
     Mediations,
     Outcome,
@@ -31,8 +34,9 @@ from mediation_domain import (
     SessionKind,
     WithdrawnBy,
 )
+from mediation_domain.audit import verify
 
-EXIT_OK, EXIT_REFUSED = 0, 2
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_REFUSED = 0, 1, 2
 
 Handler = Callable[[Mediations, argparse.Namespace], int]
 
@@ -229,6 +233,103 @@ def _demo(app: Mediations, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# Audit -----------------------------------------------------------------------------------
+
+
+def _key_path(given: str | None, variable: str, what: str) -> Path:
+    path = given or os.environ.get(variable)
+    if not path:
+        message = f"give the {what} with --{what.replace(' ', '-')} or {variable}"
+        raise InvalidInputError(message)
+    return Path(path)
+
+
+def _audit_keygen(args: argparse.Namespace) -> int:
+    from mediation_adapters.signing import generate_keys  # noqa: PLC0415 - extra crypto
+
+    fingerprint = generate_keys(Path(args.private_key), Path(args.public_key))
+    print(
+        f"key {fingerprint}: private {args.private_key} (keep it out of the store), "
+        f"public {args.public_key} (give it to auditors)"
+    )
+    return EXIT_OK
+
+
+def _audit_seal(app: Mediations, args: argparse.Namespace) -> int:
+    from mediation_adapters.ledger import Ledger  # noqa: PLC0415
+    from mediation_adapters.signing import load_signer  # noqa: PLC0415
+
+    signer = load_signer(_key_path(args.private_key, "MEDIATION_AUDIT_PRIVATE_KEY", "private key"))
+    ledger = Ledger(args.store)
+    try:
+        checkpoint = ledger.seal(app, signer)
+    finally:
+        ledger.close()
+    if checkpoint is None:
+        print("nothing recorded since the last checkpoint: nothing to seal")
+    else:
+        print(
+            f"sealed up to record {checkpoint.position}: head {checkpoint.head[:16]}… "
+            f"signed by {checkpoint.key_id}"
+        )
+    return EXIT_OK
+
+
+def _audit_verify(app: Mediations, args: argparse.Namespace) -> int:
+    from mediation_adapters.ledger import Ledger, records  # noqa: PLC0415
+    from mediation_adapters.signing import load_check  # noqa: PLC0415
+
+    check = load_check(_key_path(args.public_key, "MEDIATION_AUDIT_PUBLIC_KEY", "public key"))
+    ledger = Ledger(args.store)
+    try:
+        report = verify(records(app), ledger.checkpoints(), check, ledger.sealed())
+    finally:
+        ledger.close()
+    if args.json:
+        _emit_json(attrs.asdict(report) | {"ok": report.ok})
+    else:
+        print(
+            f"{report.records} records; sealed up to {report.sealed_up_to}; "
+            f"{report.unsealed} recorded since the last checkpoint"
+        )
+        for problem in report.problems:
+            where = f" (case {problem.case_id})" if problem.case_id else ""
+            print(f"  {problem.kind} at {problem.position}{where}: {problem.message}")
+        print("intact" if report.ok else f"TAMPERED: {len(report.problems)} problem(s)")
+    return EXIT_OK if report.ok else EXIT_CHECK_FAILED
+
+
+def _audit_replay(app: Mediations, args: argparse.Namespace) -> int:
+    from mediation_adapters.ledger import replay  # noqa: PLC0415
+
+    findings = list(replay(app))
+    if args.json:
+        _emit_json(
+            [
+                {
+                    "position": f.position,
+                    "case_id": str(f.case_id),
+                    "version": f.version,
+                    "rule": f.violation.rule,
+                    "explanation": f.violation.message,
+                }
+                for f in findings
+            ]
+        )
+    else:
+        for f in findings:
+            print(
+                f"  {f.position}  case {f.case_id} v{f.version}  "
+                f"{f.violation.rule}: {f.violation.message}"
+            )
+        print(
+            "every recorded step respected the deontology"
+            if not findings
+            else f"{len(findings)} violation(s)"
+        )
+    return EXIT_CHECK_FAILED if findings else EXIT_OK
+
+
 # Parser ----------------------------------------------------------------------------------
 
 
@@ -246,6 +347,29 @@ def _command(
     parser.add_argument("--json", action="store_true", help="print the case as JSON")
     parser.set_defaults(handler=handler)
     return parser
+
+
+def _add_audit(commands: argparse._SubParsersAction[_Parser]) -> None:
+    audit = commands.add_parser("audit", help="tamper evidence and the auditor's replay")
+    steps = audit.add_subparsers(title="audit commands", metavar="STEP", required=True)
+    p = steps.add_parser("keygen", help="create the Ed25519 key pair that signs checkpoints")
+    p.add_argument("--private-key", required=True, help="file for the private key (mode 0600)")
+    p.add_argument("--public-key", required=True, help="file for the public key")
+    p.set_defaults(standalone=_audit_keygen)
+    p = steps.add_parser("seal", help="sign a checkpoint over everything recorded so far")
+    p.add_argument("--private-key", help="the private key file (env MEDIATION_AUDIT_PRIVATE_KEY)")
+    p.set_defaults(handler=_audit_seal)
+    p = steps.add_parser(
+        "verify", help="prove the stored history was not altered (exit 1 if it was)"
+    )
+    p.add_argument("--public-key", help="the public key file (env MEDIATION_AUDIT_PUBLIC_KEY)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(handler=_audit_verify)
+    p = steps.add_parser(
+        "replay", help="re-run the deontology over the history (exit 1 on violations)"
+    )
+    p.add_argument("--json", action="store_true", help="print the violations as JSON")
+    p.set_defaults(handler=_audit_replay)
 
 
 def _parser() -> _Parser:
@@ -309,6 +433,8 @@ def _parser() -> _Parser:
     p = _command(commands, "show", _show, "show a case, now or as of an event number")
     p.add_argument("--as-of", type=_positive, help="the case as it stood after event N")
 
+    _add_audit(commands)
+
     p = _command(commands, "list", _list, "list cases", case=False)
     p.add_argument("--status", help=_codes(CaseStatus))
     p.add_argument("--neighbourhood")
@@ -321,9 +447,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the `mediation` command; returns its exit code."""
     args = _parser().parse_args(argv)
     try:
+        standalone: Callable[[argparse.Namespace], int] | None = getattr(args, "standalone", None)
+        if standalone is not None:
+            return standalone(args)
+        handler: Handler = args.handler
         app = open_store(args.store)
         try:
-            handler: Handler = args.handler
             return handler(app, args)
         finally:
             app.close()

@@ -81,8 +81,9 @@ def _read(path: Path, what: str) -> bytes:
 
 def load_signer(path: Path) -> Ed25519Signer:
     """The signer whose private key is in the PEM file `path`."""
+    pem = _read(path, "private key")
     try:
-        key = serialization.load_pem_private_key(_read(path, "private key"), password=None)
+        key = serialization.load_pem_private_key(pem, password=None)
     except (ValueError, TypeError):
         key = None
     if not isinstance(key, Ed25519PrivateKey):
@@ -93,8 +94,9 @@ def load_signer(path: Path) -> Ed25519Signer:
 
 def load_check(path: Path) -> Ed25519Check:
     """The signature check whose public key is in the PEM file `path`."""
+    pem = _read(path, "public key")
     try:
-        key = serialization.load_pem_public_key(_read(path, "public key"))
+        key = serialization.load_pem_public_key(pem)
     except (ValueError, TypeError):
         key = None
     if not isinstance(key, Ed25519PublicKey):

@@ -228,7 +228,7 @@ def verify(
                     f"the records after {previous_position} up to {due.position} no longer "
                     "produce the sealed head: one was modified, deleted, inserted or reordered"
                 )
-                problems.append(Problem("altered", due.position, case, message))
+                problems.append(Problem("altered", due.position, "", message))
             covered = count
             previous_position, due = due.position, next(due_checkpoints, None)
     problems.extend(references.deleted_after(last_id))

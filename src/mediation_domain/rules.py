@@ -431,9 +431,15 @@ def review(history: Iterable[Replayable]) -> Iterator[Finding]:
 
     Cases are rebuilt with the events' own mutations, so a history that broke a rule
     still replays: the auditor sees each violation where it happened, and the next.
+    Positions count events from 1; `review_positioned` takes the store's own positions.
     """
+    return review_positioned(enumerate(history, start=1))
+
+
+def review_positioned(history: Iterable[tuple[int, Replayable]]) -> Iterator[Finding]:
+    """As `review`, over (position, event) pairs: the notification ids of a stored log."""
     cases: dict[UUID, Any] = {}
-    for position, event in enumerate(history, start=1):
+    for position, event in history:
         case = cases.get(event.originator_id)
         for violation in violations(case, event):
             yield Finding(position, event.originator_id, event.originator_version, violation)

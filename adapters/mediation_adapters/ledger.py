@@ -1,0 +1,188 @@
+"""The audit ledger beside the events: the chain as sealed and the signed checkpoints.
+
+Two tables in the same database as the events (SQLite file or PostgreSQL schema):
+mediation_audit_chain (position, hash) and mediation_audit_checkpoints. Sealing appends
+to both in one transaction; verifying and replaying stream the log page by page.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import attrs
+from eventsourcing.persistence import Notification
+
+from mediation_adapters.stores import StoreError, env_for
+from mediation_domain import Mediations
+from mediation_domain.audit import GENESIS, Checkpoint, Signer, chain
+from mediation_domain.errors import LifecycleError
+from mediation_domain.rules import Finding, Violation, review_positioned
+
+PAGE = 1000
+_TABLES = (
+    (
+        "CREATE TABLE IF NOT EXISTS mediation_audit_chain ("
+        " position BIGINT PRIMARY KEY, hash TEXT NOT NULL)"
+    ),
+    (
+        "CREATE TABLE IF NOT EXISTS mediation_audit_checkpoints ("
+        " position BIGINT PRIMARY KEY, head TEXT NOT NULL, created_at TEXT NOT NULL,"
+        " previous TEXT NOT NULL, key_id TEXT NOT NULL, signature TEXT NOT NULL)"
+    ),
+)
+
+
+class _Connection(Protocol):
+    def execute(self, sql: str, params: Sequence[Any] = ...) -> Any: ...  # noqa: ANN401
+    def cursor(self) -> Any: ...  # noqa: ANN401
+    def commit(self) -> None: ...
+    def close(self) -> None: ...
+
+
+def records(app: Mediations, after: int = 0) -> Iterator[Notification]:
+    """The stored records after notification `after`, in order, read page by page."""
+    start = after
+    while page := app.recorder.select_notifications(start, PAGE, inclusive_of_start=False):
+        yield from page
+        start = page[-1].id
+
+
+class Ledger:
+    """The chain and checkpoints of one store."""
+
+    def __init__(self, url: str) -> None:
+        env = env_for(url)
+        module = env["PERSISTENCE_MODULE"]
+        if module == "eventsourcing.sqlite":
+            self._connection: _Connection = sqlite3.connect(env["SQLITE_DBNAME"])
+            self._placeholder = "?"
+        elif module == "eventsourcing.postgres":
+            self._connection = _postgres(env)
+            self._placeholder = "%s"
+        else:
+            message = "auditing needs a persistent store: sqlite:///... or postgresql://..."
+            raise StoreError(message)
+        for statement in _TABLES:
+            self._connection.execute(statement)
+        self._connection.commit()
+
+    def close(self) -> None:
+        """Release the connection."""
+        self._connection.close()
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        cursor = self._connection.execute(sql.replace("?", self._placeholder), params)
+        return list(cursor.fetchall())
+
+    def checkpoints(self) -> list[Checkpoint]:
+        """Every checkpoint, oldest first."""
+        rows = self._rows(
+            "SELECT position, head, created_at, previous, key_id, signature"
+            " FROM mediation_audit_checkpoints ORDER BY position"
+        )
+        return [Checkpoint(*row) for row in rows]
+
+    def sealed(self) -> Iterator[tuple[int, str]]:
+        """The chain as sealed, (position, hash) in order, read page by page."""
+        after = -1
+        while rows := self._rows(
+            "SELECT position, hash FROM mediation_audit_chain WHERE position > ?"
+            " ORDER BY position LIMIT ?",
+            (after, PAGE),
+        ):
+            yield from ((int(position), str(digest)) for position, digest in rows)
+            after = int(rows[-1][0])
+
+    def seal(
+        self, app: Mediations, signer: Signer, now: datetime | None = None
+    ) -> Checkpoint | None:
+        """Chain every record recorded since the last checkpoint and sign a new checkpoint.
+
+        Returns None when nothing new was recorded. The chain rows and the checkpoint are
+        written in one transaction.
+        """
+        existing = self.checkpoints()
+        last = existing[-1] if existing else None
+        head = bytes.fromhex(last.head) if last else GENESIS
+        position = None
+        batch: list[tuple[int, str]] = []
+        for record, head_after in chain(records(app, last.position if last else 0), head):
+            position, head = record.id, head_after
+            batch.append((record.id, head.hex()))
+            if len(batch) == PAGE:
+                self._insert_chain(batch)
+        if position is None:
+            return None
+        self._insert_chain(batch)
+        checkpoint = Checkpoint.signed(
+            position=position,
+            head=head,
+            created_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"),
+            previous=last,
+            signer=signer,
+        )
+        self._rows_nothing(
+            "INSERT INTO mediation_audit_checkpoints"
+            " (position, head, created_at, previous, key_id, signature)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            attrs.astuple(checkpoint),
+        )
+        self._connection.commit()
+        return checkpoint
+
+    def _insert_chain(self, batch: list[tuple[int, str]]) -> None:
+        sql = "INSERT INTO mediation_audit_chain (position, hash) VALUES (?, ?)"
+        self._connection.cursor().executemany(sql.replace("?", self._placeholder), batch)
+        batch.clear()
+
+    def _rows_nothing(self, sql: str, params: Sequence[Any]) -> None:
+        self._connection.execute(sql.replace("?", self._placeholder), params)
+
+
+def _postgres(env: dict[str, str]) -> _Connection:
+    import psycopg  # noqa: PLC0415 - an optional extra
+
+    try:
+        connection = psycopg.connect(
+            dbname=env["POSTGRES_DBNAME"],
+            host=env["POSTGRES_HOST"],
+            port=env["POSTGRES_PORT"],
+            user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"],
+            connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
+        )
+    except psycopg.Error as error:
+        message = f"cannot open the audit ledger: {str(error).strip().splitlines()[0]}"
+        raise StoreError(message) from None
+    schema = psycopg.sql.Identifier(env.get("POSTGRES_SCHEMA", "public"))
+    connection.execute(psycopg.sql.SQL("SET search_path TO {}").format(schema))
+    return connection
+
+
+def replay(app: Mediations) -> Iterator[Finding]:
+    """Every violation of the deontology in the stored history, and every unreadable record."""
+
+    def events() -> Iterator[tuple[int, Any]]:
+        for record in records(app):
+            try:
+                yield record.id, app.mapper.to_domain_event(record)
+            except Exception:  # noqa: BLE001 - a tampered record may fail in any decoder
+                unreadable.append(record)
+
+    unreadable: list[Notification] = []
+    for finding in review_positioned(events()):
+        yield from _unreadable(unreadable)
+        yield finding
+    yield from _unreadable(unreadable)
+
+
+def _unreadable(found: list[Notification]) -> Iterator[Finding]:
+    while found:
+        record = found.pop(0)
+        message = f"record {record.id} cannot be read as an event (altered or foreign bytes)"
+        violation = Violation("record-is-readable", message, LifecycleError)
+        case = record.originator_id
+        yield Finding(record.id, case, record.originator_version, violation)  # type: ignore[arg-type]

@@ -1,0 +1,154 @@
+"""The auditor's commands on a real store: seal, verify, replay; tampering in the file itself."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from mediation_adapters.ledger import Ledger, records, replay
+from mediation_adapters.signing import generate_keys, load_check, load_signer
+from mediation_adapters.stores import open_store
+from mediation_domain.audit import verify
+
+from .test_cli import run
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def sealed_demo(tmp_path: Path):
+    store = tmp_path / "cases.sqlite3"
+    assert run("demo", store=store).returncode == 0
+    keys = {"private": tmp_path / "audit.key", "public": tmp_path / "audit.pub"}
+    made = run(
+        "audit",
+        "keygen",
+        "--private-key",
+        str(keys["private"]),
+        "--public-key",
+        str(keys["public"]),
+    )
+    assert made.returncode == 0, made.stderr
+    sealed = run("audit", "seal", "--private-key", str(keys["private"]), store=store)
+    assert sealed.returncode == 0, sealed.stderr
+    assert "sealed up to record 58" in sealed.stdout
+    return store, keys
+
+
+def test_the_private_key_is_readable_by_its_owner_only_and_never_overwritten(sealed_demo):
+    _, keys = sealed_demo
+    assert stat.S_IMODE(keys["private"].stat().st_mode) == 0o600
+    again = run(
+        "audit",
+        "keygen",
+        "--private-key",
+        str(keys["private"]),
+        "--public-key",
+        str(keys["public"]),
+    )
+    assert again.returncode == 2
+    assert "refusing to overwrite" in again.stderr
+
+
+def test_an_untouched_store_verifies_and_replays_clean(sealed_demo):
+    store, keys = sealed_demo
+    verified = run("audit", "verify", "--public-key", str(keys["public"]), "--json", store=store)
+    assert verified.returncode == 0, verified.stderr
+    report = json.loads(verified.stdout)
+    assert (report["ok"], report["records"], report["unsealed"]) == (True, 58, 0)
+    replayed = run("audit", "replay", store=store)
+    assert replayed.returncode == 0
+    assert "respected the deontology" in replayed.stdout
+
+
+def test_an_update_in_the_sqlite_file_is_detected_and_named(sealed_demo):
+    store, keys = sealed_demo
+    with sqlite3.connect(store) as db:
+        rowid, state = next(
+            (r, s)
+            for r, s in db.execute("SELECT rowid, state FROM stored_events ORDER BY rowid")
+            if b"joint-session" in s
+        )
+        db.execute(
+            "UPDATE stored_events SET state = ? WHERE rowid = ?",
+            (state.replace(b"joint-session", b"individual-interview"), rowid),
+        )
+    verified = run("audit", "verify", "--public-key", str(keys["public"]), "--json", store=store)
+    assert verified.returncode == 1
+    first = json.loads(verified.stdout)["problems"][0]
+    assert (first["kind"], first["position"]) == ("modified", rowid)
+    replayed = run("audit", "replay", "--json", store=store)
+    assert replayed.returncode == 1
+    assert [(f["position"], f["rule"]) for f in json.loads(replayed.stdout)] == [
+        (rowid, "session-kind-fits-attendees")
+    ]
+
+
+def test_a_deleted_event_is_detected(sealed_demo):
+    store, keys = sealed_demo
+    with sqlite3.connect(store) as db:
+        db.execute("DELETE FROM stored_events WHERE rowid = 30")
+    verified = run("audit", "verify", "--public-key", str(keys["public"]), "--json", store=store)
+    assert verified.returncode == 1
+    assert json.loads(verified.stdout)["problems"][0]["kind"] == "deleted"
+
+
+def test_records_after_the_last_seal_are_reported_unsealed_then_sealed(sealed_demo):
+    store, keys = sealed_demo
+    run("demo", store=store)
+    report = json.loads(
+        run("audit", "verify", "--public-key", str(keys["public"]), "--json", store=store).stdout
+    )
+    assert (report["ok"], report["unsealed"]) == (True, 58)
+    assert run("audit", "seal", "--private-key", str(keys["private"]), store=store).returncode == 0
+    report = json.loads(
+        run("audit", "verify", "--public-key", str(keys["public"]), "--json", store=store).stdout
+    )
+    assert (report["ok"], report["unsealed"], report["sealed_up_to"]) == (True, 0, 116)
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("audit", "seal"), "give the private key"),
+        (("audit", "seal", "--private-key", "/nonexistent/key"), "cannot read the private key"),
+        (("audit", "verify", "--public-key", "/etc/hostname"), "is not an Ed25519 public key"),
+    ],
+)
+def test_missing_or_wrong_keys_are_exit_2(tmp_path: Path, args, says):
+    done = run(*args, store=tmp_path / "s.sqlite3")
+    assert done.returncode == 2
+    assert says in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_auditing_a_memory_store_is_refused(tmp_path: Path):
+    key = tmp_path / "k"
+    generate_keys(key, tmp_path / "k.pub")
+    done = run("--store", "memory://", "audit", "seal", "--private-key", str(key))
+    assert done.returncode == 2
+    assert "needs a persistent store" in done.stderr
+
+
+def test_sealing_and_verifying_on_postgresql(postgres_url: str, tmp_path: Path):
+    generate_keys(tmp_path / "k", tmp_path / "k.pub")
+    app = open_store(postgres_url)
+    app.request_mediation(
+        domain="public-transport", neighbourhood="Beaulieu", referral="resident", parties=["A"]
+    )
+    ledger = Ledger(postgres_url)
+    checkpoint = ledger.seal(app, load_signer(tmp_path / "k"))
+    assert checkpoint is not None
+    assert checkpoint.position == app.recorder.max_notification_id()
+    report = verify(
+        records(app), ledger.checkpoints(), load_check(tmp_path / "k.pub"), ledger.sealed()
+    )
+    assert report.ok
+    assert report.records == 1
+    assert list(replay(app)) == []
+    ledger.close()
+    app.close()
