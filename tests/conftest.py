@@ -62,6 +62,9 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
     schema = f"md_test_{uuid4().hex[:16]}"
     yield f"{postgres_server}?schema={schema}"
     with postgres_connection(postgres_server) as connection:
+        connection.execute(
+            "SET lock_timeout = '20s'"
+        )  # a leaked session fails the run, not hangs it
         connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 

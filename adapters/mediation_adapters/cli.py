@@ -11,11 +11,13 @@ import json
 import os
 import sqlite3
 import sys
+import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import attrs
 from eventsourcing.persistence import PersistenceError
@@ -39,6 +41,7 @@ from mediation_domain.audit import verify
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_REFUSED = 0, 1, 2
 
 Handler = Callable[[Mediations, argparse.Namespace], int]
+T = TypeVar("T")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -275,16 +278,12 @@ def _audit_seal(app: Mediations, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _audit_verify(app: Mediations, args: argparse.Namespace) -> int:
-    from mediation_adapters.ledger import Ledger, records  # noqa: PLC0415
+def _audit_verify(args: argparse.Namespace) -> int:
     from mediation_adapters.signing import load_check  # noqa: PLC0415
 
     check = load_check(_key_path(args.public_key, "MEDIATION_AUDIT_PUBLIC_KEY", "public key"))
-    ledger = Ledger(args.store)
-    try:
-        report = verify(records(app), ledger.checkpoints(), check, ledger.sealed())
-    finally:
-        ledger.close()
+    with _history(args) as (stored, checkpoints, sealed, _):
+        report = verify(_progress(stored, "verify"), checkpoints, check, sealed)
     if args.json:
         _emit_json(attrs.asdict(report) | {"ok": report.ok})
     else:
@@ -299,10 +298,11 @@ def _audit_verify(app: Mediations, args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_CHECK_FAILED
 
 
-def _audit_replay(app: Mediations, args: argparse.Namespace) -> int:
+def _audit_replay(args: argparse.Namespace) -> int:
     from mediation_adapters.ledger import replay  # noqa: PLC0415
 
-    findings = list(replay(app))
+    with _history(args) as (stored, _, __, mapper):
+        findings = list(replay(_progress(stored, "replay"), mapper))
     if args.json:
         _emit_json(
             [
@@ -328,6 +328,60 @@ def _audit_replay(app: Mediations, args: argparse.Namespace) -> int:
             else f"{len(findings)} violation(s)"
         )
     return EXIT_CHECK_FAILED if findings else EXIT_OK
+
+
+def _audit_export(app: Mediations, args: argparse.Namespace) -> int:
+    from mediation_adapters.export import write_export  # noqa: PLC0415
+    from mediation_adapters.ledger import Ledger  # noqa: PLC0415
+
+    ledger = Ledger(args.store)
+    try:
+        with Path(args.out).open("x", encoding="utf-8") as out:
+            count = write_export(app, ledger, out, until=args.until)
+    except FileExistsError:
+        message = f"{args.out} exists: refusing to overwrite an export"
+        raise InvalidInputError(message) from None
+    finally:
+        ledger.close()
+    print(f"exported {count} records to {args.out}")
+    return EXIT_OK
+
+
+@contextmanager
+def _history(args: argparse.Namespace) -> Iterator[tuple[Any, Any, Any, Any]]:
+    """(records, checkpoints, sealed chain, mapper) from an export file or from the store."""
+    if args.file:
+        from mediation_adapters.export import Export  # noqa: PLC0415
+
+        export = Export(Path(args.file))
+        yield export.records(), export.checkpoints, export.sealed(), Mediations().mapper
+        return
+    from mediation_adapters.ledger import Ledger, records  # noqa: PLC0415
+
+    app = open_store(args.store)
+    ledger = Ledger(args.store)
+    try:
+        yield records(app), ledger.checkpoints(), ledger.sealed(), app.mapper
+    finally:
+        ledger.close()
+        app.close()
+
+
+def _progress(items: Iterable[T], label: str) -> Iterator[T]:
+    """Pass `items` through, showing a count and a rate on a terminal (silent when piped)."""
+    if not sys.stderr.isatty():
+        yield from items
+        return
+    started = shown = time.monotonic()
+    count = 0
+    for count, item in enumerate(items, start=1):
+        yield item
+        now = time.monotonic()
+        if now - shown > 0.2:  # noqa: PLR2004 - five refreshes a second
+            rate = count / (now - started)
+            print(f"\r{label}: {count} records, {rate:,.0f}/s", end="", file=sys.stderr)
+            shown = now
+    print(f"\r{label}: {count} records{' ' * 20}", file=sys.stderr)
 
 
 # Parser ----------------------------------------------------------------------------------
@@ -364,12 +418,18 @@ def _add_audit(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
     p.add_argument("--public-key", help="the public key file (env MEDIATION_AUDIT_PUBLIC_KEY)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.set_defaults(handler=_audit_verify)
+    p.add_argument("file", nargs="?", help="an export to verify offline (default: the store)")
+    p.set_defaults(standalone=_audit_verify)
     p = steps.add_parser(
         "replay", help="re-run the deontology over the history (exit 1 on violations)"
     )
     p.add_argument("--json", action="store_true", help="print the violations as JSON")
-    p.set_defaults(handler=_audit_replay)
+    p.add_argument("file", nargs="?", help="an export to replay offline (default: the store)")
+    p.set_defaults(standalone=_audit_replay)
+    p = steps.add_parser("export", help="write the history as JSON Lines for an auditor")
+    p.add_argument("--out", required=True, help="the file to write (never overwritten)")
+    p.add_argument("--until", type=_positive, help="stop after record N")
+    p.set_defaults(handler=_audit_export)
 
 
 def _parser() -> _Parser:

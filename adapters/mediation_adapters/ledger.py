@@ -8,16 +8,18 @@ to both in one transaction; verifying and replaying stream the log page by page.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
+from uuid import UUID
 
 import attrs
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import Mapper, Notification
 
 from mediation_adapters.stores import StoreError, env_for
 from mediation_domain import Mediations
-from mediation_domain.audit import GENESIS, Checkpoint, Signer, chain
+from mediation_domain.audit import GENESIS, Checkpoint, Signer, StoredRecord, chain
 from mediation_domain.errors import LifecycleError
 from mediation_domain.rules import Finding, Violation, review_positioned
 
@@ -35,13 +37,6 @@ _TABLES = (
 )
 
 
-class _Connection(Protocol):
-    def execute(self, sql: str, params: Sequence[Any] = ...) -> Any: ...  # noqa: ANN401
-    def cursor(self) -> Any: ...  # noqa: ANN401
-    def commit(self) -> None: ...
-    def close(self) -> None: ...
-
-
 def records(app: Mediations, after: int = 0) -> Iterator[Notification]:
     """The stored records after notification `after`, in order, read page by page."""
     start = after
@@ -57,7 +52,7 @@ class Ledger:
         env = env_for(url)
         module = env["PERSISTENCE_MODULE"]
         if module == "eventsourcing.sqlite":
-            self._connection: _Connection = sqlite3.connect(env["SQLITE_DBNAME"])
+            self._connection: Any = sqlite3.connect(env["SQLITE_DBNAME"])
             self._placeholder = "?"
         elif module == "eventsourcing.postgres":
             self._connection = _postgres(env)
@@ -65,13 +60,27 @@ class Ledger:
         else:
             message = "auditing needs a persistent store: sqlite:///... or postgresql://..."
             raise StoreError(message)
-        for statement in _TABLES:
-            self._connection.execute(statement)
-        self._connection.commit()
+        with self._transaction():
+            for statement in _TABLES:
+                self._connection.execute(statement)
 
     def close(self) -> None:
         """Release the connection."""
         self._connection.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """All or nothing: psycopg's transaction block, or sqlite3's commit and rollback."""
+        if self._placeholder == "%s":
+            with self._connection.transaction():
+                yield
+            return
+        try:
+            yield
+        except BaseException:
+            self._connection.rollback()
+            raise
+        self._connection.commit()
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         cursor = self._connection.execute(sql.replace("?", self._placeholder), params)
@@ -109,28 +118,30 @@ class Ledger:
         head = bytes.fromhex(last.head) if last else GENESIS
         position = None
         batch: list[tuple[int, str]] = []
-        for record, head_after in chain(records(app, last.position if last else 0), head):
-            position, head = record.id, head_after
-            batch.append((record.id, head.hex()))
-            if len(batch) == PAGE:
-                self._insert_chain(batch)
-        if position is None:
-            return None
-        self._insert_chain(batch)
-        checkpoint = Checkpoint.signed(
-            position=position,
-            head=head,
-            created_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"),
-            previous=last,
-            signer=signer,
-        )
-        self._rows_nothing(
-            "INSERT INTO mediation_audit_checkpoints"
-            " (position, head, created_at, previous, key_id, signature)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            attrs.astuple(checkpoint),
-        )
-        self._connection.commit()
+        with self._transaction():
+            for record, head_after in chain(records(app, last.position if last else 0), head):
+                position, head = record.id, head_after
+                batch.append((record.id, head.hex()))
+                if len(batch) == PAGE:
+                    self._insert_chain(batch)
+            if position is None:
+                return None
+            self._insert_chain(batch)
+            checkpoint = Checkpoint.signed(
+                position=position,
+                head=head,
+                created_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"),
+                previous=last,
+                signer=signer,
+            )
+            self._connection.execute(
+                (
+                    "INSERT INTO mediation_audit_checkpoints"
+                    " (position, head, created_at, previous, key_id, signature)"
+                    " VALUES (?, ?, ?, ?, ?, ?)"
+                ).replace("?", self._placeholder),
+                attrs.astuple(checkpoint),
+            )
         return checkpoint
 
     def _insert_chain(self, batch: list[tuple[int, str]]) -> None:
@@ -138,11 +149,8 @@ class Ledger:
         self._connection.cursor().executemany(sql.replace("?", self._placeholder), batch)
         batch.clear()
 
-    def _rows_nothing(self, sql: str, params: Sequence[Any]) -> None:
-        self._connection.execute(sql.replace("?", self._placeholder), params)
 
-
-def _postgres(env: dict[str, str]) -> _Connection:
+def _postgres(env: dict[str, str]) -> Any:  # noqa: ANN401 - a psycopg connection
     import psycopg  # noqa: PLC0415 - an optional extra
 
     try:
@@ -153,6 +161,7 @@ def _postgres(env: dict[str, str]) -> _Connection:
             user=env["POSTGRES_USER"],
             password=env["POSTGRES_PASSWORD"],
             connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
+            autocommit=True,  # reads hold no locks; seal() opens its own transaction
         )
     except psycopg.Error as error:
         message = f"cannot open the audit ledger: {str(error).strip().splitlines()[0]}"
@@ -162,24 +171,24 @@ def _postgres(env: dict[str, str]) -> _Connection:
     return connection
 
 
-def replay(app: Mediations) -> Iterator[Finding]:
-    """Every violation of the deontology in the stored history, and every unreadable record."""
+def replay(stored: Iterable[StoredRecord], mapper: Mapper[UUID]) -> Iterator[Finding]:
+    """Every violation of the deontology in a stored history, and every unreadable record."""
 
     def events() -> Iterator[tuple[int, Any]]:
-        for record in records(app):
+        for record in stored:
             try:
-                yield record.id, app.mapper.to_domain_event(record)
+                yield record.id, mapper.to_domain_event(record)  # type: ignore[arg-type]
             except Exception:  # noqa: BLE001 - a tampered record may fail in any decoder
                 unreadable.append(record)
 
-    unreadable: list[Notification] = []
+    unreadable: list[StoredRecord] = []
     for finding in review_positioned(events()):
         yield from _unreadable(unreadable)
         yield finding
     yield from _unreadable(unreadable)
 
 
-def _unreadable(found: list[Notification]) -> Iterator[Finding]:
+def _unreadable(found: list[StoredRecord]) -> Iterator[Finding]:
     while found:
         record = found.pop(0)
         message = f"record {record.id} cannot be read as an event (altered or foreign bytes)"

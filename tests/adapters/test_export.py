@@ -1,0 +1,130 @@
+"""Exports verify and replay offline, on the file alone; the golden history keeps replaying."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from mediation_adapters.export import Export
+from mediation_domain import Mediations
+from mediation_domain.rules import review
+
+from .test_cli import run
+
+pytestmark = pytest.mark.slow
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+GOLDEN, GOLDEN_KEY = FIXTURES / "golden-v1.jsonl", FIXTURES / "golden-v1.pub"
+
+
+@pytest.fixture
+def exported(tmp_path: Path) -> tuple[Path, Path]:
+    store, key, public = tmp_path / "s.sqlite3", tmp_path / "k", tmp_path / "k.pub"
+    assert run("demo", store=store).returncode == 0
+    assert (
+        run("audit", "keygen", "--private-key", str(key), "--public-key", str(public)).returncode
+        == 0
+    )
+    assert run("audit", "seal", "--private-key", str(key), store=store).returncode == 0
+    out = tmp_path / "history.jsonl"
+    done = run("audit", "export", "--out", str(out), store=store)
+    assert done.returncode == 0, done.stderr
+    return out, public
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def _write(path: Path, lines: list[dict]) -> None:
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+
+def test_an_export_verifies_and_replays_with_no_store_at_all(exported):
+    out, public = exported
+    verified = run(
+        "--store",
+        "sqlite:////nonexistent/x.db",
+        "audit",
+        "verify",
+        str(out),
+        "--public-key",
+        str(public),
+        "--json",
+    )
+    assert verified.returncode == 0, verified.stderr
+    assert json.loads(verified.stdout)["records"] == 58
+    replayed = run("--store", "memory://", "audit", "replay", str(out))
+    assert replayed.returncode == 0
+    kinds = Counter(line.get("type") for line in _lines(out)[1:])
+    assert kinds == {"checkpoint": 1, "record": 58, "end": 1}
+
+
+def test_an_edited_export_is_detected_offline(exported, tmp_path: Path):
+    out, public = exported
+    lines = _lines(out)
+    record = next(line for line in lines if line.get("type") == "record" and line["id"] == 12)
+    record["originator_version"] += 1
+    edited = tmp_path / "edited.jsonl"
+    _write(edited, lines)
+    done = run("audit", "verify", str(edited), "--public-key", str(public), "--json")
+    assert done.returncode == 1
+    first = json.loads(done.stdout)["problems"][0]
+    assert (first["kind"], first["position"]) == ("modified", 12)
+
+
+def test_a_forged_checkpoint_in_an_export_is_detected(exported, tmp_path: Path):
+    out, public = exported
+    lines = _lines(out)
+    checkpoint = next(line for line in lines if line.get("type") == "checkpoint")
+    checkpoint["head"] = "00" * 32
+    forged = tmp_path / "forged.jsonl"
+    _write(forged, lines)
+    done = run("audit", "verify", str(forged), "--public-key", str(public), "--json")
+    assert done.returncode == 1
+    assert "forged-checkpoint" in {p["kind"] for p in json.loads(done.stdout)["problems"]}
+
+
+@pytest.mark.parametrize(
+    ("damage", "says"),
+    [
+        (lambda text: text.rsplit("\n", 2)[0] + "\n", "no end line: the file was truncated"),
+        (lambda text: "not json\n" + text, "line 1 is not a JSON object"),
+        (lambda text: text.replace('"version": 1', '"version": 9', 1), "is not a mediation-domain"),
+    ],
+)
+def test_an_unreadable_export_is_exit_2(exported, tmp_path: Path, damage, says):
+    out, public = exported
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text(damage(out.read_text()))
+    done = run("audit", "verify", str(broken), "--public-key", str(public))
+    assert done.returncode == 2
+    assert says in done.stderr
+
+
+def test_an_export_can_stop_at_a_record(tmp_path: Path):
+    store = tmp_path / "s.sqlite3"
+    assert run("demo", store=store).returncode == 0
+    out = tmp_path / "early.jsonl"
+    assert run("audit", "export", "--out", str(out), "--until", "20", store=store).returncode == 0
+    assert [line["id"] for line in _lines(out) if line.get("type") == "record"] == list(
+        range(1, 21)
+    )
+    assert (
+        run("audit", "export", "--out", str(out), store=store).returncode == 2
+    )  # never overwritten
+
+
+def test_the_golden_v1_history_verifies_and_replays_forever():
+    verified = run("audit", "verify", str(GOLDEN), "--public-key", str(GOLDEN_KEY), "--json")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert json.loads(verified.stdout)["unsealed"] == 0
+    replayed = run("--store", "memory://", "audit", "replay", str(GOLDEN))
+    assert replayed.returncode == 0, replayed.stdout
+    mapper = Mediations().mapper
+    events = [mapper.to_domain_event(record) for record in Export(GOLDEN).records()]
+    assert list(review(events)) == []
+    assert Counter(type(e).__name__ for e in events)["Requested"] == 10
