@@ -347,6 +347,21 @@ def _audit_export(app: Mediations, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _seal_automatically(app: Mediations, store: str) -> None:
+    """With MEDIATION_SEAL_EVERY=N (and the private key), seal every N records."""
+    every = os.environ.get("MEDIATION_SEAL_EVERY", "").strip()
+    if not every:
+        return
+    if not every.isdigit():
+        message = f"MEDIATION_SEAL_EVERY={every!r}: expected a number of records"
+        raise InvalidInputError(message)
+    from mediation_adapters.ledger import AutoSeal  # noqa: PLC0415
+    from mediation_adapters.signing import load_signer  # noqa: PLC0415
+
+    key = _key_path(None, "MEDIATION_AUDIT_PRIVATE_KEY", "private key")
+    app.on_recorded = AutoSeal(store, load_signer(key), int(every))
+
+
 @contextmanager
 def _history(args: argparse.Namespace) -> Iterator[tuple[Any, Any, Any, Any]]:
     """(records, checkpoints, sealed chain, mapper) from an export file or from the store."""
@@ -512,6 +527,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return standalone(args)
         handler: Handler = args.handler
         app = open_store(args.store)
+        _seal_automatically(app, args.store)
         try:
             return handler(app, args)
         finally:

@@ -150,6 +150,37 @@ class Ledger:
         batch.clear()
 
 
+class AutoSeal:
+    """Seals the store once `every` records were recorded since the last checkpoint.
+
+    Attach it with `app.on_recorded = AutoSeal(url, signer, every)`; the ledger is opened
+    only to seal, so an application that never reaches `every` holds no extra connection.
+    """
+
+    def __init__(self, url: str, signer: Signer, every: int) -> None:
+        if every < 1:
+            message = f"seal every {every} records? give a positive number"
+            raise StoreError(message)
+        self.url, self.signer, self.every = url, signer, every
+        self._sealed_up_to: int | None = None
+        Ledger(url).close()  # refuse a store that cannot be audited now, not after a command
+
+    def __call__(self, app: Mediations, last_recorded: int) -> None:
+        """Seal when the unsealed records reach `every`."""
+        if self._sealed_up_to is not None and last_recorded - self._sealed_up_to < self.every:
+            return
+        ledger = Ledger(self.url)
+        try:
+            checkpoints = ledger.checkpoints()
+            self._sealed_up_to = checkpoints[-1].position if checkpoints else 0
+            if last_recorded - self._sealed_up_to >= self.every:
+                checkpoint = ledger.seal(app, self.signer)
+                if checkpoint is not None:
+                    self._sealed_up_to = checkpoint.position
+        finally:
+            ledger.close()
+
+
 def _postgres(env: dict[str, str]) -> Any:  # noqa: ANN401 - a psycopg connection
     import psycopg  # noqa: PLC0415 - an optional extra
 

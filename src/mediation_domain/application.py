@@ -111,6 +111,8 @@ class Mediations(Application[UUID]):
             neighbourhoods = Neighbourhoods((*neighbourhoods,))
         self.neighbourhoods = neighbourhoods
         self.sealer: Sealer = sealer or ClearTextSealer()
+        # Called after each save with the last notification id recorded (e.g. to seal).
+        self.on_recorded: Callable[[Mediations, int], None] | None = None
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         """Add our value objects, vocabularies and dates to eventsourcing's defaults."""
@@ -120,11 +122,14 @@ class Mediations(Application[UUID]):
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:  # noqa: ANN401
         """Record the cases' new events atomically; a stale case raises ConcurrencyError."""
         try:
-            return super().save(*objs, **kwargs)
+            recordings = super().save(*objs, **kwargs)
         except RecordConflictError:
             ids = ", ".join(str(getattr(obj, "id", "?")) for obj in objs)
             message = f"case {ids} changed meanwhile; reload it and retry"
             raise ConcurrencyError(message) from None
+        if self.on_recorded is not None and recordings:
+            self.on_recorded(self, max(r.notification.id for r in recordings))
+        return recordings
 
     # Commands -------------------------------------------------------------------------------
 

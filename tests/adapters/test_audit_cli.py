@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mediation_adapters.ledger import Ledger, records, replay
+from mediation_adapters.ledger import AutoSeal, Ledger, records, replay
 from mediation_adapters.signing import generate_keys, load_check, load_signer
 from mediation_adapters.stores import open_store
 from mediation_domain.audit import verify
@@ -154,3 +154,54 @@ def test_sealing_and_verifying_on_postgresql(postgres_url: str, tmp_path: Path):
     finally:
         ledger.close()
         app.close()
+
+
+def test_the_application_seals_by_itself_every_n_records(tmp_path: Path):
+    generate_keys(tmp_path / "k", tmp_path / "k.pub")
+    url = f"sqlite:///{tmp_path / 's.sqlite3'}"
+    app = open_store(url)
+    app.on_recorded = AutoSeal(url, load_signer(tmp_path / "k"), every=5)
+    case_id = app.request_mediation(
+        domain="public-transport", neighbourhood="Beaulieu", referral="resident", parties=["A", "B"]
+    )
+    for name in "CDEFGHIJKLM":  # eleven more events: twelve in all
+        app.join_party(case_id, name=name)
+    ledger = Ledger(url)
+    try:
+        assert [c.position for c in ledger.checkpoints()] == [5, 10]
+        report = verify(
+            records(app), ledger.checkpoints(), load_check(tmp_path / "k.pub"), ledger.sealed()
+        )
+        assert (report.ok, report.unsealed) == (True, 2)
+    finally:
+        ledger.close()
+        app.close()
+
+
+def test_the_cli_seals_by_itself_when_told_to(tmp_path: Path):
+    generate_keys(tmp_path / "k", tmp_path / "k.pub")
+    store = tmp_path / "s.sqlite3"
+    sealing = {"MEDIATION_SEAL_EVERY": "1", "MEDIATION_AUDIT_PRIVATE_KEY": str(tmp_path / "k")}
+    done = run(
+        "request",
+        "--domain",
+        "public-transport",
+        "--neighbourhood",
+        "Beaulieu",
+        "--referral",
+        "city",
+        "--party",
+        "A",
+        store=store,
+        env=sealing,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(
+        run(
+            "audit", "verify", "--public-key", str(tmp_path / "k.pub"), "--json", store=store
+        ).stdout
+    )
+    assert (report["ok"], report["sealed_up_to"], report["unsealed"]) == (True, 1, 0)
+    refused = run("--store", "memory://", "list", env=sealing)
+    assert refused.returncode == 2
+    assert "needs a persistent store" in refused.stderr
