@@ -15,9 +15,10 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
+from uuid import UUID
 
 import attrs
 from eventsourcing.persistence import PersistenceError
@@ -61,6 +62,39 @@ def _day(text: str) -> date:
     except ValueError:
         message = f"invalid date {text!r}: expected YYYY-MM-DD"
         raise argparse.ArgumentTypeError(message) from None
+
+
+def _as_of(text: str) -> int | datetime:
+    if text.isdigit():
+        return _positive(text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        message = f"invalid --as-of {text!r}: an event number or a time like 2026-05-01T12:00"
+        raise argparse.ArgumentTypeError(message) from None
+    return moment if moment.tzinfo else moment.astimezone()  # no offset: this machine's time
+
+
+def _case_from_export(path: Path, case: str) -> Mediations:
+    """An in-memory application holding one case's records from an export file."""
+    from eventsourcing.persistence import StoredEvent  # noqa: PLC0415
+
+    from mediation_adapters.export import Export  # noqa: PLC0415
+
+    try:
+        wanted = UUID(case)
+    except ValueError:
+        message = f"invalid case id {case!r}: expected a UUID"
+        raise InvalidInputError(message) from None
+    app = Mediations()
+    app.recorder.insert_events(
+        [
+            StoredEvent(r.originator_id, r.originator_version, r.topic, r.state)
+            for r in Export(path).records()
+            if r.originator_id == wanted
+        ]
+    )
+    return app
 
 
 def _positive(text: str) -> int:
@@ -191,7 +225,12 @@ def _resolve(app: Mediations, args: argparse.Namespace) -> int:
 
 
 def _show(app: Mediations, args: argparse.Namespace) -> int:
-    view = app.get_case(args.case, version=args.as_of)
+    if args.source:
+        app = _case_from_export(Path(args.source), args.case)
+    if isinstance(args.as_of, datetime):
+        view = app.get_case(args.case, at=args.as_of)
+    else:
+        view = app.get_case(args.case, version=args.as_of)
     if args.json:
         _emit_json(view.to_dict())
     else:
@@ -506,7 +545,12 @@ def _parser() -> _Parser:
     p.add_argument("--outcome", required=True, help=_codes(Outcome))
 
     p = _command(commands, "show", _show, "show a case, now or as of an event number")
-    p.add_argument("--as-of", type=_positive, help="the case as it stood after event N")
+    p.add_argument(
+        "--as-of",
+        type=_as_of,
+        help="the case as it stood after event N, or at a time (2026-05-01T12:00, local time)",
+    )
+    p.add_argument("--from", dest="source", help="read the case from an audit export file")
 
     _add_audit(commands)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar, cast
 from uuid import UUID, uuid4
 
@@ -231,9 +231,18 @@ class Mediations(Application[UUID]):
 
     # Queries --------------------------------------------------------------------------------
 
-    def get_case(self, case_id: UUID | str, version: int | None = None) -> CaseView:
-        """The case now, or as it stood after its event number `version` (1 = the request)."""
+    def get_case(
+        self, case_id: UUID | str, version: int | None = None, *, at: datetime | None = None
+    ) -> CaseView:
+        """The case now, or as it stood after its event `version` (1 = the request) or at `at`.
+
+        A naive `at` is taken as UTC.
+        """
         case = self._load(case_id)
+        if at is not None:
+            if version is not None:
+                raise InvalidInputError("give a version or a time, not both")
+            version = self._version_at(case, at)
         if version is not None:
             if (
                 isinstance(version, bool)
@@ -244,6 +253,21 @@ class Mediations(Application[UUID]):
                 raise InvalidInputError(message)
             case = self.repository.get(case.id, version=version)
         return CaseView.of(case, self.sealer)
+
+    def _version_at(self, case: MediationCase, at: datetime) -> int:
+        if not isinstance(at, datetime):
+            message = f"invalid time {at!r}: expected a datetime"
+            raise InvalidInputError(message)
+        moment = at if at.tzinfo else at.replace(tzinfo=UTC)
+        version = 0
+        for event in self.events.get(case.id):
+            if cast("MediationCase.Event", event).timestamp > moment:
+                break
+            version = event.originator_version
+        if version == 0:
+            message = f"case {case.id} was requested after {moment.isoformat()}"
+            raise InvalidInputError(message)
+        return version
 
     def list_cases(
         self,

@@ -128,3 +128,15 @@ def test_the_golden_v1_history_verifies_and_replays_forever():
     events = [mapper.to_domain_event(record) for record in Export(GOLDEN).records()]
     assert list(review(events)) == []
     assert Counter(type(e).__name__ for e in events)["Requested"] == 10
+
+
+def test_a_case_is_shown_as_of_an_event_or_a_time_from_the_export_alone():
+    first = next(Export(GOLDEN).records())
+    case = str(first.originator_id)
+    early = json.loads(run("show", case, "--as-of", "2", "--from", str(GOLDEN), "--json").stdout)
+    assert (early["version"], early["status"]) == (2, "in-mediation")
+    late = run("show", case, "--as-of", "2100-01-01T00:00+00:00", "--from", str(GOLDEN), "--json")
+    assert json.loads(late.stdout)["status"] == "resolved"
+    before = run("show", case, "--as-of", "2000-01-01T00:00+00:00", "--from", str(GOLDEN))
+    assert before.returncode == 2
+    assert "was requested after" in before.stderr

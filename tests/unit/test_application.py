@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import attrs
 import pytest
@@ -85,3 +85,16 @@ def test_neighbourhoods_can_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("MEDIATION_NEIGHBOURHOODS", "Nord, Sud")
     assert Mediations().neighbourhoods.names == ("Nord", "Sud")
     assert Mediations(neighbourhoods="Est,Ouest").neighbourhoods.names == ("Est", "Ouest")
+
+
+def test_a_case_reads_as_it_stood_at_a_time(app: Mediations):
+    case_id, _ = _full_case(app)
+    events = list(app.events.get(case_id))
+    third = events[2].timestamp
+    assert app.get_case(case_id, at=third).version == 3
+    assert app.get_case(case_id, at=third.replace(tzinfo=None)).version == 3  # naive is UTC
+    assert app.get_case(case_id, at=events[-1].timestamp) == app.get_case(case_id)
+    with pytest.raises(InvalidInputError, match="was requested after"):
+        app.get_case(case_id, at=events[0].timestamp - timedelta(seconds=1))
+    with pytest.raises(InvalidInputError, match="not both"):
+        app.get_case(case_id, version=2, at=third)
