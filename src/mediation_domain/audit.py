@@ -212,15 +212,15 @@ def verify(
     references = _References(iter(sealed))
     head, count, last_id, covered, previous_position = GENESIS, 0, 0, 0, 0
     for record in records:
-        case = str(record.originator_id)
         if record.id <= last_id:
             message = f"record {record.id} comes after record {last_id}: the log was reordered"
-            problems.append(Problem("reordered", record.id, case, message))
+            problems.append(Problem("reordered", record.id, str(record.originator_id), message))
         while due is not None and due.position < record.id:
             problems.append(_missing(due, previous_position))
             previous_position, due = due.position, next(due_checkpoints, None)
-        problems.extend(references.judge(record))
-        head = link(head, record)
+        after = link(head, record)
+        problems.extend(references.judge(record, head, after))
+        head = after
         count, last_id = count + 1, max(last_id, record.id)
         if due is not None and due.position == record.id:
             if head.hex() != due.head:
@@ -259,8 +259,8 @@ class _References:
         self._next = next(sealed, None)
         self._previous = GENESIS
 
-    def judge(self, record: StoredRecord) -> list[Problem]:
-        case = str(record.originator_id)
+    def judge(self, record: StoredRecord, head: bytes, after: bytes) -> list[Problem]:
+        """Problems of `record`; `after` is link(`head`, record), reused when heads agree."""
         problems = []
         while self._next is not None and self._next[0] < record.id:
             problems.append(self._deleted(self._next[0]))
@@ -268,11 +268,12 @@ class _References:
         if self._next is None or self._next[0] > record.id:
             if self._next is not None:  # a record where the sealed chain has none
                 message = f"record {record.id} was not in the log when it was sealed"
-                problems.append(Problem("inserted", record.id, case, message))
+                problems.append(Problem("inserted", record.id, str(record.originator_id), message))
             return problems
-        if link(self._previous, record).hex() != self._next[1]:
+        linked = after if self._previous == head else link(self._previous, record)
+        if linked.hex() != self._next[1]:
             message = f"record {record.id} differs from the record that was sealed"
-            problems.append(Problem("modified", record.id, case, message))
+            problems.append(Problem("modified", record.id, str(record.originator_id), message))
         self._advance()
         return problems
 

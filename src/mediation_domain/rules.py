@@ -94,10 +94,13 @@ def _live(case: CaseState, party: PartyId) -> bool:
 
 # Lifecycle -------------------------------------------------------------------------------
 
+_CLOSED = frozenset({CaseStatus.WITHDRAWN, CaseStatus.RESOLVED})
+
+
 
 def case_is_open(case: CaseState, _: object) -> Violation | None:
     """Nothing is recorded after the case was withdrawn or resolved."""
-    if case.status in {CaseStatus.WITHDRAWN, CaseStatus.RESOLVED}:
+    if case.status in _CLOSED:
         message = f"the case is {case.status.value}: nothing more can be recorded on it"
         return Violation("case-is-open", message, CaseClosedError)
     return None
@@ -394,8 +397,12 @@ def violations(case: CaseState | None, event: object) -> list[Violation]:
     if (case is None) != (name == "Requested"):
         where = "before its case was requested" if case is None else "on an existing case"
         return [Violation("event-in-sequence", f"{name} recorded {where}", LifecycleError)]
-    found = (rule(case, event) for rule in RULES.get(name, ()))
-    return [violation for violation in found if violation is not None]
+    found = []
+    for rule in RULES.get(name, ()):
+        violation = rule(case, event)
+        if violation is not None:
+            found.append(violation)
+    return found
 
 
 class Replayable(Protocol):
