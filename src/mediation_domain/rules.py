@@ -97,7 +97,6 @@ def _live(case: CaseState, party: PartyId) -> bool:
 _CLOSED = frozenset({CaseStatus.WITHDRAWN, CaseStatus.RESOLVED})
 
 
-
 def case_is_open(case: CaseState, _: object) -> Violation | None:
     """Nothing is recorded after the case was withdrawn or resolved."""
     if case.status in _CLOSED:
