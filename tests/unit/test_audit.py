@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import tracemalloc
+from collections import deque
 from functools import cache
 
 import attrs
@@ -184,3 +186,34 @@ def test_an_empty_or_tiny_history_verifies(count):
     records = history()[:count]
     checkpoints, sealed = seal(records, every=1)
     assert verify(records, checkpoints, CHECK, sealed).ok
+
+
+def _stream(count: int):
+    """`count` records made one at a time, never held together."""
+    template = history()[0]
+    for n in range(1, count + 1):
+        yield dataclasses.replace(template, id=n, state=template.state + str(n).encode())
+
+
+def _peak_while_verifying(count: int) -> int:
+    ((_, head),) = deque(chain(_stream(count)), maxlen=1)
+    checkpoint = Checkpoint.signed(
+        position=count,
+        head=head,
+        created_at="2026-05-01T12:00:00+00:00",
+        previous=None,
+        signer=SIGNER,
+    )
+    sealed = ((record.id, digest.hex()) for record, digest in chain(_stream(count)))
+    tracemalloc.start()
+    report = verify(_stream(count), [checkpoint], CHECK, sealed)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert report.ok
+    assert report.records == count
+    return peak
+
+
+def test_verify_streams_its_memory_stays_flat_in_the_history_size():
+    small, large = _peak_while_verifying(2_000), _peak_while_verifying(20_000)
+    assert large < small * 1.5 + 64_000  # ten times the records, not ten times the memory
