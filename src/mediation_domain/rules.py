@@ -97,7 +97,16 @@ def _live(case: CaseState, party: PartyId) -> bool:
 _CLOSED = frozenset({CaseStatus.WITHDRAWN, CaseStatus.RESOLVED})
 
 
-def case_is_open(case: CaseState, _: object) -> Violation | None:
+class HasStatus(Protocol):
+    """Enough of a case to tell whether it is closed."""
+
+    @property
+    def status(self) -> CaseStatus:
+        """Where the case stands."""
+        ...
+
+
+def case_is_open(case: HasStatus, _: object) -> Violation | None:
     """Nothing is recorded after the case was withdrawn or resolved."""
     if case.status in _CLOSED:
         message = f"the case is {case.status.value}: nothing more can be recorded on it"
@@ -443,17 +452,52 @@ def review(history: Iterable[Replayable]) -> Iterator[Finding]:
 
 
 def review_positioned(history: Iterable[tuple[int, Replayable]]) -> Iterator[Finding]:
-    """As `review`, over (position, event) pairs: the notification ids of a stored log."""
+    """As `review`, over (position, event) pairs: the notification ids of a stored log.
+
+    Memory grows with the cases still open, not with the history: a closed case is kept
+    as its final status only, since anything recorded after it breaks `case-is-open`.
+    """
     cases: dict[UUID, Any] = {}
+    closed: dict[UUID, _ClosedCase] = {}
     for position, event in history:
-        case = cases.get(event.originator_id)
+        case_id = event.originator_id
+        ended = closed.get(case_id)
+        if ended is not None:
+            for violation in ended.after(event):
+                yield Finding(position, case_id, event.originator_version, violation)
+            continue
+        case = cases.get(case_id)
         for violation in violations(case, event):
-            yield Finding(position, event.originator_id, event.originator_version, violation)
+            yield Finding(position, case_id, event.originator_version, violation)
         if (case is None) != (type(event).__name__ == "Requested"):
             continue
         try:
-            cases[event.originator_id] = event.mutate(case)
+            case = event.mutate(case)
         except (OriginatorIDError, OriginatorVersionError):
             message = f"version {event.originator_version} does not follow the case's last event"
             violation = Violation("event-in-sequence", message, LifecycleError)
-            yield Finding(position, event.originator_id, event.originator_version, violation)
+            yield Finding(position, case_id, event.originator_version, violation)
+            continue
+        if case.status in _CLOSED:
+            closed[case_id] = _ClosedCase(case.status, case.version)
+            cases.pop(case_id, None)
+        else:
+            cases[case_id] = case
+
+
+@attrs.define
+class _ClosedCase:
+    """What the review keeps of a withdrawn or resolved case: its status and last version."""
+
+    status: CaseStatus
+    version: int
+
+    def after(self, event: Replayable) -> list[Violation]:
+        """What an event recorded after the case closed breaks."""
+        found = [v for v in (case_is_open(self, event),) if v is not None]
+        if event.originator_version != self.version + 1:
+            message = f"version {event.originator_version} does not follow the case's last event"
+            found.append(Violation("event-in-sequence", message, LifecycleError))
+        else:
+            self.version += 1
+        return found

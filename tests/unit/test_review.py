@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import tracemalloc
 from datetime import UTC, date, datetime
 from uuid import uuid4
 
@@ -125,3 +127,31 @@ def test_events_out_of_their_case_sequence_are_reported_not_replayed():
     orphan, requested = history[4], history[0]
     findings = [(f.position, f.violation.rule) for f in review([orphan, requested, requested])]
     assert findings == [(1, "event-in-sequence"), (3, "event-in-sequence")]
+
+
+def _closed_cases(count: int):
+    app = Mediations()
+    template = app.request_mediation(
+        domain="public-transport", neighbourhood="Beaulieu", referral="resident", parties=["A"]
+    )
+    app.withdraw(template, by="party", reason="no-longer-needed")
+    events = list(app.events.get(template))
+    for _ in range(count):
+        case_id = uuid4()
+        for event in events:
+            yield dataclasses.replace(event, originator_id=case_id)
+
+
+def _peak_while_reviewing(count: int) -> int:
+    tracemalloc.start()
+    findings = list(review(_closed_cases(count)))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert findings == []
+    return peak
+
+
+def test_replay_keeps_only_what_it_needs_of_closed_cases():
+    small, large = _peak_while_reviewing(300), _peak_while_reviewing(3_000)
+    per_closed_case = (large - small) / 2_700
+    assert per_closed_case < 400  # bytes: a status and a version, not the whole case
