@@ -37,7 +37,7 @@ from mediation_domain import (
     SessionKind,
     WithdrawnBy,
 )
-from mediation_domain.audit import verify
+from mediation_domain.audit import verify, verify_excerpt
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_REFUSED = 0, 1, 2
 
@@ -95,6 +95,14 @@ def _case_from_export(path: Path, case: str) -> Mediations:
         ]
     )
     return app
+
+
+def _uuid(text: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        message = f"invalid case id {text!r}: expected a UUID"
+        raise argparse.ArgumentTypeError(message) from None
 
 
 def _positive(text: str) -> int:
@@ -322,7 +330,11 @@ def _audit_verify(args: argparse.Namespace) -> int:
 
     check = load_check(_key_path(args.public_key, "MEDIATION_AUDIT_PUBLIC_KEY", "public key"))
     with _history(args) as (stored, checkpoints, sealed, _):
-        report = verify(_progress(stored, "verify"), checkpoints, check, sealed)
+        if sealed is None:  # one case's export: each record is checked on its own
+            excerpt = ((r, r.previous, r.sealed) for r in _progress(stored, "verify"))
+            report = verify_excerpt(excerpt, checkpoints, check)
+        else:
+            report = verify(_progress(stored, "verify"), checkpoints, check, sealed)
     if args.json:
         _emit_json(attrs.asdict(report) | {"ok": report.ok})
     else:
@@ -330,6 +342,11 @@ def _audit_verify(args: argparse.Namespace) -> int:
             f"{report.records} records; sealed up to {report.sealed_up_to}; "
             f"{report.unsealed} recorded since the last checkpoint"
         )
+        if not report.head:
+            print(
+                "one case's export: each record is checked against its sealed link; only "
+                "the full log can be held to every signed head"
+            )
         for problem in report.problems:
             where = f" (case {problem.case_id})" if problem.case_id else ""
             print(f"  {problem.kind} at {problem.position}{where}: {problem.message}")
@@ -376,7 +393,7 @@ def _audit_export(app: Mediations, args: argparse.Namespace) -> int:
     ledger = Ledger(args.store)
     try:
         with Path(args.out).open("x", encoding="utf-8") as out:
-            count = write_export(app, ledger, out, until=args.until)
+            count = write_export(app, ledger, out, until=args.until, case=args.case)
     except FileExistsError:
         message = f"{args.out} exists: refusing to overwrite an export"
         raise InvalidInputError(message) from None
@@ -408,7 +425,8 @@ def _history(args: argparse.Namespace) -> Iterator[tuple[Any, Any, Any, Any]]:
         from mediation_adapters.export import Export  # noqa: PLC0415
 
         export = Export(Path(args.file))
-        yield export.records(), export.checkpoints, export.sealed(), Mediations().mapper
+        sealed = None if export.case else export.sealed()
+        yield export.records(), export.checkpoints, sealed, Mediations().mapper
         return
     from mediation_adapters.ledger import Ledger, records  # noqa: PLC0415
 
@@ -483,6 +501,7 @@ def _add_audit(commands: argparse._SubParsersAction[_Parser]) -> None:
     p = steps.add_parser("export", help="write the history as JSON Lines for an auditor")
     p.add_argument("--out", required=True, help="the file to write (never overwritten)")
     p.add_argument("--until", type=_positive, help="stop after record N")
+    p.add_argument("--case", type=_uuid, help="export one case only")
     p.set_defaults(handler=_audit_export)
 
 

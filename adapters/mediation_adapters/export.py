@@ -19,7 +19,7 @@ from uuid import UUID
 
 from mediation_adapters.ledger import Ledger, records
 from mediation_domain import InvalidInputError, Mediations
-from mediation_domain.audit import Checkpoint
+from mediation_domain.audit import GENESIS, Checkpoint
 
 FORMAT, VERSION = "mediation-domain/audit-export", 1
 
@@ -38,16 +38,29 @@ class ExportedRecord:
     topic: str
     state: bytes
     sealed: str
+    previous: str
 
 
-def write_export(app: Mediations, ledger: Ledger, out: IO[str], *, until: int | None = None) -> int:
-    """Write the store's history (up to record `until`) to `out`; return the record count."""
+def write_export(
+    app: Mediations,
+    ledger: Ledger,
+    out: IO[str],
+    *,
+    until: int | None = None,
+    case: UUID | None = None,
+) -> int:
+    """Write the history (up to record `until`, of one `case` or all) to `out`; count records.
+
+    A one-case export also gives each record the sealed hash before it, so that each
+    record can be checked on its own (audit.verify_excerpt).
+    """
     checkpoints = [c for c in ledger.checkpoints() if until is None or c.position <= until]
     header = {
         "format": FORMAT,
         "version": VERSION,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "until": until,
+        "case": str(case) if case else None,
         "key_ids": sorted({c.key_id for c in checkpoints}),
     }
     out.write(json.dumps(header) + "\n")
@@ -55,12 +68,15 @@ def write_export(app: Mediations, ledger: Ledger, out: IO[str], *, until: int | 
         out.write(json.dumps({"type": "checkpoint", **_fields(checkpoint)}) + "\n")
     sealed = ledger.sealed()
     reference = next(sealed, None)
+    previous = GENESIS.hex()
     count = 0
     for record in records(app):
         if until is not None and record.id > until:
             break
         while reference is not None and reference[0] < record.id:
-            reference = next(sealed, None)
+            previous, reference = reference[1], next(sealed, None)
+        if case is not None and record.originator_id != case:
+            continue
         line = {
             "type": "record",
             "id": record.id,
@@ -70,6 +86,8 @@ def write_export(app: Mediations, ledger: Ledger, out: IO[str], *, until: int | 
             "state": base64.b64encode(record.state).decode(),
             "sealed": reference[1] if reference and reference[0] == record.id else "",
         }
+        if case is not None:
+            line["previous"] = previous if line["sealed"] else ""
         out.write(json.dumps(line) + "\n")
         count += 1
     out.write(json.dumps({"type": "end", "records": count, "checkpoints": len(checkpoints)}) + "\n")
@@ -96,6 +114,7 @@ class Export:
         if header.get("format") != FORMAT or header.get("version") != VERSION:
             message = f"{path} is not a {FORMAT} version {VERSION} file"
             raise ExportFormatError(message)
+        self.case: str | None = header.get("case")
         self.checkpoints = [
             Checkpoint(**{k: v for k, v in line.items() if k != "type"})
             for line in self._lines()
@@ -137,6 +156,7 @@ class Export:
                         topic=str(line["topic"]),
                         state=base64.b64decode(line["state"], validate=True),
                         sealed=str(line.get("sealed", "")),
+                        previous=str(line.get("previous", "")),
                     )
                 except (KeyError, ValueError, TypeError) as error:
                     message = f"{self.path}: malformed record {line.get('id')!r} ({error})"

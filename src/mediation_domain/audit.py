@@ -239,6 +239,42 @@ def verify(
     return Verification(count, head.hex(), sealed_up_to, count - covered, _in_order(problems))
 
 
+def verify_excerpt(
+    excerpt: Iterable[tuple[StoredRecord, str, str]],
+    checkpoints: Sequence[Checkpoint],
+    check: SignatureCheck,
+) -> Verification:
+    """Verify one case's records, each given with the sealed chain hash before and after it.
+
+    Without the rest of the log the chain cannot be recomputed up to a signed head, so
+    each record is held to its own sealed link, a record that sits at a checkpoint to the
+    signed head, and the case's versions must run 1, 2, 3... with none missing.
+    """
+    problems = _checkpoint_problems(checkpoints, check)
+    heads = {c.position: c.head for c in checkpoints}
+    count = unsealed = last_id = last_version = 0
+    for record, previous, sealed in excerpt:
+        count += 1
+        case = str(record.originator_id)
+        if record.id <= last_id:
+            message = f"record {record.id} comes after record {last_id}: the log was reordered"
+            problems.append(Problem("reordered", record.id, case, message))
+        if record.originator_version != last_version + 1:
+            message = f"the case's version {last_version + 1} is missing before record {record.id}"
+            problems.append(Problem("deleted", record.id, case, message))
+        last_id, last_version = record.id, record.originator_version
+        if not sealed:
+            unsealed += 1
+        elif link(bytes.fromhex(previous), record).hex() != sealed:
+            message = f"record {record.id} differs from the record that was sealed"
+            problems.append(Problem("modified", record.id, case, message))
+        elif heads.get(record.id, sealed) != sealed:
+            message = f"the sealed hash of record {record.id} is not the signed head there"
+            problems.append(Problem("altered", record.id, case, message))
+    sealed_up_to = max(heads, default=0)
+    return Verification(count, "", sealed_up_to, unsealed, _in_order(problems))
+
+
 # At one position, what a record shows comes before what a checkpoint shows.
 _PRECEDENCE = ("reordered", "modified", "inserted", "deleted", "altered", "missing")
 

@@ -140,3 +140,49 @@ def test_a_case_is_shown_as_of_an_event_or_a_time_from_the_export_alone():
     before = run("show", case, "--as-of", "2000-01-01T00:00+00:00", "--from", str(GOLDEN))
     assert before.returncode == 2
     assert "was requested after" in before.stderr
+
+
+@pytest.fixture
+def one_case_export(tmp_path: Path):
+    store, key, public = tmp_path / "s.sqlite3", tmp_path / "k", tmp_path / "k.pub"
+    assert run("demo", store=store).returncode == 0
+    assert (
+        run("audit", "keygen", "--private-key", str(key), "--public-key", str(public)).returncode
+        == 0
+    )
+    assert run("audit", "seal", "--private-key", str(key), store=store).returncode == 0
+    case = json.loads(run("list", "--json", store=store).stdout)[3]["case_id"]
+    out = tmp_path / "case.jsonl"
+    done = run("audit", "export", "--out", str(out), "--case", case, store=store)
+    assert done.returncode == 0, done.stderr
+    return out, public, case
+
+
+def test_one_case_can_be_exported_verified_and_replayed_alone(one_case_export):
+    out, public, case = one_case_export
+    records = [line for line in _lines(out) if line.get("type") == "record"]
+    assert {line["originator_id"] for line in records} == {case}
+    assert [line["originator_version"] for line in records] == list(range(1, len(records) + 1))
+    verified = run("audit", "verify", str(out), "--public-key", str(public))
+    assert verified.returncode == 0, verified.stdout
+    assert "one case's export" in verified.stdout
+    assert run("--store", "memory://", "audit", "replay", str(out)).returncode == 0
+
+
+@pytest.mark.parametrize("edit", ["modify", "delete"])
+def test_an_edited_one_case_export_is_detected(one_case_export, tmp_path: Path, edit):
+    out, public, _ = one_case_export
+    lines = _lines(out)
+    records = [line for line in lines if line.get("type") == "record"]
+    target = records[2]
+    if edit == "modify":
+        target["topic"] = target["topic"].replace("Consent", "Session")
+    else:
+        lines.remove(target)
+    edited = tmp_path / "edited.jsonl"
+    _write(edited, lines)
+    done = run("audit", "verify", str(edited), "--public-key", str(public), "--json")
+    assert done.returncode == 1
+    first = json.loads(done.stdout)["problems"][0]
+    expected = "modified" if edit == "modify" else "deleted"
+    assert first["kind"] == expected
