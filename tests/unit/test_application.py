@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import attrs
 import pytest
@@ -98,3 +98,26 @@ def test_a_case_reads_as_it_stood_at_a_time(app: Mediations):
         app.get_case(case_id, at=events[0].timestamp - timedelta(seconds=1))
     with pytest.raises(InvalidInputError, match="not both"):
         app.get_case(case_id, version=2, at=third)
+
+
+def test_session_dates_are_dates_datetimes_or_iso_text(given):
+    case = given(mediator="med-1", consenting=(0,))
+    a = case.parties[0]
+    today = date.today()
+    case.app.hold_session(
+        case.case_id, kind="individual-interview", attendees=[a], held_on=today.isoformat()
+    )
+    case.app.hold_session(
+        case.case_id,
+        kind="individual-interview",
+        attendees=[a],
+        held_on=datetime.combine(today, datetime.min.time()),
+    )
+    assert [s.held_on for s in case.app.get_case(case.case_id).sessions] == [today, today]
+    for wrong in ("yesterday", 20260501):
+        with pytest.raises(InvalidInputError, match="invalid session date"):
+            case.app.hold_session(
+                case.case_id, kind="individual-interview", attendees=[a], held_on=wrong
+            )
+    with pytest.raises(InvalidInputError, match="expected a datetime"):
+        case.app.get_case(case.case_id, at="2026-05-01")

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from mediation_adapters.signing import Ed25519Check, Ed25519Signer
 from mediation_domain import Mediations
-from mediation_domain.audit import Checkpoint, chain, verify
+from mediation_domain.audit import GENESIS, Checkpoint, chain, link, verify, verify_excerpt
 from mediation_domain.testing import record_every_event
 
 SIGNER = Ed25519Signer(Ed25519PrivateKey.generate())
@@ -217,3 +217,45 @@ def _peak_while_verifying(count: int) -> int:
 def test_verify_streams_its_memory_stays_flat_in_the_history_size():
     small, large = _peak_while_verifying(2_000), _peak_while_verifying(20_000)
     assert large < small * 1.5 + 64_000  # ten times the records, not ten times the memory
+
+
+def _excerpt(records, sealed):
+    """One case's records with the sealed hash before and after each (as a --case export)."""
+    case = records[0].originator_id
+    hashes = dict(sealed)
+    ids = [record.id for record in records]
+    before = {ids[n]: (hashes[ids[n - 1]] if n else GENESIS.hex()) for n in range(len(ids))}
+    return [(r, before[r.id], hashes[r.id]) for r in records if r.originator_id == case]
+
+
+def test_one_cases_excerpt_verifies_record_by_record():
+    records = list(history())
+    checkpoints, sealed = seal(records)
+    excerpt = _excerpt(records, sealed)
+    report = verify_excerpt(excerpt, checkpoints, CHECK)
+    assert (report.ok, report.records) == (True, len(excerpt))
+
+
+def test_an_excerpt_with_a_modified_a_missing_or_a_mis_sealed_record_is_caught():
+    records = list(history())
+    checkpoints, sealed = seal(records)
+    excerpt = _excerpt(records, sealed)
+    record, previous, after = excerpt[1]
+    modified = [
+        *excerpt[:1],
+        (dataclasses.replace(record, state=b"{}"), previous, after),
+        *excerpt[2:],
+    ]
+    assert _first(verify_excerpt(modified, checkpoints, CHECK)).kind == "modified"
+    assert _first(verify_excerpt(excerpt[:1] + excerpt[2:], checkpoints, CHECK)).kind == "deleted"
+    at_checkpoint = next(
+        n for n, (r, _, __) in enumerate(excerpt) if r.id == checkpoints[0].position
+    )
+    record, previous, _ = excerpt[at_checkpoint]
+    rewritten = link(bytes.fromhex(previous), record).hex()
+    lying = {c.position: attrs.evolve(c, head="00" * 32) for c in checkpoints[:1]}
+    problems = verify_excerpt(excerpt, [lying[checkpoints[0].position]], CHECK).problems
+    assert {p.kind for p in problems} >= {"forged-checkpoint", "altered"}
+    assert rewritten == excerpt[at_checkpoint][2]
+    unsealed = [(r, "", "") for r, _, __ in excerpt]
+    assert verify_excerpt(unsealed, [], CHECK).unsealed == len(excerpt)

@@ -155,3 +155,27 @@ def test_replay_keeps_only_what_it_needs_of_closed_cases():
     small, large = _peak_while_reviewing(300), _peak_while_reviewing(3_000)
     per_closed_case = (large - small) / 2_700
     assert per_closed_case < 400  # bytes: a status and a version, not the whole case
+
+
+def test_events_after_closing_are_reported_with_their_sequence():
+    _, history = _forged_history()
+    requested, resolved = history[0], history[4]
+    closed_early = dataclasses.replace(resolved, originator_version=2)
+    late = dataclasses.replace(history[2], originator_version=3)
+    skipped = dataclasses.replace(history[2], originator_version=7)
+    findings = [
+        (f.position, f.violation.rule) for f in review([requested, closed_early, late, skipped])
+    ]
+    assert findings == [
+        (2, "resolution-follows-a-session"),
+        (3, "case-is-open"),
+        (4, "case-is-open"),
+        (4, "event-in-sequence"),
+    ]
+
+
+def test_a_gap_in_an_open_cases_versions_is_reported():
+    _, history = _forged_history()
+    gap = dataclasses.replace(history[2], originator_version=5)
+    findings = [(f.position, f.violation.rule) for f in review([history[0], gap])]
+    assert findings == [(2, "event-in-sequence")]
