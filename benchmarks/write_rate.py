@@ -15,7 +15,7 @@ import time
 import uuid
 from pathlib import Path
 
-from mediation_adapters.stores import env_for, open_store
+from mediation_adapters.stores import env_for, open_store, postgres_connection
 from mediation_domain import Mediations
 
 
@@ -62,19 +62,9 @@ def main() -> None:
 
 
 def _drop_schema(url: str) -> None:
-    import psycopg  # noqa: PLC0415 - only needed for the clean-up
-
     env = env_for(url)
-    with psycopg.connect(
-        dbname=env["POSTGRES_DBNAME"],
-        host=env["POSTGRES_HOST"],
-        port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"],
-        autocommit=True,
-    ) as connection:
-        schema = psycopg.sql.Identifier(env["POSTGRES_SCHEMA"])
-        connection.execute(psycopg.sql.SQL("DROP SCHEMA {} CASCADE").format(schema))
+    with postgres_connection(env) as connection:
+        connection.execute(f'DROP SCHEMA "{env["POSTGRES_SCHEMA"]}" CASCADE')
 
 
 if __name__ == "__main__":

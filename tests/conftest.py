@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from mediation_adapters.stores import env_for, open_store, redacted
+from mediation_adapters.stores import postgres_connection as connect_postgres
 from mediation_domain import MediationError, Mediations
 
 POSTGRES_URL = os.environ.get(
@@ -29,18 +30,7 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 def postgres_connection(url: str):
-    import psycopg  # noqa: PLC0415 - only the PostgreSQL tests need the driver
-
-    env = env_for(url)
-    return psycopg.connect(
-        dbname=env["POSTGRES_DBNAME"],
-        host=env["POSTGRES_HOST"],
-        port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"],
-        connect_timeout=3,
-        autocommit=True,
-    )
+    return connect_postgres(env_for(url))
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.persistence import Mapper, Notification
 
-from mediation_adapters.stores import StoreError, env_for
+from mediation_adapters.stores import StoreError, env_for, postgres_connection
 from mediation_domain import Mediations
 from mediation_domain.audit import GENESIS, Checkpoint, Signer, StoredRecord, chain
 from mediation_domain.errors import LifecycleError
@@ -182,21 +182,10 @@ class AutoSeal:
 
 
 def _postgres(env: dict[str, str]) -> Any:  # noqa: ANN401 - a psycopg connection
+    """Autocommit: reads hold no locks; seal() opens its own transaction."""
     import psycopg  # noqa: PLC0415 - an optional extra
 
-    try:
-        connection = psycopg.connect(
-            dbname=env["POSTGRES_DBNAME"],
-            host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"],
-            user=env["POSTGRES_USER"],
-            password=env["POSTGRES_PASSWORD"],
-            connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
-            autocommit=True,  # reads hold no locks; seal() opens its own transaction
-        )
-    except psycopg.Error as error:
-        message = f"cannot open the audit ledger: {str(error).strip().splitlines()[0]}"
-        raise StoreError(message) from None
+    connection = postgres_connection(env)
     schema = psycopg.sql.Identifier(env.get("POSTGRES_SCHEMA", "public"))
     connection.execute(psycopg.sql.SQL("SET search_path TO {}").format(schema))
     return connection

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 from eventsourcing.persistence import PersistenceError
@@ -102,6 +104,35 @@ def _schema(parts: SplitResult, url: str) -> str:
     return schema
 
 
+def postgres_connection(env: dict[str, str]) -> Any:  # noqa: ANN401 - a psycopg connection
+    """A psycopg connection (autocommit) to the database `env` names; StoreError if none.
+
+    `env` is what `env_for` gives for a postgresql:// URL.
+    """
+    try:
+        import psycopg  # noqa: PLC0415 - an optional extra, needed for PostgreSQL only
+    except ImportError:
+        message = "PostgreSQL needs the postgres extra: pip install 'mediation-domain[postgres]'"
+        raise StoreError(message) from None
+    try:
+        return psycopg.connect(
+            dbname=env["POSTGRES_DBNAME"],
+            host=env["POSTGRES_HOST"],
+            port=env["POSTGRES_PORT"],
+            user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"],
+            connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
+            autocommit=True,
+        )
+    except psycopg.Error as error:
+        detail = str(error).strip().splitlines()[0]
+        message = (
+            f"cannot connect to PostgreSQL {env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}/"
+            f"{env['POSTGRES_DBNAME']}: {detail}"
+        )
+        raise StoreError(message) from None
+
+
 @contextmanager
 def _schema_ready(env: dict[str, str]) -> Iterator[None]:
     """Create the URL's schema if missing, and hold a lock while the tables are created.
@@ -110,28 +141,12 @@ def _schema_ready(env: dict[str, str]) -> Iterator[None]:
     at once make PostgreSQL fail with "tuple concurrently updated": the advisory lock
     makes offices that start together take turns.
     """
-    try:
-        import psycopg  # noqa: PLC0415 - an optional extra, needed for PostgreSQL only
-    except ImportError:
-        message = "PostgreSQL needs the postgres extra: pip install 'mediation-domain[postgres]'"
-        raise StoreError(message) from None
     schema = env.get("POSTGRES_SCHEMA", "public")
-    with psycopg.connect(
-        dbname=env["POSTGRES_DBNAME"],
-        host=env["POSTGRES_HOST"],
-        port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"],
-        connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
-        autocommit=True,
-    ) as connection:
+    with postgres_connection(env) as connection:
         key = f"mediation-domain tables in {schema}"
         connection.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
         try:
-            sql = psycopg.sql
-            connection.execute(
-                sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
-            )
+            connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')  # a checked name
             yield
         finally:
             connection.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
@@ -154,10 +169,9 @@ def _sqlite_path(url: str, rest: str) -> str:
 def open_store(url: str = DEFAULT_STORE, *, sealer: Sealer | None = None) -> Mediations:
     """A Mediations application on the store `url`, tables created on first use."""
     env = env_for(url)
+    setting_up = {"eventsourcing.postgres": _schema_ready, "eventsourcing.sqlite": _file_locked}
     try:
-        if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
-            return Mediations(env=env, sealer=sealer)
-        with _schema_ready(env):
+        with setting_up.get(env["PERSISTENCE_MODULE"], _nothing_to_prepare)(env):
             return Mediations(env=env, sealer=sealer)
     except StoreError:
         raise
@@ -165,6 +179,26 @@ def open_store(url: str = DEFAULT_STORE, *, sealer: Sealer | None = None) -> Med
         detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         message = f"cannot open store {redacted(url)!r}: {detail}"
         raise StoreError(message) from error
+
+
+@contextmanager
+def _file_locked(env: dict[str, str]) -> Iterator[None]:
+    """Let processes opening one SQLite file take turns while it is set up (WAL, tables)."""
+    path = env["SQLITE_DBNAME"]
+    if path == ":memory:":
+        yield
+        return
+    with Path(path).open("ab") as file:  # flock is apart from SQLite's own fcntl locks
+        fcntl.flock(file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(file, fcntl.LOCK_UN)
+
+
+@contextmanager
+def _nothing_to_prepare(_: dict[str, str]) -> Iterator[None]:
+    yield
 
 
 def _driver_error() -> type[Exception]:
