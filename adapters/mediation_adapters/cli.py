@@ -600,6 +600,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (PersistenceError, sqlite3.Error) as failure:
         detail = str(failure).splitlines()[0] if str(failure) else type(failure).__name__
         print(f"mediation: store error: {detail}", file=sys.stderr)
+    except ImportError as missing:
+        if not (missing.name or "").startswith("cryptography"):
+            raise
+        print(
+            "mediation: auditing needs the crypto extra: pip install 'mediation-domain[crypto]'",
+            file=sys.stderr,
+        )
     except BrokenPipeError:
         # The reader (e.g. `| head`) has gone: stop quietly, as Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

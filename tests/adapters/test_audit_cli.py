@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import stat
+import sys
 from pathlib import Path
 
 import pytest
@@ -205,3 +206,23 @@ def test_the_cli_seals_by_itself_when_told_to(tmp_path: Path):
     refused = run("--store", "memory://", "list", env=sealing)
     assert refused.returncode == 2
     assert "needs a persistent store" in refused.stderr
+
+
+def test_without_the_crypto_extra_audit_keys_are_a_clear_refusal(monkeypatch, tmp_path, capsys):
+    from mediation_adapters import cli  # noqa: PLC0415
+
+    for name in [name for name in sys.modules if name.split(".")[0] == "cryptography"]:
+        monkeypatch.setitem(sys.modules, name, None)  # as if it were not installed
+    monkeypatch.delitem(sys.modules, "mediation_adapters.signing", raising=False)
+    code = cli.main(
+        [
+            "audit",
+            "keygen",
+            "--private-key",
+            str(tmp_path / "k"),
+            "--public-key",
+            str(tmp_path / "k.pub"),
+        ]
+    )
+    assert code == 2
+    assert "pip install 'mediation-domain[crypto]'" in capsys.readouterr().err
