@@ -9,12 +9,12 @@ from typing import Any, ClassVar, cast
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import JSONTranscoder, RecordConflictError, Recording
+from eventsourcing.persistence import JSONTranscoder, RecordConflictError, Recording, Transcoder
 
 from mediation_domain.case import MediationCase, Party
 from mediation_domain.errors import CaseNotFoundError, ConcurrencyError, InvalidInputError
 from mediation_domain.privacy import ClearTextSealer, Sealer
-from mediation_domain.transcodings import register_value_transcodings
+from mediation_domain.transcodings import LeanJSONTranscoder, register_value_transcodings
 from mediation_domain.values import (
     MAX_NAME_LENGTH,
     MAX_TEXT_LENGTH,
@@ -113,6 +113,14 @@ class Mediations(Application[UUID]):
         self.sealer: Sealer = sealer or ClearTextSealer()
         # Called after each save with the last notification id recorded (e.g. to seal).
         self.on_recorded: Callable[[Mediations, int], None] | None = None
+
+    def construct_transcoder(self) -> Transcoder:
+        """The JSON transcoder, unless the environment names another (TRANSCODER_TOPIC)."""
+        if self.env.get(self.factory.TRANSCODER_TOPIC):
+            return super().construct_transcoder()
+        transcoder = LeanJSONTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         """Add our value objects, vocabularies and dates to eventsourcing's defaults."""

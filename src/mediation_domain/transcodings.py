@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from enum import Enum
 from typing import Any
@@ -40,6 +41,8 @@ class AttrsTranscoding(Transcoding):
         self.type = cls
         self.name = cls.__name__
         self._fields = tuple(field.name for field in attrs.fields(cls))
+        # Ids repeat along a case's history: rebuilding (and re-validating) each is wasted.
+        self._decode_one = functools.lru_cache(maxsize=4096)(cls)
 
     def encode(self, obj: Any) -> Any:  # noqa: ANN401 - JSON data
         """Return the fields (or the one field) of `obj`."""
@@ -49,7 +52,9 @@ class AttrsTranscoding(Transcoding):
 
     def decode(self, data: Any) -> Any:  # noqa: ANN401 - JSON data
         """Rebuild the value object, validators included."""
-        return self.type(**data) if isinstance(data, dict) else self.type(data)
+        if isinstance(data, dict):
+            return self.type(**data)
+        return self._decode_one(data) if isinstance(data, str) else self.type(data)
 
 
 class EnumTranscoding(Transcoding):
@@ -82,6 +87,23 @@ class DateAsISO(Transcoding):
     def decode(self, data: str) -> date:
         """Parse YYYY-MM-DD."""
         return date.fromisoformat(data)
+
+
+class LeanJSONTranscoder(JSONTranscoder):
+    """eventsourcing's JSON transcoder, same format, with a leaner hook for decoding objects.
+
+    The hook runs for every JSON object of every event read: the auditor's replay spends
+    most of its time here.
+    """
+
+    def _decode_obj(self, d: dict[str, Any]) -> Any:  # noqa: ANN401 - JSON data
+        if len(d) == 2 and "_type_" in d and "_data_" in d:  # noqa: PLR2004 - the two keys
+            try:
+                transcoding = self.names[d["_type_"]]
+            except (KeyError, TypeError):
+                return super()._decode_obj(d)  # its error names the unknown type
+            return transcoding.decode(d["_data_"])
+        return d
 
 
 def register_value_transcodings(transcoder: JSONTranscoder) -> None:
