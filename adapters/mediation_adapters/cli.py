@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn, Protocol, TypeVar
 from uuid import UUID
 
 import attrs
@@ -42,7 +42,14 @@ from mediation_domain.audit import verify, verify_excerpt
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_REFUSED = 0, 1, 2
 
 Handler = Callable[[Mediations, argparse.Namespace], int]
-T = TypeVar("T")
+
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+R = TypeVar("R", bound=_Identified)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -329,12 +336,12 @@ def _audit_verify(args: argparse.Namespace) -> int:
     from mediation_adapters.signing import load_check  # noqa: PLC0415
 
     check = load_check(_key_path(args.public_key, "MEDIATION_AUDIT_PUBLIC_KEY", "public key"))
-    with _history(args) as (stored, checkpoints, sealed, _):
+    with _history(args) as (stored, checkpoints, sealed, _, last_id):
         if sealed is None:  # one case's export: each record is checked on its own
             excerpt = ((r, r.previous, r.sealed) for r in _progress(stored, "verify"))
             report = verify_excerpt(excerpt, checkpoints, check)
         else:
-            report = verify(_progress(stored, "verify"), checkpoints, check, sealed)
+            report = verify(_progress(stored, "verify", last_id), checkpoints, check, sealed)
     if args.json:
         _emit_json(attrs.asdict(report) | {"ok": report.ok})
     else:
@@ -357,8 +364,8 @@ def _audit_verify(args: argparse.Namespace) -> int:
 def _audit_replay(args: argparse.Namespace) -> int:
     from mediation_adapters.ledger import replay  # noqa: PLC0415
 
-    with _history(args) as (stored, _, __, mapper):
-        findings = list(replay(_progress(stored, "replay"), mapper))
+    with _history(args) as (stored, _, __, mapper, last_id):
+        findings = list(replay(_progress(stored, "replay", last_id), mapper))
     if args.json:
         _emit_json(
             [
@@ -419,28 +426,32 @@ def _seal_automatically(app: Mediations, store: str) -> None:
 
 
 @contextmanager
-def _history(args: argparse.Namespace) -> Iterator[tuple[Any, Any, Any, Any]]:
-    """(records, checkpoints, sealed chain, mapper) from an export file or from the store."""
+def _history(args: argparse.Namespace) -> Iterator[tuple[Any, Any, Any, Any, int | None]]:
+    """(records, checkpoints, sealed chain, mapper, last id) from an export or the store."""
     if args.file:
         from mediation_adapters.export import Export  # noqa: PLC0415
 
         export = Export(Path(args.file))
         sealed = None if export.case else export.sealed()
-        yield export.records(), export.checkpoints, sealed, Mediations().mapper
+        yield export.records(), export.checkpoints, sealed, Mediations().mapper, None
         return
     from mediation_adapters.ledger import Ledger, records  # noqa: PLC0415
 
     app = open_store(args.store)
     ledger = Ledger(args.store)
     try:
-        yield records(app), ledger.checkpoints(), ledger.sealed(), app.mapper
+        last_id = app.recorder.max_notification_id()
+        yield records(app), ledger.checkpoints(), ledger.sealed(), app.mapper, last_id
     finally:
         ledger.close()
         app.close()
 
 
-def _progress(items: Iterable[T], label: str) -> Iterator[T]:
-    """Pass `items` through, showing a count and a rate on a terminal (silent when piped)."""
+def _progress(items: Iterable[R], label: str, last_id: int | None = None) -> Iterator[R]:
+    """Pass records through, showing count, rate and time left on a terminal (not when piped).
+
+    `last_id`, the store's last notification id, gives the time left; an export has none.
+    """
     if not sys.stderr.isatty():
         yield from items
         return
@@ -451,9 +462,10 @@ def _progress(items: Iterable[T], label: str) -> Iterator[T]:
         now = time.monotonic()
         if now - shown > 0.2:  # noqa: PLR2004 - five refreshes a second
             rate = count / (now - started)
-            print(f"\r{label}: {count} records, {rate:,.0f}/s", end="", file=sys.stderr)
+            left = f", {(last_id - item.id) / rate:,.0f} s left" if last_id else ""
+            print(f"\r{label}: {count:,} records, {rate:,.0f}/s{left}   ", end="", file=sys.stderr)
             shown = now
-    print(f"\r{label}: {count} records{' ' * 20}", file=sys.stderr)
+    print(f"\r{label}: {count:,} records{' ' * 40}", file=sys.stderr)
 
 
 # Parser ----------------------------------------------------------------------------------

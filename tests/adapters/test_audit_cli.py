@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
 import sqlite3
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
@@ -15,7 +18,7 @@ from mediation_adapters.signing import generate_keys, load_check, load_signer
 from mediation_adapters.stores import open_store
 from mediation_domain.audit import verify
 
-from .test_cli import run
+from .test_cli import MEDIATION, run
 
 pytestmark = pytest.mark.slow
 
@@ -226,3 +229,29 @@ def test_without_the_crypto_extra_audit_keys_are_a_clear_refusal(monkeypatch, tm
     )
     assert code == 2
     assert "pip install 'mediation-domain[crypto]'" in capsys.readouterr().err
+
+
+def test_progress_shows_on_a_terminal_and_stays_quiet_when_piped(sealed_demo):
+    store, _ = sealed_demo
+    piped = run("audit", "replay", store=store)
+    assert piped.stderr == ""
+    controller, terminal = pty.openpty()
+    with subprocess.Popen(
+        [MEDIATION, "--store", f"sqlite:///{store}", "audit", "replay"],
+        stdout=subprocess.DEVNULL,
+        stderr=terminal,
+    ) as process:
+        os.close(terminal)
+        shown = b""
+        while chunk := _read(controller):
+            shown += chunk
+        process.wait(timeout=60)
+    os.close(controller)
+    assert b"replay: 58 records" in shown
+
+
+def _read(descriptor: int) -> bytes:
+    try:
+        return os.read(descriptor, 1024)
+    except OSError:  # the terminal closed with the process
+        return b""
