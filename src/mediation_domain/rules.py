@@ -457,19 +457,21 @@ def review_positioned(history: Iterable[tuple[int, Replayable]]) -> Iterator[Fin
     Memory grows with the cases still open, not with the history: a closed case is kept
     as its final status only, since anything recorded after it breaks `case-is-open`.
     """
-    cases: dict[UUID, Any] = {}
-    closed: dict[UUID, _ClosedCase] = {}
+    cases: dict[int, Any] = {}
+    closed: dict[int, _ClosedCase] = {}
     for position, event in history:
         case_id = event.originator_id
-        ended = closed.get(case_id)
+        key = case_id.int  # hashing the int is native; hashing a UUID runs Python code
+        ended = closed.get(key)
         if ended is not None:
             for violation in ended.after(event):
                 yield Finding(position, case_id, event.originator_version, violation)
             continue
-        case = cases.get(case_id)
+        case = cases.get(key)
+        name = type(event).__name__
         for violation in violations(case, event):
             yield Finding(position, case_id, event.originator_version, violation)
-        if (case is None) != (type(event).__name__ == "Requested"):
+        if (case is None) != (name == "Requested"):
             continue
         try:
             case = event.mutate(case)
@@ -478,11 +480,14 @@ def review_positioned(history: Iterable[tuple[int, Replayable]]) -> Iterator[Fin
             violation = Violation("event-in-sequence", message, LifecycleError)
             yield Finding(position, case_id, event.originator_version, violation)
             continue
-        if case.status in _CLOSED:
-            closed[case_id] = _ClosedCase(case.status, case.version)
-            cases.pop(case_id, None)
+        if name in _CLOSING and case.status in _CLOSED:
+            closed[key] = _ClosedCase(case.status, case.version)
+            cases.pop(key, None)
         else:
-            cases[case_id] = case
+            cases[key] = case
+
+
+_CLOSING = frozenset({"Withdrawn", "Resolved"})
 
 
 @attrs.define
