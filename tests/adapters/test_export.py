@@ -21,14 +21,19 @@ GOLDEN, GOLDEN_KEY = FIXTURES / "golden-v1.jsonl", FIXTURES / "golden-v1.pub"
 
 
 @pytest.fixture
-def exported(tmp_path: Path) -> tuple[Path, Path]:
+def sealed_store(tmp_path: Path) -> tuple[Path, Path]:
+    """The demo recorded and sealed in a SQLite file: (store, public key)."""
     store, key, public = tmp_path / "s.sqlite3", tmp_path / "k", tmp_path / "k.pub"
     assert run("demo", store=store).returncode == 0
-    assert (
-        run("audit", "keygen", "--private-key", str(key), "--public-key", str(public)).returncode
-        == 0
-    )
+    made = run("audit", "keygen", "--private-key", str(key), "--public-key", str(public))
+    assert made.returncode == 0
     assert run("audit", "seal", "--private-key", str(key), store=store).returncode == 0
+    return store, public
+
+
+@pytest.fixture
+def exported(sealed_store, tmp_path: Path) -> tuple[Path, Path]:
+    store, public = sealed_store
     out = tmp_path / "history.jsonl"
     done = run("audit", "export", "--out", str(out), store=store)
     assert done.returncode == 0, done.stderr
@@ -143,14 +148,8 @@ def test_a_case_is_shown_as_of_an_event_or_a_time_from_the_export_alone():
 
 
 @pytest.fixture
-def one_case_export(tmp_path: Path):
-    store, key, public = tmp_path / "s.sqlite3", tmp_path / "k", tmp_path / "k.pub"
-    assert run("demo", store=store).returncode == 0
-    assert (
-        run("audit", "keygen", "--private-key", str(key), "--public-key", str(public)).returncode
-        == 0
-    )
-    assert run("audit", "seal", "--private-key", str(key), store=store).returncode == 0
+def one_case_export(sealed_store, tmp_path: Path):
+    store, public = sealed_store
     case = json.loads(run("list", "--json", store=store).stdout)[3]["case_id"]
     out = tmp_path / "case.jsonl"
     done = run("audit", "export", "--out", str(out), "--case", case, store=store)
