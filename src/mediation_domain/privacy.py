@@ -7,6 +7,7 @@ from typing import Protocol
 import attrs
 
 ERASED = "[erased]"
+SEALED = "[sealed]"  # a value sealed by a scheme this sealer cannot open
 
 
 @attrs.frozen
@@ -48,5 +49,5 @@ class ClearTextSealer:
         return Sealed(subject=subject, scheme=self.scheme, text=plaintext)
 
     def open(self, sealed: Sealed) -> str:
-        """Return the stored text; values of any other scheme cannot be opened here."""
-        return sealed.text if sealed.scheme == self.scheme else ERASED
+        """Return the stored text; a value of another scheme is shown as SEALED, not erased."""
+        return sealed.text if sealed.scheme == self.scheme else SEALED
