@@ -88,6 +88,11 @@ class HasEventTime(Protocol):
 Rule = Callable[[Any, Any], Violation | None]
 
 
+def _parties(case: CaseState) -> str:
+    """The case's party ids, for a message (pseudonymous: safe in logs)."""
+    return "parties: " + ", ".join(str(p) for p in case.party_ids)
+
+
 def _live(case: CaseState, party: PartyId) -> bool:
     return case.consents.get(party) is ConsentStatus.GIVEN
 
@@ -187,7 +192,7 @@ class NamesAParty(Protocol):
 def declaring_party_belongs_to_case(case: CaseState, event: NamesAParty) -> Violation | None:
     """Only the parties of a case declare consent on it."""
     if event.party not in case.party_ids:
-        message = f"{event.party} is not a party of this case"
+        message = f"{event.party} is not a party of this case ({_parties(case)})"
         return Violation("party-belongs-to-case", message, InvalidInputError)
     return None
 
@@ -244,7 +249,9 @@ def declaration_names_parties(case: CaseState, event: Assignment) -> Violation |
         p for p in (*event.declared_ties, *event.ties_waived_by) if p not in case.party_ids
     ]
     if strangers:
-        message = f"the declaration names {strangers[0]}, who is not a party of this case"
+        message = (
+            f"the declaration names {strangers[0]}, not a party of this case ({_parties(case)})"
+        )
         return Violation("declaration-names-parties", message, InvalidInputError)
     return None
 
@@ -317,7 +324,7 @@ def attendees_are_parties(case: CaseState, event: Session) -> Violation | None:
         return Violation("attendees-are-parties", "an attendee is listed twice", InvalidInputError)
     strangers = [p for p in event.attendees if p not in case.party_ids]
     if strangers:
-        message = f"{strangers[0]} is not a party of this case"
+        message = f"{strangers[0]} is not a party of this case ({_parties(case)})"
         return Violation("attendees-are-parties", message, InvalidInputError)
     return None
 

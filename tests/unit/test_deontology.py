@@ -364,3 +364,13 @@ def test_attendees_are_a_list_not_one_string(given):
             case.case_id, kind="individual-interview", attendees=case.parties[0]
         ),
     )
+
+
+def test_naming_a_stranger_lists_the_cases_party_ids_to_use_instead(given):
+    case = given()
+    refusal = case.refuses(
+        InvalidInputError,
+        "party-belongs-to-case",
+        lambda: case.app.give_consent(case.case_id, party="p-typo"),
+    )
+    assert all(party in refusal.message for party in case.parties)
