@@ -7,9 +7,8 @@ to both in one transaction; verifying and replaying stream the log page by page.
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+import dataclasses
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -17,7 +16,8 @@ from uuid import UUID
 import attrs
 from eventsourcing.persistence import Mapper, Notification
 
-from mediation_adapters.stores import StoreError, env_for, postgres_connection
+from mediation_adapters.sql import Database
+from mediation_adapters.stores import StoreError
 from mediation_domain import Mediations
 from mediation_domain.audit import GENESIS, Checkpoint, Signer, StoredRecord, chain
 from mediation_domain.errors import LifecycleError
@@ -38,57 +38,59 @@ _TABLES = (
 
 
 def records(app: Mediations, after: int = 0) -> Iterator[Notification]:
-    """The stored records after notification `after`, in order, read page by page."""
+    """The records after notification `after`, in order, read page by page.
+
+    Each record's state is the event as transcoded: when the store is encrypted at rest,
+    decrypted here, so the chain and exports do not depend on the store's key (a key
+    rotation keeps them valid, and an auditor needs no key). A record that does not decrypt
+    is passed on as stored, for the verification to report it.
+    """
     start = after
+    unwrap = _logical(app.mapper)
     while page := app.recorder.select_notifications(start, PAGE, inclusive_of_start=False):
-        yield from page
+        if unwrap is None:
+            yield from page
+        else:
+            yield from (_unwrapped(notification, unwrap) for notification in page)
         start = page[-1].id
+
+
+def _logical(mapper: Mapper[UUID]) -> Callable[[bytes], bytes] | None:
+    cipher, compressor = mapper.cipher, mapper.compressor
+    if cipher is None and compressor is None:
+        return None
+
+    def unwrap(state: bytes) -> bytes:
+        if cipher is not None:
+            state = cipher.decrypt(state)
+        return compressor.decompress(state) if compressor is not None else state
+
+    return unwrap
+
+
+def _unwrapped(notification: Notification, unwrap: Callable[[bytes], bytes]) -> Notification:
+    try:
+        return dataclasses.replace(notification, state=unwrap(notification.state))
+    except Exception:  # noqa: BLE001 - altered bytes may fail in the cipher or the compressor
+        return notification
 
 
 class Ledger:
     """The chain and checkpoints of one store."""
 
     def __init__(self, url: str) -> None:
-        env = env_for(url)
-        module = env["PERSISTENCE_MODULE"]
-        if module == "eventsourcing.sqlite":
-            self._connection: Any = sqlite3.connect(env["SQLITE_DBNAME"])
-            self._placeholder = "?"
-        elif module == "eventsourcing.postgres":
-            self._connection = _postgres(env)
-            self._placeholder = "%s"
-        else:
-            message = "auditing needs a persistent store: sqlite:///... or postgresql://..."
-            raise StoreError(message)
-        with self._transaction():
+        self._db = Database.of(url)
+        with self._db.transaction():
             for statement in _TABLES:
-                self._connection.execute(statement)
+                self._db.execute(statement)
 
     def close(self) -> None:
         """Release the connection."""
-        self._connection.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        """All or nothing: psycopg's transaction block, or sqlite3's commit and rollback."""
-        if self._placeholder == "%s":
-            with self._connection.transaction():
-                yield
-            return
-        try:
-            yield
-        except BaseException:
-            self._connection.rollback()
-            raise
-        self._connection.commit()
-
-    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        cursor = self._connection.execute(sql.replace("?", self._placeholder), params)
-        return list(cursor.fetchall())
+        self._db.close()
 
     def checkpoints(self) -> list[Checkpoint]:
         """Every checkpoint, oldest first."""
-        rows = self._rows(
+        rows = self._db.rows(
             "SELECT position, head, created_at, previous, key_id, signature"
             " FROM mediation_audit_checkpoints ORDER BY position"
         )
@@ -97,7 +99,7 @@ class Ledger:
     def sealed(self) -> Iterator[tuple[int, str]]:
         """The chain as sealed, (position, hash) in order, read page by page."""
         after = -1
-        while rows := self._rows(
+        while rows := self._db.rows(
             "SELECT position, hash FROM mediation_audit_chain WHERE position > ?"
             " ORDER BY position LIMIT ?",
             (after, PAGE),
@@ -118,7 +120,7 @@ class Ledger:
         head = bytes.fromhex(last.head) if last else GENESIS
         position = None
         batch: list[tuple[int, str]] = []
-        with self._transaction():
+        with self._db.transaction():
             for record, head_after in chain(records(app, last.position if last else 0), head):
                 position, head = record.id, head_after
                 batch.append((record.id, head.hex()))
@@ -134,19 +136,18 @@ class Ledger:
                 previous=last,
                 signer=signer,
             )
-            self._connection.execute(
-                (
-                    "INSERT INTO mediation_audit_checkpoints"
-                    " (position, head, created_at, previous, key_id, signature)"
-                    " VALUES (?, ?, ?, ?, ?, ?)"
-                ).replace("?", self._placeholder),
+            self._db.execute(
+                "INSERT INTO mediation_audit_checkpoints"
+                " (position, head, created_at, previous, key_id, signature)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
                 attrs.astuple(checkpoint),
             )
         return checkpoint
 
     def _insert_chain(self, batch: list[tuple[int, str]]) -> None:
-        sql = "INSERT INTO mediation_audit_chain (position, hash) VALUES (?, ?)"
-        self._connection.cursor().executemany(sql.replace("?", self._placeholder), batch)
+        self._db.executemany(
+            "INSERT INTO mediation_audit_chain (position, hash) VALUES (?, ?)", batch
+        )
         batch.clear()
 
 
@@ -179,16 +180,6 @@ class AutoSeal:
                     self._sealed_up_to = checkpoint.position
         finally:
             ledger.close()
-
-
-def _postgres(env: dict[str, str]) -> Any:  # noqa: ANN401 - a psycopg connection
-    """Autocommit: reads hold no locks; seal() opens its own transaction."""
-    import psycopg  # noqa: PLC0415 - an optional extra
-
-    connection = postgres_connection(env)
-    schema = psycopg.sql.Identifier(env.get("POSTGRES_SCHEMA", "public"))
-    connection.execute(psycopg.sql.SQL("SET search_path TO {}").format(schema))
-    return connection
 
 
 def replay(stored: Iterable[StoredRecord], mapper: Mapper[UUID]) -> Iterator[Finding]:

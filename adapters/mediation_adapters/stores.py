@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import fcntl
 import re
 import sqlite3
@@ -14,7 +15,7 @@ from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 from eventsourcing.persistence import PersistenceError
 
 from mediation_domain import InvalidInputError, Mediations
-from mediation_domain.privacy import Sealer
+from mediation_domain.privacy import KeyedSealer, Sealer
 
 DEFAULT_STORE = "sqlite:///./mediation.sqlite3"
 SQLITE_LOCK_TIMEOUT_SECONDS = "10"
@@ -166,19 +167,53 @@ def _sqlite_path(url: str, rest: str) -> str:
     return path
 
 
-def open_store(url: str = DEFAULT_STORE, *, sealer: Sealer | None = None) -> Mediations:
-    """A Mediations application on the store `url`, tables created on first use."""
+def open_store(
+    url: str = DEFAULT_STORE, *, store_key: bytes | None = None, sealer: Sealer | None = None
+) -> Mediations:
+    """A Mediations application on the store `url`, tables created on first use.
+
+    Personal values are sealed with per-subject keys kept in the same database. With a
+    `store_key` (32 bytes; see `keystores.load_store_key`) a new store is encrypted at rest,
+    and an encrypted store opens; a wrong or missing key is a StoreError.
+    """
     env = env_for(url)
+    module = env["PERSISTENCE_MODULE"]
+    if module == "eventsourcing.popo":
+        if store_key is not None:
+            raise StoreError("a memory:// store is not written anywhere: it takes no store key")
+        return Mediations(env=env, sealer=sealer)
     setting_up = {"eventsourcing.postgres": _schema_ready, "eventsourcing.sqlite": _file_locked}
     try:
-        with setting_up.get(env["PERSISTENCE_MODULE"], _nothing_to_prepare)(env):
-            return Mediations(env=env, sealer=sealer)
+        with setting_up[module](env):
+            return _open_with_keys(env, store_key, sealer)
     except StoreError:
         raise
     except (PersistenceError, sqlite3.Error, OSError, _driver_error()) as error:
         detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         message = f"cannot open store {redacted(url)!r}: {detail}"
         raise StoreError(message) from error
+
+
+def _open_with_keys(
+    env: dict[str, str], store_key: bytes | None, sealer: Sealer | None
+) -> Mediations:
+    from mediation_adapters.keystores import SqlKeyStore, StoreKeys  # noqa: PLC0415 - cycle
+    from mediation_adapters.sql import Database  # noqa: PLC0415 - it builds on this module
+
+    db = Database(env)
+    try:
+        data_key = StoreKeys(db).data_key(store_key)
+        if data_key is not None:
+            env = env | {
+                "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
+                "CIPHER_KEY": base64.b64encode(data_key).decode("ascii"),
+            }
+        app = Mediations(env=env, sealer=sealer or KeyedSealer(SqlKeyStore(db, data_key)))
+    except BaseException:
+        db.close()
+        raise
+    app.on_close.append(db.close)
+    return app
 
 
 @contextmanager
@@ -194,11 +229,6 @@ def _file_locked(env: dict[str, str]) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(file, fcntl.LOCK_UN)
-
-
-@contextmanager
-def _nothing_to_prepare(_: dict[str, str]) -> Iterator[None]:
-    yield
 
 
 def _driver_error() -> type[Exception]:

@@ -8,12 +8,20 @@ from datetime import UTC, date, datetime
 from typing import Any, ClassVar, cast
 from uuid import UUID, uuid4
 
+import attrs
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import JSONTranscoder, RecordConflictError, Recording, Transcoder
 
 from mediation_domain.case import MediationCase, Party
 from mediation_domain.errors import CaseNotFoundError, ConcurrencyError, InvalidInputError
-from mediation_domain.privacy import ClearTextSealer, Sealer
+from mediation_domain.privacy import (
+    KeyedSealer,
+    MemoryKeyStore,
+    RetentionPeriod,
+    Sealed,
+    Sealer,
+    SubjectNotFoundError,
+)
 from mediation_domain.transcodings import LeanJSONTranscoder, register_value_transcodings
 from mediation_domain.values import (
     MAX_NAME_LENGTH,
@@ -33,6 +41,31 @@ from mediation_domain.values import (
 from mediation_domain.views import CaseView
 
 _PAGE = 500
+_ERASED = "PersonalDataErased"
+
+
+@attrs.frozen
+class Erasure:
+    """What erasing a data subject did: the cases concerned and whether the key was live."""
+
+    subject: str
+    cases: tuple[UUID, ...]
+    key_deleted: bool
+    recorded: int
+
+
+@attrs.frozen
+class RetentionDue:
+    """A closed case past the retention period, and whose personal data is erased with it.
+
+    A party who also appears in a case not yet due keeps their data (listed as `kept`).
+    """
+
+    case_id: UUID
+    status: CaseStatus
+    last_contact: datetime
+    subjects: tuple[str, ...]
+    kept: tuple[str, ...]
 
 
 def _personal_text(value: object, what: str, *, limit: int, required: bool) -> str:
@@ -74,6 +107,22 @@ def _day(value: object) -> date:
     raise InvalidInputError(message)
 
 
+def _new_party_id() -> PartyId:
+    return PartyId(f"p-{uuid4().hex[:10]}")
+
+
+def _subject(value: object) -> str:
+    """A data subject as written in events: a party id, or a case id in canonical form."""
+    if not isinstance(value, str) or not value.strip():
+        message = f"invalid data subject {value!r}: give a party id or a case id"
+        raise InvalidInputError(message)
+    text = value.strip()
+    try:
+        return str(UUID(text))
+    except ValueError:
+        return PartyId(text).value
+
+
 def _case_id(value: UUID | str) -> UUID:
     if isinstance(value, UUID):
         return value
@@ -89,6 +138,9 @@ class Mediations(Application[UUID]):
 
     `env` is eventsourcing's (the store); neighbourhoods come from the argument, else the
     MEDIATION_NEIGHBOURHOODS setting (comma-separated), else the Poitiers preset.
+    Personal values are sealed by `sealer`: in memory, one over a key store in memory;
+    a persistent store needs a persistent key store (`mediation_adapters.stores.open_store`
+    wires one in the same database).
     """
 
     name = "Mediations"
@@ -110,9 +162,26 @@ class Mediations(Application[UUID]):
         elif not isinstance(neighbourhoods, Neighbourhoods):
             neighbourhoods = Neighbourhoods((*neighbourhoods,))
         self.neighbourhoods = neighbourhoods
-        self.sealer: Sealer = sealer or ClearTextSealer()
+        if sealer is None:
+            if self.env.get("PERSISTENCE_MODULE", "eventsourcing.popo") != "eventsourcing.popo":
+                message = (
+                    "a persistent store needs a persistent key store for personal data: "
+                    "open it with mediation_adapters.stores.open_store(url)"
+                )
+                super().close()
+                raise InvalidInputError(message)
+            sealer = KeyedSealer(MemoryKeyStore())
+        self.sealer: Sealer = sealer
         # Called after each save with the last notification id recorded (e.g. to seal).
         self.on_recorded: Callable[[Mediations, int], None] | None = None
+        # Called by close(), after the store: adapters release what they opened beside it.
+        self.on_close: list[Callable[[], None]] = []
+
+    def close(self) -> None:
+        """Release the store, then what adapters opened beside it (e.g. the key store)."""
+        super().close()
+        while self.on_close:
+            self.on_close.pop()()
 
     def construct_transcoder(self) -> Transcoder:
         """The JSON transcoder, unless the environment names another (TRANSCODER_TOPIC)."""
@@ -150,33 +219,62 @@ class Mediations(Application[UUID]):
         parties: Sequence[str],
         summary: str = "",
         party_ids: Sequence[str] | None = None,
+        contacts: Sequence[str] | None = None,
     ) -> UUID:
-        """Open a case; parties are display names, given pseudonymous ids unless `party_ids`."""
+        """Open a case; parties are display names, given pseudonymous ids unless `party_ids`.
+
+        `contacts`, if given, holds one contact per party ("" for none); like the names and
+        the summary, contacts are sealed before they are stored.
+        """
         names = _items(parties, "parties")
         ids = [None] * len(names) if party_ids is None else _items(party_ids, "party ids")
         if len(ids) != len(names):
             raise InvalidInputError("give one party id per party, or none")
+        reach = [""] * len(names) if contacts is None else _items(contacts, "contacts")
+        if len(reach) != len(names):
+            raise InvalidInputError('give one contact per party ("" for none), or none')
+        checked = [
+            (_personal_text(name, "party name", limit=MAX_NAME_LENGTH, required=True), pid, c)
+            for name, pid, c in zip(names, ids, reach, strict=True)
+        ]
+        summary = _personal_text(summary, "summary", limit=MAX_TEXT_LENGTH, required=False)
         case_id = uuid4()
+        if not checked:  # let the rule refuse it, before a key is made for the summary
+            MediationCase.request(
+                case_id=case_id,
+                domain=InterventionDomain.parse(domain),
+                neighbourhood=self.neighbourhoods.canonical(neighbourhood),
+                referral=ReferralSource.parse(referral),
+                parties=(),
+                summary=Sealed(str(case_id), "probe", ""),
+            )
         case = MediationCase.request(
             case_id=case_id,
             domain=InterventionDomain.parse(domain),
             neighbourhood=self.neighbourhoods.canonical(neighbourhood),
             referral=ReferralSource.parse(referral),
-            parties=[
-                self._party(name, party_id) for name, party_id in zip(names, ids, strict=True)
-            ],
-            summary=self.sealer.seal(
-                str(case_id),
-                _personal_text(summary, "summary", limit=MAX_TEXT_LENGTH, required=False),
-            ),
+            parties=[self._party(name, pid, contact) for name, pid, contact in checked],
+            summary=self.sealer.seal(str(case_id), summary),
         )
         self.save(case)
         return case_id
 
-    def join_party(self, case_id: UUID | str, *, name: str, party_id: str | None = None) -> str:
+    def join_party(
+        self,
+        case_id: UUID | str,
+        *,
+        name: str,
+        party_id: str | None = None,
+        contact: str = "",
+    ) -> str:
         """Add a party to a case; returns its pseudonymous id."""
-        party = self._party(name, party_id)
-        self._act(case_id, lambda case: case.join(party))
+        case = self._load(case_id)
+        pid = PartyId(party_id) if party_id is not None else _new_party_id()
+        probe = Party(pid, Sealed(pid.value, "probe", ""))
+        case.check(case.PartyJoined, party=probe)  # refused before any key is made
+        party = self._party(name, pid.value, contact)
+        case.join(party)
+        self.save(case)
         return str(party.id)
 
     def assign_mediator(
@@ -220,12 +318,17 @@ class Mediations(Application[UUID]):
         kind: SessionKind | str,
         attendees: Sequence[str],
         held_on: date | str | None = None,
+        notes: str = "",
     ) -> None:
-        """Record a session (today unless `held_on`)."""
+        """Record a session (today unless `held_on`); its notes are sealed for the case."""
         session_kind = SessionKind.parse(kind)
         present = [PartyId(p) for p in _items(attendees, "attendees")]
         day = date.today() if held_on is None else _day(held_on)  # noqa: DTZ011 - local day
-        self._act(case_id, lambda case: case.hold_session(session_kind, present, day))
+        text = _personal_text(notes, "session notes", limit=MAX_TEXT_LENGTH, required=False)
+        case = self._load(case_id)
+        sealed = self.sealer.seal(str(case.id), text) if text else None
+        case.hold_session(session_kind, present, day, sealed)
+        self.save(case)
 
     def withdraw(self, case_id: UUID | str, *, by: WithdrawnBy | str, reason: str) -> None:
         """End a mediation before its resolution (`by` party, mediator or service)."""
@@ -236,6 +339,82 @@ class Mediations(Application[UUID]):
         """End a mediation with its outcome."""
         result = Outcome.parse(outcome)
         self._act(case_id, lambda case: case.resolve(result))
+
+    def erase_subject(self, subject: str, *, reason: str = "data-subject-request") -> Erasure:
+        """Erase a data subject (a party id, or a case id for its free text) for good.
+
+        Deletes the subject's key, so every value sealed for it becomes unreadable, and
+        records PersonalDataErased (no personal data in it) on each case concerned. The
+        cases still reload and count. Erasing again is harmless; an unknown subject is a
+        SubjectNotFoundError. Finds the cases by one pass over the history.
+        """
+        code = ReasonCode(reason)
+        who = _subject(subject)
+        cases = [case for case, _ in self._all_cases_contacted() if who in case.subjects]
+        if not cases:
+            message = f"no case holds personal data of {who}"
+            raise SubjectNotFoundError(message)
+        return self._erase(who, cases, code)
+
+    def retention_due(
+        self, older_than: RetentionPeriod | str, *, now: datetime | None = None
+    ) -> list[RetentionDue]:
+        """Closed cases with no contact for longer than `older_than`, with data left to erase.
+
+        Last contact is the case's last recorded event other than an erasure.
+        """
+        period = older_than if isinstance(older_than, RetentionPeriod) else None
+        period = period or RetentionPeriod.parse(cast("str", older_than))
+        cutoff = period.before(now or datetime.now(UTC))
+        due: list[tuple[MediationCase, datetime]] = []
+        not_due: set[str] = set()
+        for case, contact in self._all_cases_contacted():
+            if case.closed_as is not None and contact < cutoff:
+                due.append((case, contact))
+            else:
+                not_due.update(case.subjects)
+        found = []
+        for case, contact in due:
+            left = [s for s in case.subjects if s not in case.erased]
+            if left:
+                found.append(
+                    RetentionDue(
+                        case_id=case.id,
+                        status=case.status,
+                        last_contact=contact,
+                        subjects=tuple(s for s in left if s not in not_due),
+                        kept=tuple(s for s in left if s in not_due),
+                    )
+                )
+        return found
+
+    def apply_retention(
+        self, older_than: RetentionPeriod | str, *, now: datetime | None = None
+    ) -> list[RetentionDue]:
+        """Erase the personal data `retention_due` lists (the facts stay, for statistics)."""
+        due = self.retention_due(older_than, now=now)
+        code = ReasonCode("retention-period")
+        by_subject: dict[str, list[UUID]] = {}
+        for item in due:
+            for subject in item.subjects:
+                by_subject.setdefault(subject, []).append(item.case_id)
+        for subject, case_ids in by_subject.items():
+            self._erase(subject, [self._load(case_id) for case_id in case_ids], code)
+        return due
+
+    def _erase(self, subject: str, cases: list[MediationCase], reason: ReasonCode) -> Erasure:
+        # The key goes first: that is the erasure. A failure after it leaves cases without
+        # their PersonalDataErased event, which running the erasure again records.
+        deleted = self.sealer.forget(subject)
+        changed = []
+        for case in cases:
+            before = case.version
+            case.erase(subject, reason)
+            if case.version != before:
+                changed.append(case)
+        if changed:
+            self.save(*changed)
+        return Erasure(subject, tuple(case.id for case in cases), deleted, len(changed))
 
     # Queries --------------------------------------------------------------------------------
 
@@ -307,10 +486,15 @@ class Mediations(Application[UUID]):
 
     # Internals ------------------------------------------------------------------------------
 
-    def _party(self, name: str, party_id: str | None) -> Party:
-        pid = PartyId(party_id) if party_id is not None else PartyId(f"p-{uuid4().hex[:10]}")
+    def _party(self, name: str, party_id: str | None, contact: str) -> Party:
+        pid = PartyId(party_id) if party_id is not None else _new_party_id()
         text = _personal_text(name, "party name", limit=MAX_NAME_LENGTH, required=True)
-        return Party(pid, self.sealer.seal(pid.value, text))
+        reach = _personal_text(contact, "contact", limit=MAX_NAME_LENGTH, required=False)
+        return Party(
+            pid,
+            self.sealer.seal(pid.value, text),
+            self.sealer.seal(pid.value, reach) if reach else None,
+        )
 
     def _load(self, case_id: UUID | str) -> MediationCase:
         uuid = _case_id(case_id)
@@ -336,8 +520,15 @@ class Mediations(Application[UUID]):
 
     def _all_cases(self) -> Iterator[MediationCase]:
         """Fold the whole history once (one sequential read, not a query per case)."""
+        return (case for case, _ in self._all_cases_contacted())
+
+    def _all_cases_contacted(self) -> Iterator[tuple[MediationCase, datetime]]:
+        """Every case, with the time of its last event other than an erasure."""
         cases: dict[UUID, MediationCase] = {}
+        contacted: dict[UUID, datetime] = {}
         for event in self.history():
             case = event.mutate(cases.get(event.originator_id))
             cases[event.originator_id] = cast("MediationCase", case)
-        return iter(cases.values())
+            if type(event).__name__ != _ERASED:
+                contacted[event.originator_id] = event.timestamp
+        return ((case, contacted[case_id]) for case_id, case in cases.items())

@@ -34,10 +34,11 @@ from mediation_domain.values import (
 
 @attrs.frozen
 class Party:
-    """A party: its pseudonymous id and its sealed display name."""
+    """A party: its pseudonymous id, its sealed display name and (optional) sealed contact."""
 
     id: PartyId
     name: Sealed
+    contact: Sealed | None = None
 
 
 @attrs.frozen
@@ -47,6 +48,7 @@ class HeldSession:
     kind: SessionKind
     attendees: tuple[PartyId, ...]
     held_on: date
+    notes: Sealed | None = None
 
 
 def _record_first(case: MediationCase | None, event: object) -> None:
@@ -136,16 +138,24 @@ class MediationCase(Aggregate):
             case.consents[self.party] = ConsentStatus.REFUSED
 
     class SessionHeld(Event):
-        """The mediator held an individual interview or a joint session."""
+        """The mediator held an individual interview or a joint session (notes sealed)."""
 
-        class_version = 1
+        class_version = 2
         kind: SessionKind
         attendees: tuple[PartyId, ...]
         held_on: date
+        notes: Sealed | None = None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 had no notes."""
+            state["notes"] = None
 
         def apply(self, case: MediationCase) -> None:
             """Remember the session."""
-            case.sessions.append(HeldSession(self.kind, tuple(self.attendees), self.held_on))
+            case.sessions.append(
+                HeldSession(self.kind, tuple(self.attendees), self.held_on, self.notes)
+            )
 
     class Withdrawn(Event):
         """A party, the mediator or the service ended the mediation; the case closes."""
@@ -170,6 +180,21 @@ class MediationCase(Aggregate):
             case.closed_as = CaseStatus.RESOLVED
             case.outcome = self.outcome
 
+    class PersonalDataErased(Event):
+        """A data subject's key was deleted: their sealed values can no longer be opened.
+
+        Carries the subject's pseudonymous id and a reason code, nothing personal. Allowed
+        on a closed case: erasure does not reopen it.
+        """
+
+        class_version = 1
+        subject: str
+        reason: ReasonCode
+
+        def apply(self, case: MediationCase) -> None:
+            """Remember that the subject's values are gone."""
+            case.erased.add(self.subject)
+
     def __init__(
         self,
         domain: InterventionDomain,
@@ -192,6 +217,7 @@ class MediationCase(Aggregate):
         self.outcome: Outcome | None = None
         self.withdrawal: tuple[WithdrawnBy, ReasonCode] | None = None
         self.closed_as: CaseStatus | None = None
+        self.erased: set[str] = set()
 
     # What the rules read (rules.CaseState) ----------------------------------------------
 
@@ -211,6 +237,11 @@ class MediationCase(Aggregate):
     def party_ids(self) -> tuple[PartyId, ...]:
         """The parties, in the order they joined."""
         return tuple(self.parties)
+
+    @property
+    def subjects(self) -> tuple[str, ...]:
+        """Whose personal data the case holds: the case itself (free text) and each party."""
+        return (str(self.id), *(party.value for party in self.parties))
 
     @property
     def session_count(self) -> int:
@@ -295,9 +326,17 @@ class MediationCase(Aggregate):
         if not self._consent_already(party, ConsentStatus.REFUSED):
             self._record(self.ConsentRefused, party=party)
 
-    def hold_session(self, kind: SessionKind, attendees: Iterable[PartyId], held_on: date) -> None:
+    def hold_session(
+        self,
+        kind: SessionKind,
+        attendees: Iterable[PartyId],
+        held_on: date,
+        notes: Sealed | None = None,
+    ) -> None:
         """Record a session held by the assigned mediator."""
-        self._record(self.SessionHeld, kind=kind, attendees=tuple(attendees), held_on=held_on)
+        self._record(
+            self.SessionHeld, kind=kind, attendees=tuple(attendees), held_on=held_on, notes=notes
+        )
 
     def withdraw(self, by: WithdrawnBy, reason: ReasonCode) -> None:
         """End the mediation before a resolution."""
@@ -307,17 +346,36 @@ class MediationCase(Aggregate):
         """End the mediation with its outcome."""
         self._record(self.Resolved, outcome=outcome)
 
+    def erase(self, subject: str, reason: ReasonCode) -> None:
+        """Record that `subject`'s personal data was erased; recorded once per subject."""
+        if subject not in self.erased:
+            self._record(self.PersonalDataErased, subject=subject, reason=reason)
+
     def _consent_already(self, party: PartyId, *statuses: ConsentStatus) -> bool:
         """True when recording would change nothing (open case, known party, same status)."""
         return self.closed_as is None and self.consents.get(party) in statuses
 
+    def check(self, event_class: Callable[..., MediationCase.Event], **fields: Any) -> None:  # noqa: ANN401
+        """Raise the first rule recording this event would break, without recording it.
+
+        Lets the application refuse a step before it seals anything for it.
+        """
+        _record_first(self, self._event(event_class, **fields))
+
     def _record(self, event_class: Callable[..., MediationCase.Event], **fields: Any) -> None:  # noqa: ANN401
-        event = event_class(
+        event = self._event(event_class, **fields)
+        _record_first(self, event)
+        event.mutate(self)
+        self.pending_events.append(event)
+
+    def _event(
+        self,
+        event_class: Callable[..., MediationCase.Event],
+        **fields: Any,  # noqa: ANN401
+    ) -> MediationCase.Event:
+        return event_class(
             originator_id=self.id,
             originator_version=self.version + 1,
             timestamp=MediationCase.Event.create_timestamp(),
             **fields,
         )
-        _record_first(self, event)
-        event.mutate(self)
-        self.pending_events.append(event)

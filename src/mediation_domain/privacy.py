@@ -1,13 +1,32 @@
-"""Personal data in events: sealed values, the sealing port, and the erased placeholder."""
+"""Personal data in events: sealed values, the key-store port, AES-GCM sealing, retention periods.
+
+Every personal value (a party's name or contact, a case's summary or session notes) is
+sealed with a key that belongs to its data subject: the party, or the case for case-level
+free text. Erasing a subject deletes its key: every value sealed for it becomes noise, in
+the store, its backups and its exports alike, while the events themselves stay and replay.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import os
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import attrs
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from mediation_domain.errors import InvalidInputError
 
 ERASED = "[erased]"
-SEALED = "[sealed]"  # a value sealed by a scheme this sealer cannot open
+SEALED = "[sealed]"  # a value whose key this reader does not hold (a copy, another scheme)
+KEY_BYTES = 32
+_NONCE_BYTES = 12
 
 
 @attrs.frozen
@@ -23,6 +42,72 @@ class Sealed:
     text: str
 
 
+class SubjectErasedError(InvalidInputError):
+    """The data subject was erased: nothing more can be sealed for it."""
+
+
+class SubjectNotFoundError(InvalidInputError, LookupError):
+    """No case and no key knows that data subject."""
+
+
+# The key-store port ------------------------------------------------------------------------
+
+
+class KeyStore(Protocol):
+    """Keeps one secret key per data subject; erasing deletes the key for good.
+
+    Implementations: `MemoryKeyStore` here; a SQL table beside the events in
+    `mediation_adapters.keystores`.
+    """
+
+    def key_for(self, subject: str) -> bytes:
+        """The subject's key, created on first use; SubjectErasedError once erased."""
+        ...
+
+    def keys(self, subjects: Iterable[str]) -> dict[str, bytes | None]:
+        """Keys of the known subjects among `subjects`: None for an erased one."""
+        ...
+
+    def erase(self, subject: str) -> bool:
+        """Delete the subject's key (True), or say it was already gone (False)."""
+        ...
+
+
+class MemoryKeyStore:
+    """Keys in a dictionary: for a store that lives in memory too (tests, trials)."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, bytes | None] = {}
+        self._lock = threading.Lock()
+
+    def key_for(self, subject: str) -> bytes:
+        """The subject's key, created on first use."""
+        with self._lock:
+            key = self._keys.setdefault(subject, AESGCM.generate_key(KEY_BYTES * 8))
+        if key is None:
+            raise SubjectErasedError(erased_message(subject))
+        return key
+
+    def keys(self, subjects: Iterable[str]) -> dict[str, bytes | None]:
+        """The keys of the known subjects."""
+        return {s: self._keys[s] for s in subjects if s in self._keys}
+
+    def erase(self, subject: str) -> bool:
+        """Forget the key; a tombstone remembers the erasure."""
+        with self._lock:
+            was_live = self._keys.get(subject) is not None
+            self._keys[subject] = None
+        return was_live
+
+
+def erased_message(subject: str) -> str:
+    """Why nothing more can be sealed for `subject`."""
+    return f"the personal data of {subject} was erased: record them under a new party id"
+
+
+# Sealing -----------------------------------------------------------------------------------
+
+
 class Sealer(Protocol):
     """Seals personal values for storage and opens them for reading."""
 
@@ -30,24 +115,98 @@ class Sealer(Protocol):
         """Return `plaintext` sealed for `subject`."""
         ...
 
-    def open(self, sealed: Sealed) -> str:
-        """Return the plaintext, or ERASED when the subject's data was erased."""
+    def open_all(self, values: Sequence[Sealed]) -> list[str]:
+        """The plaintexts of `values`: ERASED for an erased subject, SEALED if unreadable."""
+        ...
+
+    def forget(self, subject: str) -> bool:
+        """Delete the subject's key: True if it was live, False if already erased."""
         ...
 
 
-class ClearTextSealer:
-    """Stores values as they are: pseudonymous structure, no confidentiality.
+class KeyedSealer:
+    """AES-256-GCM under the subject's own key; the subject is authenticated data.
 
-    The default until a key-store sealer is configured; its scheme ('clear') marks
-    every value it produced so that an auditor sees which values were never encrypted.
+    The subject as associated data binds each value to its subject: a value copied into
+    another party's event does not open.
     """
 
-    scheme = "clear"
+    scheme = "aes-gcm"
+
+    def __init__(self, keys: KeyStore) -> None:
+        self.keys = keys
 
     def seal(self, subject: str, plaintext: str) -> Sealed:
-        """Wrap `plaintext` without encrypting it."""
-        return Sealed(subject=subject, scheme=self.scheme, text=plaintext)
+        """Encrypt `plaintext` with a fresh nonce under the subject's key."""
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = AESGCM(self.keys.key_for(subject)).encrypt(
+            nonce, plaintext.encode(), subject.encode()
+        )
+        return Sealed(subject, self.scheme, base64.b64encode(nonce + sealed).decode("ascii"))
 
-    def open(self, sealed: Sealed) -> str:
-        """Return the stored text; a value of another scheme is shown as SEALED, not erased."""
-        return sealed.text if sealed.scheme == self.scheme else SEALED
+    def open_all(self, values: Sequence[Sealed]) -> list[str]:
+        """Open `values`, reading each subject's key once."""
+        keys = self.keys.keys({value.subject for value in values}) if values else {}
+        return [self._open(value, keys) for value in values]
+
+    def open(self, value: Sealed) -> str:
+        """Open one value."""
+        return self._open(value, self.keys.keys((value.subject,)))
+
+    def forget(self, subject: str) -> bool:
+        """Delete the subject's key in the key store."""
+        return self.keys.erase(subject)
+
+    def _open(self, value: Sealed, keys: dict[str, bytes | None]) -> str:
+        if value.scheme != self.scheme or value.subject not in keys:
+            return SEALED
+        key = keys[value.subject]
+        if key is None:
+            return ERASED
+        try:
+            raw = base64.b64decode(value.text, validate=True)
+            text = AESGCM(key).decrypt(
+                raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], value.subject.encode()
+            )
+            return text.decode()
+        except (binascii.Error, InvalidTag, ValueError):
+            return SEALED
+
+
+# Retention ---------------------------------------------------------------------------------
+
+_PERIOD = re.compile(r"\s*(\d{1,4})\s*([ymwd])\s*")
+_DAYS = {"w": 7, "d": 1}
+
+
+@attrs.frozen
+class RetentionPeriod:
+    """How long personal data is kept after the last contact: 2y, 18m, 6w or 90d."""
+
+    count: int
+    unit: str
+
+    @classmethod
+    def parse(cls, text: str) -> RetentionPeriod:
+        """Read '2y', '18m', '6w', '90d'; anything else is an InvalidInputError."""
+        found = _PERIOD.fullmatch(text) if isinstance(text, str) else None
+        if found is None or int(found[1]) == 0:
+            message = f"invalid period {text!r}: expected a count and a unit, like 2y, 18m or 90d"
+            raise InvalidInputError(message)
+        return cls(int(found[1]), found[2])
+
+    def before(self, moment: datetime) -> datetime:
+        """The moment this period before `moment` (calendar months and years)."""
+        if self.unit in _DAYS:
+            return moment - timedelta(days=self.count * _DAYS[self.unit])
+        months = self.count * (12 if self.unit == "y" else 1)
+        year, month = divmod(moment.year * 12 + moment.month - 1 - months, 12)
+        day = moment.day
+        while True:  # 31 March minus one month is the last day of February
+            try:
+                return moment.replace(year=year, month=month + 1, day=day)
+            except ValueError:
+                day -= 1
+
+    def __str__(self) -> str:
+        return f"{self.count}{self.unit}"

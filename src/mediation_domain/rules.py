@@ -75,6 +75,11 @@ class CaseState(Protocol):
         """How many sessions were held."""
         ...
 
+    @property
+    def subjects(self) -> Collection[str]:
+        """Whose personal data the case holds (the case id and the party ids)."""
+        ...
+
 
 class HasEventTime(Protocol):
     """Every event carries the time it was recorded."""
@@ -376,6 +381,26 @@ def session_date_is_plausible(case: CaseState, event: Session) -> Violation | No
     return None
 
 
+# Erasure ---------------------------------------------------------------------------------
+
+
+class Erasure(Protocol):
+    """An erasure names its data subject."""
+
+    @property
+    def subject(self) -> str:
+        """The case id or a party id."""
+        ...
+
+
+def erased_subject_belongs_to_case(case: CaseState, event: Erasure) -> Violation | None:
+    """Only the case's own data subjects are erased on it."""
+    if event.subject not in case.subjects:
+        message = f"{event.subject} is neither this case nor one of its {_parties(case)}"
+        return Violation("erased-subject-belongs-to-case", message, InvalidInputError)
+    return None
+
+
 # The catalogue: which rules guard which event ----------------------------------------------
 
 RULES: Mapping[str, tuple[Rule, ...]] = {
@@ -403,6 +428,8 @@ RULES: Mapping[str, tuple[Rule, ...]] = {
     ),
     "Withdrawn": (case_is_open,),
     "Resolved": (case_is_open, resolution_follows_a_session),
+    # Erasure is a right that outlives the mediation: allowed on a closed case.
+    "PersonalDataErased": (erased_subject_belongs_to_case,),
 }
 
 
@@ -495,6 +522,9 @@ def review_positioned(history: Iterable[tuple[int, Replayable]]) -> Iterator[Fin
 
 
 _CLOSING = frozenset({"Withdrawn", "Resolved"})
+_ALLOWED_WHEN_CLOSED = frozenset(
+    name for name, rules in RULES.items() if case_is_open not in rules and name != "Requested"
+)
 
 
 @attrs.define
@@ -506,7 +536,9 @@ class _ClosedCase:
 
     def after(self, event: Replayable) -> list[Violation]:
         """What an event recorded after the case closed breaks."""
-        found = [v for v in (case_is_open(self, event),) if v is not None]
+        found = []
+        if type(event).__name__ not in _ALLOWED_WHEN_CLOSED:
+            found += [v for v in (case_is_open(self, event),) if v is not None]
         if event.originator_version != self.version + 1:
             message = f"version {event.originator_version} does not follow the case's last event"
             found.append(Violation("event-in-sequence", message, LifecycleError))

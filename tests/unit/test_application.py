@@ -69,8 +69,10 @@ def test_cases_are_listed_in_request_order_and_filtered(app: Mediations):
 
 
 def test_neighbourhoods_are_configuration(store_url):
-    lyon = open_store(store_url)
-    lyon = Mediations(env=dict(lyon.env), neighbourhoods=["La Duchère", "Mermoz"])
+    store = open_store(store_url)
+    lyon = Mediations(
+        env=dict(store.env), neighbourhoods=["La Duchère", "Mermoz"], sealer=store.sealer
+    )
     case_id = lyon.request_mediation(
         domain="public-transport", neighbourhood="la duchere", referral="city", parties=["A"]
     )

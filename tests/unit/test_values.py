@@ -13,7 +13,6 @@ from mediation_domain import (
     Neighbourhoods,
     Outcome,
 )
-from mediation_domain.privacy import ERASED, SEALED, ClearTextSealer, Sealed
 from mediation_domain.values import MediatorId, PartyId, ReasonCode
 
 
@@ -70,9 +69,3 @@ def test_parsing_any_text_either_finds_a_member_or_raises_a_typed_error(text):
         assert "\n" not in error.message.replace(repr(text), "")
     else:
         assert isinstance(member, InterventionDomain)
-
-
-def test_the_clear_text_sealer_never_passes_a_foreign_value_off_as_erased():
-    sealer = ClearTextSealer()
-    assert sealer.open(sealer.seal("p-1", "Mme A")) == "Mme A"
-    assert sealer.open(Sealed("p-1", "aes-gcm", "b64...")) == SEALED != ERASED

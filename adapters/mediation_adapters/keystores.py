@@ -1,0 +1,278 @@
+"""Keys beside the events: one per data subject, and the store's data key for encryption at rest.
+
+Two tables in the store's database (SQLite file or PostgreSQL schema):
+
+- mediation_subject_keys: a random AES-256 key per data subject. Erasing a subject
+  overwrites its key with NULL (a tombstone keeps the date, so a second erasure is known
+  and nothing is sealed for the subject again). On SQLite, deleted bytes are zeroed
+  (secure_delete) and the write-ahead log is truncated; on PostgreSQL the table is vacuumed.
+- mediation_store_key: when the store is encrypted at rest, its data key, wrapped (AES-GCM)
+  under the operator's store key, which never enters the database. The data key encrypts
+  every stored event (eventsourcing's cipher) and wraps every subject key, so the database
+  alone opens nothing. Rotating the store key re-wraps the data key: one row.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import os
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from mediation_adapters.sql import Database
+from mediation_adapters.stores import StoreError
+from mediation_domain.privacy import KEY_BYTES, SubjectErasedError, erased_message
+
+_NONCE = 12
+_CHUNK = 500
+STORE_KEY_VARIABLE = "MEDIATION_STORE_KEY"
+STORE_KEY_FILE_VARIABLE = "MEDIATION_STORE_KEY_FILE"
+
+
+class StoreKeyError(StoreError):
+    """The store key is missing, malformed, or not the one that opens this store."""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _wrap(wrapping_key: bytes, key: bytes, label: str) -> bytes:
+    nonce = os.urandom(_NONCE)
+    return nonce + AESGCM(wrapping_key).encrypt(nonce, key, label.encode())
+
+
+def _unwrap(wrapping_key: bytes, wrapped: bytes, label: str) -> bytes:
+    return AESGCM(wrapping_key).decrypt(wrapped[:_NONCE], wrapped[_NONCE:], label.encode())
+
+
+# Subject keys ------------------------------------------------------------------------------
+
+
+class SqlKeyStore:
+    """The KeyStore port on a table of the store's database."""
+
+    def __init__(self, db: Database, data_key: bytes | None = None) -> None:
+        self._db = db
+        self._data_key = data_key
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS mediation_subject_keys ("
+            f" subject TEXT PRIMARY KEY, key {db.blob}, created_at TEXT NOT NULL,"
+            " erased_at TEXT)"
+        )
+
+    def key_for(self, subject: str) -> bytes:
+        """The subject's key, created (and committed) on first use."""
+        for _ in range(2):
+            rows = self._db.rows(
+                "SELECT key, erased_at FROM mediation_subject_keys WHERE subject = ?", (subject,)
+            )
+            if rows:
+                stored, erased_at = rows[0]
+                if erased_at is not None:
+                    raise SubjectErasedError(erased_message(subject))
+                return self._open(subject, bytes(stored))
+            key = AESGCM.generate_key(KEY_BYTES * 8)
+            stored_key = key if self._data_key is None else _wrap(self._data_key, key, subject)
+            with self._db.transaction():
+                inserted = self._db.execute(
+                    "INSERT INTO mediation_subject_keys (subject, key, created_at)"
+                    " VALUES (?, ?, ?) ON CONFLICT (subject) DO NOTHING",
+                    (subject, stored_key, _now()),
+                )
+            if inserted == 1:
+                return key
+        message = f"the key of {subject} could not be created"  # pragma: no cover
+        raise StoreError(message)  # pragma: no cover
+
+    def keys(self, subjects: Iterable[str]) -> dict[str, bytes | None]:
+        """The keys of the known subjects among `subjects` (None once erased)."""
+        wanted = list(subjects)
+        found: dict[str, bytes | None] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            for subject, stored in self._db.rows(
+                f"SELECT subject, key FROM mediation_subject_keys WHERE subject IN ({marks})",  # noqa: S608 - placeholders only
+                chunk,
+            ):
+                found[subject] = None if stored is None else self._open(subject, bytes(stored))
+        return found
+
+    def erase(self, subject: str) -> bool:
+        """Overwrite the subject's key; True if it was live. Leaves a dated tombstone."""
+        with self._db.transaction():
+            deleted = self._db.execute(
+                "UPDATE mediation_subject_keys SET key = NULL, erased_at = ?"
+                " WHERE subject = ? AND erased_at IS NULL",
+                (_now(), subject),
+            )
+            if not deleted:
+                self._db.execute(
+                    "INSERT INTO mediation_subject_keys (subject, key, created_at, erased_at)"
+                    " VALUES (?, NULL, ?, ?) ON CONFLICT (subject) DO NOTHING",
+                    (subject, _now(), _now()),
+                )
+        self._db.purge("mediation_subject_keys")
+        return deleted == 1
+
+    def counts(self) -> Mapping[str, int]:
+        """How many subjects have a live key, and how many were erased."""
+        rows = self._db.rows(
+            "SELECT erased_at IS NULL, COUNT(*) FROM mediation_subject_keys"
+            " GROUP BY erased_at IS NULL"
+        )
+        counts = {"live": 0, "erased": 0}
+        for live, count in rows:
+            counts["live" if live else "erased"] = int(count)
+        return counts
+
+    def _open(self, subject: str, stored: bytes) -> bytes:
+        if self._data_key is None:
+            return stored
+        try:
+            return _unwrap(self._data_key, stored, subject)
+        except (InvalidTag, ValueError):
+            message = f"the key of {subject} does not open with this store's data key"
+            raise StoreKeyError(message) from None
+
+
+# The store key (encryption at rest) --------------------------------------------------------
+
+
+def key_id(store_key: bytes) -> str:
+    """A short public fingerprint of a store key (safe to print and store)."""
+    return hashlib.sha256(b"mediation-domain store key\x00" + store_key).hexdigest()[:16]
+
+
+def parse_store_key(text: str, source: str) -> bytes:
+    """A store key from its base64 text (32 bytes once decoded)."""
+    try:
+        key = base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        key = b""
+    if len(key) != KEY_BYTES:
+        message = f"{source} is not a store key: expected {KEY_BYTES} bytes in base64"
+        raise StoreKeyError(message)
+    return key
+
+
+def load_store_key(environ: Mapping[str, str]) -> bytes | None:
+    """The store key from MEDIATION_STORE_KEY or MEDIATION_STORE_KEY_FILE, if one is set."""
+    text, path = environ.get(STORE_KEY_VARIABLE, ""), environ.get(STORE_KEY_FILE_VARIABLE, "")
+    if text and path:
+        message = f"set {STORE_KEY_VARIABLE} or {STORE_KEY_FILE_VARIABLE}, not both"
+        raise StoreKeyError(message)
+    if path:
+        return read_store_key(Path(path))
+    return parse_store_key(text, STORE_KEY_VARIABLE) if text else None
+
+
+def read_store_key(path: Path) -> bytes:
+    """The store key in a key file."""
+    try:
+        text = path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as error:
+        message = f"cannot read the store key file {path}: {getattr(error, 'strerror', error)}"
+        raise StoreKeyError(message) from None
+    return parse_store_key(text, f"the key file {path}")
+
+
+def new_store_key(path: Path) -> str:
+    """Write a new random store key to `path` (mode 0600, never overwritten); its key id."""
+    key = AESGCM.generate_key(KEY_BYTES * 8)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        message = f"{path} exists: refusing to overwrite a key"
+        raise StoreKeyError(message) from None
+    except OSError as error:
+        message = f"cannot write {path}: {error.strerror}"
+        raise StoreKeyError(message) from None
+    with os.fdopen(descriptor, "w", encoding="ascii") as file:
+        file.write(base64.b64encode(key).decode("ascii") + "\n")
+    return key_id(key)
+
+
+class StoreKeys:
+    """The data key of a store encrypted at rest, wrapped under the operator's store key."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS mediation_store_key ("
+            f" id INTEGER PRIMARY KEY, wrapped {db.blob} NOT NULL, key_id TEXT NOT NULL,"
+            " created_at TEXT NOT NULL)"
+        )
+
+    def data_key(self, store_key: bytes | None) -> bytes | None:
+        """The store's data key (None: not encrypted at rest), set up on a new store.
+
+        A store created without encryption cannot be encrypted in place, nor can an
+        encrypted store be opened without its key: both are a StoreKeyError.
+        """
+        with self._db.transaction():
+            rows = self._db.rows("SELECT wrapped, key_id FROM mediation_store_key WHERE id = 1")
+            if not rows:
+                if store_key is None:
+                    return None
+                if self._holds_data():
+                    message = (
+                        "this store was created without encryption at rest and already holds "
+                        "data: it cannot be encrypted in place (open it without a store key)"
+                    )
+                    raise StoreKeyError(message)
+                data_key = AESGCM.generate_key(KEY_BYTES * 8)
+                self._db.execute(
+                    "INSERT INTO mediation_store_key (id, wrapped, key_id, created_at)"
+                    " VALUES (1, ?, ?, ?)",
+                    (_wrap(store_key, data_key, "data key"), key_id(store_key), _now()),
+                )
+                return data_key
+        wrapped, expected = rows[0]
+        if store_key is None:
+            message = (
+                f"this store is encrypted at rest: give its key ({expected}) with "
+                f"{STORE_KEY_FILE_VARIABLE} or {STORE_KEY_VARIABLE}"
+            )
+            raise StoreKeyError(message)
+        return self._open(bytes(wrapped), store_key, expected)
+
+    def rotate(self, old: bytes, new: bytes) -> tuple[str, str]:
+        """Re-wrap the data key under `new`; returns the (old, new) key ids."""
+        with self._db.transaction():
+            rows = self._db.rows("SELECT wrapped, key_id FROM mediation_store_key WHERE id = 1")
+            if not rows:
+                message = "this store is not encrypted at rest: there is no store key to rotate"
+                raise StoreKeyError(message)
+            wrapped, expected = rows[0]
+            data_key = self._open(bytes(wrapped), old, expected)
+            self._db.execute(
+                "UPDATE mediation_store_key SET wrapped = ?, key_id = ?, created_at = ?"
+                " WHERE id = 1",
+                (_wrap(new, data_key, "data key"), key_id(new), _now()),
+            )
+        self._db.purge("mediation_store_key")
+        return key_id(old), key_id(new)
+
+    def _open(self, wrapped: bytes, store_key: bytes, expected: str) -> bytes:
+        try:
+            return _unwrap(store_key, wrapped, "data key")
+        except (InvalidTag, ValueError):
+            message = (
+                f"the store key {key_id(store_key)} does not open this store "
+                f"(it was encrypted with key {expected})"
+            )
+            raise StoreKeyError(message) from None
+
+    def _holds_data(self) -> bool:
+        return any(
+            self._db.has_table(table) and self._db.rows(f"SELECT 1 FROM {table} LIMIT 1")  # noqa: S608 - our names
+            for table in ("stored_events", "mediation_subject_keys")
+        )
