@@ -38,6 +38,7 @@ from mediation_domain import (
     WithdrawnBy,
 )
 from mediation_domain.audit import verify, verify_excerpt
+from mediation_domain.privacy import ERASED, RetentionPeriod
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_REFUSED = 0, 1, 2
 
@@ -136,10 +137,15 @@ def _print_case(view: CaseView) -> None:
         ("summary", view.summary or "-"),
         ("mediator", view.mediator or "-"),
     ]
-    rows += [("party", f"{p.id}  {p.name}  (consent {p.consent.value})") for p in view.parties]
-    rows += [
-        ("session", f"{s.held_on}  {s.kind.value}  {', '.join(s.attendees)}") for s in view.sessions
-    ]
+    for p in view.parties:
+        contact = f"  {p.contact}" if p.contact else ""
+        rows.append(("party", f"{p.id}  {p.name}  (consent {p.consent.value}){contact}"))
+    for s in view.sessions:
+        rows.append(("session", f"{s.held_on}  {s.kind.value}  {', '.join(s.attendees)}"))
+        if s.notes:
+            rows.append(("  notes", s.notes))
+    if view.erased:
+        rows.append(("erased", ", ".join(view.erased)))
     if view.outcome:
         rows.append(("outcome", view.outcome.value))
     if view.withdrawn_by:
@@ -182,6 +188,7 @@ def _request(app: Mediations, args: argparse.Namespace) -> int:
         parties=args.party,
         summary=args.summary,
         party_ids=args.party_id,
+        contacts=args.contact,
     )
     if args.json:
         return _done(app, args)
@@ -193,7 +200,7 @@ def _request(app: Mediations, args: argparse.Namespace) -> int:
 
 
 def _join(app: Mediations, args: argparse.Namespace) -> int:
-    party = app.join_party(args.case, name=args.name, party_id=args.party_id)
+    party = app.join_party(args.case, name=args.name, party_id=args.party_id, contact=args.contact)
     if not args.json:
         print(f"party {party}")
     return _done(app, args)
@@ -225,7 +232,9 @@ def _refuse_consent(app: Mediations, args: argparse.Namespace) -> int:
 
 
 def _session(app: Mediations, args: argparse.Namespace) -> int:
-    app.hold_session(args.case, kind=args.kind, attendees=args.attendee, held_on=args.date)
+    app.hold_session(
+        args.case, kind=args.kind, attendees=args.attendee, held_on=args.date, notes=args.notes
+    )
     return _done(app, args)
 
 
@@ -286,8 +295,110 @@ def _demo(app: Mediations, args: argparse.Namespace) -> int:
     print(
         "\nBy domain: " + ", ".join(f"{d.value} {by_domain[d.value]}" for d in InterventionDomain)
     )
+    for subject in run.erased:
+        print(f"\nErased on request (GDPR): {subject}; its values now read {ERASED}.")
     print(f"\nNext: mediation list   |   mediation show {run.cases[0]}")
     return EXIT_OK
+
+
+# Privacy ---------------------------------------------------------------------------------
+
+
+def _erase(app: Mediations, args: argparse.Namespace) -> int:
+    erasure = app.erase_subject(args.subject, reason=args.reason)
+    cases = len(erasure.cases)
+    if erasure.key_deleted or erasure.recorded:
+        print(
+            f"erased {erasure.subject}: key deleted, recorded on {erasure.recorded} of "
+            f"{cases} case(s); its values now read {ERASED}"
+        )
+    else:
+        print(f"{erasure.subject} was already erased ({cases} case(s)): nothing to do")
+    return EXIT_OK
+
+
+def _retention(app: Mediations, args: argparse.Namespace) -> int:
+    period = RetentionPeriod.parse(args.older_than)
+    due = app.apply_retention(period) if args.apply else app.retention_due(period)
+    if args.json:
+        _emit_json(
+            [
+                {
+                    "case_id": str(d.case_id),
+                    "status": d.status.value,
+                    "last_contact": d.last_contact.isoformat(),
+                    "erase": list(d.subjects),
+                    "kept": list(d.kept),
+                }
+                for d in due
+            ]
+        )
+    else:
+        for d in due:
+            kept = f"  (kept, in a later case: {', '.join(d.kept)})" if d.kept else ""
+            print(
+                f"{d.case_id}  {d.status.value:<9}  last contact {d.last_contact:%Y-%m-%d}  "
+                f"{', '.join(d.subjects) or '-'}{kept}"
+            )
+        verb = "erased" if args.apply else "would erase (dry run: add --apply)"
+        subjects = sum(len(d.subjects) for d in due)
+        print(
+            f"{len(due)} case(s) closed, no contact for over {period}: {verb} {subjects} subject(s)"
+        )
+    return EXIT_OK
+
+
+def _keys_new(args: argparse.Namespace) -> int:
+    from mediation_adapters.keystores import new_store_key  # noqa: PLC0415
+
+    fingerprint = new_store_key(Path(args.out))
+    print(f"store key {fingerprint} written to {args.out} (mode 0600): keep it out of the store")
+    return EXIT_OK
+
+
+def _keys_rotate(args: argparse.Namespace) -> int:
+    from mediation_adapters.keystores import StoreKeys, read_store_key  # noqa: PLC0415
+    from mediation_adapters.sql import Database  # noqa: PLC0415
+
+    old = _store_key()
+    if old is None:
+        message = "give the current store key with MEDIATION_STORE_KEY_FILE or MEDIATION_STORE_KEY"
+        raise InvalidInputError(message)
+    new = read_store_key(Path(args.new_key_file))
+    db = Database.of(args.store)
+    try:
+        old_id, new_id = StoreKeys(db).rotate(old, new)
+    finally:
+        db.close()
+    print(f"store key rotated: {old_id} -> {new_id}; the data key was re-wrapped, events untouched")
+    print("from now on open the store with the new key; backups made before need the old one")
+    return EXIT_OK
+
+
+def _keys_status(args: argparse.Namespace) -> int:
+    from mediation_adapters.keystores import SqlKeyStore, StoreKeys  # noqa: PLC0415
+    from mediation_adapters.sql import Database  # noqa: PLC0415
+
+    db = Database.of(args.store)
+    try:
+        rows = StoreKeys(db).status()
+        counts = SqlKeyStore(db).counts()
+    finally:
+        db.close()
+    at_rest = f"yes, store key {rows[0]} (since {rows[1]})" if rows else "no"
+    print(f"encrypted at rest: {at_rest}")
+    print(f"data subjects: {counts['live']} with a live key, {counts['erased']} erased")
+    return EXIT_OK
+
+
+def _store_key() -> bytes | None:
+    from mediation_adapters.keystores import load_store_key  # noqa: PLC0415
+
+    return load_store_key(os.environ)
+
+
+def _open(url: str) -> Mediations:
+    return open_store(url, store_key=_store_key() if not url.startswith("memory:") else None)
 
 
 # Audit -----------------------------------------------------------------------------------
@@ -437,7 +548,7 @@ def _history(args: argparse.Namespace) -> Iterator[tuple[Any, Any, Any, Any, int
         return
     from mediation_adapters.ledger import Ledger, records  # noqa: PLC0415
 
-    app = open_store(args.store)
+    app = _open(args.store)
     ledger = Ledger(args.store)
     try:
         last_id = app.recorder.max_notification_id()
@@ -517,6 +628,39 @@ def _add_audit(commands: argparse._SubParsersAction[_Parser]) -> None:
     p.set_defaults(handler=_audit_export)
 
 
+def _add_privacy(commands: argparse._SubParsersAction[_Parser]) -> None:
+    p = _command(
+        commands, "erase", _erase, "erase a data subject's personal data for good", case=False
+    )
+    p.add_argument("subject", help="a party id, or a case id (its summary and notes)")
+    p.add_argument("--reason", default="data-subject-request", help="a reason code (no free text)")
+    p = _command(
+        commands,
+        "retention",
+        _retention,
+        "list (or --apply: erase) personal data of cases closed with no contact for a period",
+        case=False,
+    )
+    p.add_argument(
+        "--older-than",
+        default=os.environ.get("MEDIATION_RETENTION", "2y"),
+        help="2y, 18m, 6w or 90d (env MEDIATION_RETENTION; default 2y)",
+    )
+    p.add_argument("--apply", action="store_true", help="erase; without it, only list")
+    keys = commands.add_parser("keys", help="the store key (encryption at rest)")
+    steps = keys.add_subparsers(title="key commands", metavar="STEP", required=True)
+    p = steps.add_parser("new", help="write a new random store key file")
+    p.add_argument("--out", required=True, help="the key file to create (mode 0600)")
+    p.set_defaults(standalone=_keys_new)
+    p = steps.add_parser(
+        "rotate", help="re-wrap the store's data key under a new store key (see docs/privacy.md)"
+    )
+    p.add_argument("--new-key-file", required=True, help="the new store key (keys new --out)")
+    p.set_defaults(standalone=_keys_rotate)
+    p = steps.add_parser("status", help="whether the store is encrypted; how many subjects")
+    p.set_defaults(standalone=_keys_status)
+
+
 def _parser() -> _Parser:
     parser = _Parser(prog="mediation", description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -535,10 +679,12 @@ def _parser() -> _Parser:
     p.add_argument("--party", action="append", required=True, help="a party's name (repeat)")
     p.add_argument("--party-id", action="append", help="pseudonymous id per party (repeat)")
     p.add_argument("--summary", default="", help="what the mediation is about")
+    p.add_argument("--contact", action="append", help="a contact per party, in order (repeat)")
 
     p = _command(commands, "join", _join, "add a party to a case")
     p.add_argument("--name", required=True, help="the party's name")
     p.add_argument("--party-id", help="a pseudonymous id (generated if omitted)")
+    p.add_argument("--contact", default="", help="how to reach the party (sealed)")
 
     p = _command(commands, "assign", _assign, "assign a mediator (with their declaration of ties)")
     p.add_argument("--mediator", required=True, help="the mediator's id")
@@ -567,6 +713,7 @@ def _parser() -> _Parser:
     p.add_argument("--kind", required=True, help=_codes(SessionKind))
     p.add_argument("--attendee", action="append", required=True, help="party id present (repeat)")
     p.add_argument("--date", type=_day, help="YYYY-MM-DD (default today)")
+    p.add_argument("--notes", default="", help="the mediator's notes (sealed for the case)")
 
     p = _command(commands, "withdraw", _withdraw, "end a mediation before its resolution")
     p.add_argument("--by", required=True, help=_codes(WithdrawnBy))
@@ -584,6 +731,7 @@ def _parser() -> _Parser:
     p.add_argument("--from", dest="source", help="read the case from an audit export file")
 
     _add_audit(commands)
+    _add_privacy(commands)
 
     p = _command(commands, "list", _list, "list cases", case=False)
     p.add_argument("--status", help=_codes(CaseStatus))
@@ -601,7 +749,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if standalone is not None:
             return standalone(args)
         handler: Handler = args.handler
-        app = open_store(args.store)
+        app = _open(args.store)
         _seal_automatically(app, args.store)
         try:
             return handler(app, args)

@@ -19,6 +19,7 @@ class DemoRun:
 
     cases: list[UUID] = field(default_factory=list)
     refusals: list[tuple[str, MediationError]] = field(default_factory=list)
+    erased: list[str] = field(default_factory=list)
 
 
 class _Script:
@@ -77,7 +78,12 @@ def _play(s: _Script) -> None:  # noqa: PLR0915 - one story after another
     )
     s.consent(case, b)
     app.hold_session(case, kind="individual-interview", attendees=[b])
-    app.hold_session(case, kind="joint-session", attendees=[a, b])
+    app.hold_session(
+        case,
+        kind="joint-session",
+        attendees=[a, b],
+        notes="Accord : plus de bruit après 22 h ; le bailleur pose des joints aux portes.",
+    )
     app.resolve(case, outcome="agreement")
 
     # Trois-Cités: a resident lost in a benefits file, oriented to the social centre.
@@ -197,7 +203,7 @@ def _play(s: _Script) -> None:  # noqa: PLR0915 - one story after another
     )
     app.assign_mediator(case, mediator="med-yanis")
     s.consent(case, a, b)
-    c = app.join_party(case, name="M. Šimek")
+    c = app.join_party(case, name="M. Šimek", contact="06 12 34 56 78")
     s.attempt(
         "a joint session before the new party consents",
         lambda: app.hold_session(case, kind="joint-session", attendees=[a, b]),
@@ -227,6 +233,12 @@ def _play(s: _Script) -> None:  # noqa: PLR0915 - one story after another
         "Sentiment d'insécurité sur la ligne 1",
         "Mme Fontaine",
     )
+
+    # GDPR: M. Diallo (the first case, resolved) asks for his personal data to be erased.
+    # His key is deleted; the case, its facts and its statistics stay.
+    diallo = app.get_case(s.run.cases[0]).parties[1].id
+    app.erase_subject(diallo, reason="data-subject-request")
+    s.run.erased.append(diallo)
 
 
 def record_demo(app: Mediations) -> DemoRun:

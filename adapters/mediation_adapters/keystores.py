@@ -244,6 +244,11 @@ class StoreKeys:
             raise StoreKeyError(message)
         return self._open(bytes(wrapped), store_key, expected)
 
+    def status(self) -> tuple[str, str] | None:
+        """(key id, since) of the store key, or None when not encrypted at rest."""
+        rows = self._db.rows("SELECT key_id, created_at FROM mediation_store_key WHERE id = 1")
+        return (str(rows[0][0]), str(rows[0][1])) if rows else None
+
     def rotate(self, old: bytes, new: bytes) -> tuple[str, str]:
         """Re-wrap the data key under `new`; returns the (old, new) key ids."""
         with self._db.transaction():

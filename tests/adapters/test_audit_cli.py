@@ -39,7 +39,7 @@ def sealed_demo(tmp_path: Path):
     assert made.returncode == 0, made.stderr
     sealed = run("audit", "seal", "--private-key", str(keys["private"]), store=store)
     assert sealed.returncode == 0, sealed.stderr
-    assert "sealed up to record 58" in sealed.stdout
+    assert "sealed up to record 59" in sealed.stdout
     return store, keys
 
 
@@ -63,7 +63,7 @@ def test_an_untouched_store_verifies_and_replays_clean(sealed_demo):
     verified = run("audit", "verify", "--public-key", str(keys["public"]), "--json", store=store)
     assert verified.returncode == 0, verified.stderr
     report = json.loads(verified.stdout)
-    assert (report["ok"], report["records"], report["unsealed"]) == (True, 58, 0)
+    assert (report["ok"], report["records"], report["unsealed"]) == (True, 59, 0)
     replayed = run("audit", "replay", store=store)
     assert replayed.returncode == 0
     assert "respected the deontology" in replayed.stdout
@@ -107,12 +107,12 @@ def test_records_after_the_last_seal_are_reported_unsealed_then_sealed(sealed_de
     report = json.loads(
         run("audit", "verify", "--public-key", str(keys["public"]), "--json", store=store).stdout
     )
-    assert (report["ok"], report["unsealed"]) == (True, 58)
+    assert (report["ok"], report["unsealed"]) == (True, 59)
     assert run("audit", "seal", "--private-key", str(keys["private"]), store=store).returncode == 0
     report = json.loads(
         run("audit", "verify", "--public-key", str(keys["public"]), "--json", store=store).stdout
     )
-    assert (report["ok"], report["unsealed"], report["sealed_up_to"]) == (True, 0, 116)
+    assert (report["ok"], report["unsealed"], report["sealed_up_to"]) == (True, 0, 118)
 
 
 @pytest.mark.parametrize(
@@ -247,7 +247,7 @@ def test_progress_shows_on_a_terminal_and_stays_quiet_when_piped(sealed_demo):
             shown += chunk
         process.wait(timeout=60)
     os.close(controller)
-    assert b"replay: 58 records" in shown
+    assert b"replay: 59 records" in shown
 
 
 def _read(descriptor: int) -> bytes:

@@ -61,11 +61,11 @@ def test_an_export_verifies_and_replays_with_no_store_at_all(exported):
         "--json",
     )
     assert verified.returncode == 0, verified.stderr
-    assert json.loads(verified.stdout)["records"] == 58
+    assert json.loads(verified.stdout)["records"] == 59
     replayed = run("--store", "memory://", "audit", "replay", str(out))
     assert replayed.returncode == 0
     kinds = Counter(line.get("type") for line in _lines(out)[1:])
-    assert kinds == {"checkpoint": 1, "record": 58, "end": 1}
+    assert kinds == {"checkpoint": 1, "record": 59, "end": 1}
 
 
 def test_an_edited_export_is_detected_offline(exported, tmp_path: Path):
