@@ -413,7 +413,7 @@ def _key_path(given: str | None, variable: str, what: str) -> Path:
 
 
 def _audit_keygen(args: argparse.Namespace) -> int:
-    from mediation_adapters.signing import generate_keys  # noqa: PLC0415 - extra crypto
+    from mediation_adapters.signing import generate_keys  # noqa: PLC0415
 
     fingerprint = generate_keys(Path(args.private_key), Path(args.public_key))
     print(
@@ -760,13 +760,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (PersistenceError, sqlite3.Error) as failure:
         detail = str(failure).splitlines()[0] if str(failure) else type(failure).__name__
         print(f"mediation: store error: {detail}", file=sys.stderr)
-    except ImportError as missing:
-        if not (missing.name or "").startswith("cryptography"):
-            raise
-        print(
-            "mediation: auditing needs the crypto extra: pip install 'mediation-domain[crypto]'",
-            file=sys.stderr,
-        )
     except BrokenPipeError:
         # The reader (e.g. `| head`) has gone: stop quietly, as Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -1,4 +1,4 @@
-"""Ed25519 keys for audit checkpoints (the `cryptography` package, extra `crypto`)."""
+"""Ed25519 keys for audit checkpoints (the `cryptography` package)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
 """Tamper evidence: a hash chain over stored records, signed checkpoints, streaming verification.
 
-The chain hashes the records as stored (state bytes after any encryption), in notification
-order, so upcasting and crypto-shredding never break it:
+The chain hashes the records in notification order, each with its state as transcoded:
+the bytes stored, or, on a store encrypted at rest, the bytes before that store-wide
+encryption. Upcasting, crypto-shredding and a store-key rotation never break it, and an
+auditor verifies an export without any key:
 
     H_n = SHA-256(TAG || H_(n-1) || id || originator id || version || topic || SHA-256(state))
 
