@@ -376,16 +376,10 @@ class Mediations(Application[UUID]):
         found = []
         for case, contact in due:
             left = [s for s in case.subjects if s not in case.erased]
-            if left:
-                found.append(
-                    RetentionDue(
-                        case_id=case.id,
-                        status=case.status,
-                        last_contact=contact,
-                        subjects=tuple(s for s in left if s not in not_due),
-                        kept=tuple(s for s in left if s in not_due),
-                    )
-                )
+            erase = tuple(s for s in left if s not in not_due)
+            if erase:  # a case whose data is all erased, or all kept for now, is not listed
+                kept = tuple(s for s in left if s in not_due)
+                found.append(RetentionDue(case.id, case.status, contact, erase, kept))
         return found
 
     def apply_retention(
