@@ -27,6 +27,7 @@ from mediation_domain.privacy import (
     SubjectNotFoundError,
 )
 from mediation_domain.rules import review
+from mediation_domain.values import ReasonCode
 
 NAMES = ("Mme Lefèvre", "M. Diallo")
 SUMMARY = "Bruit nocturne entre deux logements"
@@ -174,8 +175,6 @@ def test_a_history_with_erasures_replays_without_a_violation(app):
 def test_erasing_a_subject_of_another_case_is_refused_by_the_rules(app):
     case_id, _, _ = _resolved_case(app)
     case = app.repository.get(case_id)
-    from mediation_domain.values import ReasonCode
-
     with pytest.raises(InvalidInputError, match="neither this case nor one of its parties"):
         case.erase("p-stranger", ReasonCode("data-subject-request"))
 
