@@ -546,13 +546,14 @@ def _history(args: argparse.Namespace) -> Iterator[tuple[Any, Any, Any, Any, int
         sealed = None if export.case else export.sealed()
         yield export.records(), export.checkpoints, sealed, Mediations().mapper, None
         return
-    from mediation_adapters.ledger import Ledger, records  # noqa: PLC0415
+    from mediation_adapters.ledger import Ledger, logical_mapper, records  # noqa: PLC0415
 
     app = _open(args.store)
     ledger = Ledger(args.store)
     try:
         last_id = app.recorder.max_notification_id()
-        yield records(app), ledger.checkpoints(), ledger.sealed(), app.mapper, last_id
+        mapper = logical_mapper(app)
+        yield records(app), ledger.checkpoints(), ledger.sealed(), mapper, last_id
     finally:
         ledger.close()
         app.close()

@@ -55,6 +55,11 @@ def records(app: Mediations, after: int = 0) -> Iterator[Notification]:
         start = page[-1].id
 
 
+def logical_mapper(app: Mediations) -> Mapper[UUID]:
+    """A mapper for the records `records` yields: the store's transcoder, no cipher."""
+    return Mapper(transcoder=app.mapper.transcoder)
+
+
 def _logical(mapper: Mapper[UUID]) -> Callable[[bytes], bytes] | None:
     cipher, compressor = mapper.cipher, mapper.compressor
     if cipher is None and compressor is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -19,6 +20,8 @@ from mediation_adapters.stores import (
     env_for,
     postgres_connection,
 )
+
+_CHECKPOINT_TRIES = 20
 
 
 class Database:
@@ -64,7 +67,7 @@ class Database:
             sql = "SELECT 1 WHERE to_regclass(?) IS NOT NULL"
         return bool(self.rows(sql, (name,)))
 
-    def purge(self, table: str) -> None:
+    def purge(self, table: str) -> bool:
         """Push overwritten rows of `table` out of where deleted bytes linger.
 
         SQLite: the old page images live on in the write-ahead log until a checkpoint, so
@@ -72,9 +75,17 @@ class Database:
         row versions may still sit in the server's WAL segments and backups).
         """
         if self.dialect == "sqlite":
-            self.rows("PRAGMA wal_checkpoint(TRUNCATE)")
-        else:
-            self.execute(f'VACUUM "{table}"')  # our own table names, never input
+            # A reader in another process can hold the log for a moment: retry for a second.
+            # If it still holds it, the bytes go at the next checkpoint (SQLite's own, or
+            # running the erasure again); returns whether the log was truncated now.
+            for _ in range(_CHECKPOINT_TRIES):
+                busy, *_ = self.rows("PRAGMA wal_checkpoint(TRUNCATE)")[0]
+                if not busy:
+                    return True
+                time.sleep(0.05)
+            return False
+        self.execute(f'VACUUM "{table}"')  # our own table names, never input
+        return True
 
     def close(self) -> None:
         """Release the connection."""

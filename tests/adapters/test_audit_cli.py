@@ -8,7 +8,6 @@ import pty
 import sqlite3
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -209,26 +208,6 @@ def test_the_cli_seals_by_itself_when_told_to(tmp_path: Path):
     refused = run("--store", "memory://", "list", env=sealing)
     assert refused.returncode == 2
     assert "needs a persistent store" in refused.stderr
-
-
-def test_without_the_crypto_extra_audit_keys_are_a_clear_refusal(monkeypatch, tmp_path, capsys):
-    from mediation_adapters import cli  # noqa: PLC0415
-
-    for name in [name for name in sys.modules if name.split(".")[0] == "cryptography"]:
-        monkeypatch.setitem(sys.modules, name, None)  # as if it were not installed
-    monkeypatch.delitem(sys.modules, "mediation_adapters.signing", raising=False)
-    code = cli.main(
-        [
-            "audit",
-            "keygen",
-            "--private-key",
-            str(tmp_path / "k"),
-            "--public-key",
-            str(tmp_path / "k.pub"),
-        ]
-    )
-    assert code == 2
-    assert "pip install 'mediation-domain[crypto]'" in capsys.readouterr().err
 
 
 def test_progress_shows_on_a_terminal_and_stays_quiet_when_piped(sealed_demo):

@@ -1,0 +1,362 @@
+"""Erasure down to the bytes (SQLite file and WAL, pg_dump), encryption at rest, the CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+import unicodedata
+from datetime import UTC, date, datetime
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from eventsourcing.domain import CanCreateTimestamp
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from mediation_adapters.keystores import StoreKeyError, new_store_key, read_store_key
+from mediation_adapters.stores import env_for, open_store, postgres_connection
+from mediation_domain import Mediations
+from mediation_domain.privacy import ERASED
+
+from .test_cli import run
+
+pytestmark = pytest.mark.slow
+
+# Names in any script: Latin with accents, Cyrillic, Arabic, CJK, combining marks...
+_PART = st.text(st.characters(categories=("Lu", "Ll", "Lo", "Mn")), min_size=3, max_size=12)
+NAMES = st.lists(_PART, min_size=2, max_size=3).map(" ".join)
+DEMO_PERSONAL = ("Mme Lefèvre", "M. Diallo", "M. Šimek", "06 12 34 56 78", "Bruit nocturne")
+
+
+def _forms(text: str) -> list[bytes]:
+    """The stored forms a leaked text could take: UTF-8, or escaped ASCII JSON."""
+    text = unicodedata.normalize("NFC", text.strip())
+    return [text.encode(), json.dumps(text)[1:-1].encode()]
+
+
+def _record(app: Mediations, name: str, other: str) -> tuple[str, str, str]:
+    case_id = app.request_mediation(
+        domain="public-space-and-housing",
+        neighbourhood="Saint-Éloi",
+        referral="resident",
+        parties=[name, other],
+        contacts=[f"{name} @ tel", ""],
+        summary=f"conflit: {name}",
+    )
+    a, b = (p.id for p in app.get_case(case_id).parties)
+    app.assign_mediator(case_id, mediator="med-1")
+    app.give_consent(case_id, party=a)
+    app.hold_session(case_id, kind="individual-interview", attendees=[a], notes=f"vu {name}")
+    return str(case_id), a, b
+
+
+def _files(path: Path) -> bytes:
+    return b"".join(
+        Path(f"{path}{suffix}").read_bytes()
+        for suffix in ("", "-wal", "-shm", "-journal")
+        if Path(f"{path}{suffix}").exists()
+    )
+
+
+def _subject_key(db_path: Path, subject: str) -> bytes:
+    with sqlite3.connect(db_path) as db:
+        row = db.execute(
+            "SELECT key FROM mediation_subject_keys WHERE subject = ?", (subject,)
+        ).fetchone()
+    return bytes(row[0])
+
+
+@settings(max_examples=25)
+@given(name=NAMES, other=NAMES)
+@example(name="Éloïse Müller-Çelik", other="Мария Иванова")
+@example(name="محمد بن علي", other="王小明 李")
+def test_after_erasure_no_byte_of_the_sqlite_file_or_its_wal_reveals_the_subject(name, other):
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "cases.sqlite3"
+        app = open_store(f"sqlite:///{path}")
+        case_id, a, _ = _record(app, name, other)
+        key = _subject_key(path, a)
+        assert key in _files(path)  # the check can see a key: without erasure, it would fail
+        app.erase_subject(a)
+        app.erase_subject(case_id)  # the summary and notes name them too
+        for leaked in (_files(path), _files(path)):  # with the WAL live, then ...
+            assert key not in leaked
+            for text in (name, f"{name} @ tel", f"conflit: {name}", f"vu {name}"):
+                assert not any(form in leaked for form in _forms(text))
+            app.close()  # ... once the application has closed the file
+        reopened = open_store(f"sqlite:///{path}")
+        view = reopened.get_case(case_id)
+        assert [p.name for p in view.parties] == [ERASED, unicodedata.normalize("NFC", other)]
+        reopened.close()
+
+
+def _pg_dump(server: str, schema: str) -> str:
+    pg_dump = shutil.which("pg_dump")
+    assert pg_dump, "pg_dump is needed to check what PostgreSQL keeps"
+    return subprocess.run(
+        [pg_dump, "--dbname", server, "--schema", schema, "--data-only"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+
+
+@settings(max_examples=8)
+@given(name=NAMES, other=NAMES)
+@example(name="Łukasz Żółć", other="Ἀριστοτέλης Σ")
+def test_after_erasure_a_pg_dump_reveals_nothing_of_the_subject(postgres_server, name, other):
+    schema = f"md_test_{uuid4().hex[:16]}"
+    app = open_store(f"{postgres_server}?schema={schema}")
+    try:
+        case_id, a, _ = _record(app, name, other)
+        key = app.sealer.keys.key_for(a)  # type: ignore[attr-defined]
+        assert key.hex() in _pg_dump(postgres_server, schema)  # the dump shows keys: a control
+        app.erase_subject(a)
+        app.erase_subject(case_id)
+        dump = _pg_dump(postgres_server, schema)
+        assert key.hex() not in dump
+        for text in (name, f"{name} @ tel", f"conflit: {name}", f"vu {name}"):
+            assert not any(form.decode() in dump for form in _forms(text))
+        assert app.get_case(case_id).parties[1].name == unicodedata.normalize("NFC", other)
+    finally:
+        app.close()
+        with postgres_connection(env_for(postgres_server)) as connection:
+            connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+# Encryption at rest ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def store_key(tmp_path: Path) -> Path:
+    path = tmp_path / "store.key"
+    new_store_key(path)
+    return path
+
+
+def _states(path: Path) -> list[bytes]:
+    with sqlite3.connect(path) as db:
+        return [bytes(row[0]) for row in db.execute("SELECT state FROM stored_events")]
+
+
+def _refused(result) -> str:
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    return result.stderr
+
+
+def test_a_store_encrypted_at_rest_holds_no_readable_event_and_opens_with_its_key_only(
+    tmp_path, store_key
+):
+    store = tmp_path / "cases.sqlite3"
+    with_key = {"MEDIATION_STORE_KEY_FILE": str(store_key)}
+    assert run("demo", store=store, env=with_key).returncode == 0
+    states = _states(store)
+    assert len(states) == 59
+    assert not any(b'"domain"' in s or b"Couronneries" in s for s in states)
+    listed = run("list", "--json", store=store, env=with_key)
+    assert listed.returncode == 0, listed.stderr
+    assert len(json.loads(listed.stdout)) == 10
+    status = run("keys", "status", store=store, env=with_key)
+    assert "encrypted at rest: yes" in status.stdout
+
+    assert "encrypted at rest: give its key" in _refused(run("list", store=store))
+    other = tmp_path / "other.key"
+    new_store_key(other)
+    wrong = run("list", store=store, env={"MEDIATION_STORE_KEY_FILE": str(other)})
+    assert "does not open this store" in _refused(wrong)
+    (tmp_path / "bad.key").write_text("not a key\n")
+    bad = run("list", store=store, env={"MEDIATION_STORE_KEY_FILE": str(tmp_path / "bad.key")})
+    assert "is not a store key" in _refused(bad)
+    missing = run("list", store=store, env={"MEDIATION_STORE_KEY_FILE": str(tmp_path / "no")})
+    assert "cannot read the store key file" in _refused(missing)
+    both = run("list", store=store, env=with_key | {"MEDIATION_STORE_KEY": "x"})
+    assert "not both" in _refused(both)
+    assert len(_states(store)) == 59
+
+
+def test_a_clear_store_holding_data_is_not_encrypted_in_place(tmp_path, store_key):
+    store = tmp_path / "cases.sqlite3"
+    assert run("demo", store=store).returncode == 0
+    refused = run("demo", store=store, env={"MEDIATION_STORE_KEY_FILE": str(store_key)})
+    assert "cannot be encrypted in place" in _refused(refused)
+    assert len(_states(store)) == 59
+    assert "encrypted at rest: no" in run("keys", "status", store=store).stdout
+
+
+def test_rotating_the_store_key_keeps_the_data_and_the_audit_chain(tmp_path, store_key):
+    store, new_key = tmp_path / "cases.sqlite3", tmp_path / "new.key"
+    old = {"MEDIATION_STORE_KEY_FILE": str(store_key)}
+    new = {"MEDIATION_STORE_KEY_FILE": str(new_key)}
+    audit_key, public = tmp_path / "audit.key", tmp_path / "audit.pub"
+    run("audit", "keygen", "--private-key", str(audit_key), "--public-key", str(public))
+    assert run("demo", store=store, env=old).returncode == 0
+    sealed = run("audit", "seal", "--private-key", str(audit_key), store=store, env=old)
+    assert sealed.returncode == 0, sealed.stderr
+    before = _states(store)
+    new_store_key(new_key)
+
+    rotated = run("keys", "rotate", "--new-key-file", str(new_key), store=store, env=old)
+    assert rotated.returncode == 0, rotated.stderr
+    assert _states(store) == before  # the events are not rewritten: the data key stays
+
+    assert "does not open this store" in _refused(run("list", store=store, env=old))
+    assert run("list", store=store, env=new).returncode == 0
+    again = run("keys", "rotate", "--new-key-file", str(store_key), store=store, env=old)
+    assert "does not open this store" in _refused(again)
+    verified = run("audit", "verify", "--public-key", str(public), store=store, env=new)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert run("audit", "replay", store=store, env=new).returncode == 0
+
+    export = tmp_path / "history.jsonl"
+    assert run("audit", "export", "--out", str(export), store=store, env=new).returncode == 0
+    offline = run("audit", "verify", str(export), "--public-key", str(public))
+    assert offline.returncode == 0, offline.stdout  # the auditor needs no store key
+    assert run("audit", "replay", str(export)).returncode == 0
+    assert not any(text.encode() in export.read_bytes() for text in DEMO_PERSONAL)
+
+
+def test_a_clear_store_has_no_store_key_to_rotate(tmp_path, store_key):
+    store = tmp_path / "cases.sqlite3"
+    assert run("demo", store=store).returncode == 0
+    refused = run(
+        "keys",
+        "rotate",
+        "--new-key-file",
+        str(store_key),
+        store=store,
+        env={"MEDIATION_STORE_KEY_FILE": str(store_key)},
+    )
+    assert "not encrypted at rest" in _refused(refused)
+    assert "give the current store key" in _refused(
+        run("keys", "rotate", "--new-key-file", str(store_key), store=store)
+    )
+
+
+def test_a_new_key_file_is_private_and_never_overwritten(tmp_path):
+    path = tmp_path / "store.key"
+    made = run("keys", "new", "--out", str(path))
+    assert made.returncode == 0, made.stderr
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert len(read_store_key(path)) == 32
+    assert "refusing to overwrite" in _refused(run("keys", "new", "--out", str(path)))
+
+
+def test_a_postgresql_store_encrypted_at_rest_opens_with_its_key_only(postgres_url, tmp_path):
+    key_path = tmp_path / "store.key"
+    new_store_key(key_path)
+    key = read_store_key(key_path)
+    app = open_store(postgres_url, store_key=key)
+    case_id, a, _ = _record(app, "Mme Rousseau", "M. Petit")
+    app.close()
+    raw = open_store(postgres_url, store_key=key)
+    rows = raw.recorder.select_notifications(1, 100)
+    assert rows
+    assert not any(b"Saint" in n.state or b'"domain"' in n.state for n in rows)
+    assert raw.get_case(case_id).parties[0].name == "Mme Rousseau"
+    raw.erase_subject(a)
+    assert raw.get_case(case_id).parties[0].name == ERASED
+    raw.close()
+    with pytest.raises(StoreKeyError, match="encrypted at rest"):
+        open_store(postgres_url)
+    with pytest.raises(StoreKeyError, match="does not open this store"):
+        open_store(postgres_url, store_key=bytes(32))
+
+
+def test_a_memory_store_takes_no_store_key():
+    with pytest.raises(StoreKeyError.__mro__[1], match="takes no store key"):
+        open_store("memory://", store_key=bytes(32))
+
+
+# The CLI -----------------------------------------------------------------------------------
+
+
+def test_erase_from_the_command_line(tmp_path):
+    store = tmp_path / "cases.sqlite3"
+    assert run("demo", store=store).returncode == 0
+    case = json.loads(run("list", "--json", store=store).stdout)[1]
+    party = case["parties"][0]["id"]
+    erased = run("erase", party, store=store)
+    assert erased.returncode == 0, erased.stderr
+    assert f"erased {party}" in erased.stdout
+    again = run("erase", party, store=store)
+    assert (again.returncode, "already erased" in again.stdout) == (0, True)
+    shown = json.loads(run("show", case["case_id"], "--json", store=store).stdout)
+    assert shown["parties"][0]["name"] == ERASED
+    assert shown["erased"] == [party]
+    assert "no case holds personal data of p-nobody" in _refused(
+        run("erase", "p-nobody", store=store)
+    )
+    assert "reason" in _refused(run("erase", party, "--reason", "she asked", store=store))
+
+
+def test_verify_and_replay_pass_after_erasure_and_a_retention_sweep(tmp_path, monkeypatch):
+    store = tmp_path / "cases.sqlite3"
+    long_ago = datetime(2023, 1, 10, 9, 0, tzinfo=UTC)
+    monkeypatch.setattr(CanCreateTimestamp, "create_timestamp", staticmethod(lambda: long_ago))
+    app = open_store(f"sqlite:///{store}")
+    old = app.request_mediation(
+        domain="residents-participation",
+        neighbourhood="Bellejouanne",
+        referral="partner",
+        parties=["Mme Garnier", "Association du square"],
+        summary="Jardin partagé",
+    )
+    a, b = (p.id for p in app.get_case(old).parties)
+    app.assign_mediator(old, mediator="med-1")
+    app.give_consent(old, party=a)
+    app.give_consent(old, party=b)
+    app.hold_session(old, kind="joint-session", attendees=[a, b], held_on=date(2023, 1, 10))
+    app.resolve(old, outcome="partial-agreement")
+    app.close()
+    monkeypatch.undo()
+    assert run("demo", store=store).returncode == 0  # recent cases: not due
+    audit_key, public = tmp_path / "audit.key", tmp_path / "audit.pub"
+    run("audit", "keygen", "--private-key", str(audit_key), "--public-key", str(public))
+    assert run("audit", "seal", "--private-key", str(audit_key), store=store).returncode == 0
+
+    listed = run("retention", "--older-than", "2y", store=store)
+    assert listed.returncode == 0, listed.stderr
+    assert str(old) in listed.stdout
+    assert "1 case(s)" in listed.stdout
+    assert "dry run" in listed.stdout
+    assert "Mme Garnier" in run("show", str(old), store=store).stdout
+    applied = run("retention", "--older-than", "2y", "--apply", "--json", store=store)
+    assert applied.returncode == 0, applied.stderr
+    assert [item["case_id"] for item in json.loads(applied.stdout)] == [str(old)]
+    shown = run("show", str(old), store=store).stdout
+    assert "Mme Garnier" not in shown
+    assert "Jardin" not in shown
+    assert "partial-agreement" in shown  # the anonymous facts stay, for the statistics
+    assert "0 case(s)" in run("retention", store=store).stdout
+
+    verified = run("audit", "verify", "--public-key", str(public), store=store)
+    assert verified.returncode == 0, verified.stdout
+    assert run("audit", "replay", store=store).returncode == 0
+    assert "invalid period" in _refused(run("retention", "--older-than", "2 days", store=store))
+
+
+def test_an_altered_record_of_an_encrypted_store_is_reported_not_a_crash(tmp_path, store_key):
+    store = tmp_path / "cases.sqlite3"
+    with_key = {"MEDIATION_STORE_KEY_FILE": str(store_key)}
+    audit_key, public = tmp_path / "audit.key", tmp_path / "audit.pub"
+    run("audit", "keygen", "--private-key", str(audit_key), "--public-key", str(public))
+    assert run("demo", store=store, env=with_key).returncode == 0
+    sealing = run("audit", "seal", "--private-key", str(audit_key), store=store, env=with_key)
+    assert sealing.returncode == 0, sealing.stderr
+    with sqlite3.connect(store) as db:
+        (state,) = db.execute("SELECT state FROM stored_events WHERE rowid = 7").fetchone()
+        altered = bytes(state[:-1]) + bytes([state[-1] ^ 1])
+        db.execute("UPDATE stored_events SET state = ? WHERE rowid = 7", (altered,))
+    verified = run("audit", "verify", "--public-key", str(public), store=store, env=with_key)
+    assert verified.returncode == 1, verified.stderr
+    assert "modified at 7" in verified.stdout
+    replayed = run("audit", "replay", store=store, env=with_key)
+    assert (replayed.returncode, "record-is-readable" in replayed.stdout) == (1, True)
