@@ -1,10 +1,14 @@
-"""Write rate of the Mediations commands on each store, side by side in one run.
+"""Write rate of the Mediations commands on each store, and the cost of sealing, in one run.
 
-    python benchmarks/write_rate.py [--cases 200] [--postgres postgresql://postgres@127.0.0.1/test]
+    python benchmarks/write_rate.py [--cases 200] [--rounds 3] [--postgres URL]
 
-Each case is six commands (request, assign, two consents, a joint session, resolve), each
-one load + rules + one committed transaction. Figures are commands per second and the
-ratio to the in-memory store measured in the same run.
+Each case is six commands (request with two names and a summary, assign, two consents, a
+joint session with notes, resolve), each one load + rules + one committed transaction.
+For each store, three set-ups run in alternation, `--rounds` times (best kept):
+  clear     a sealer that stores personal values as they are (the cost of no sealing)
+  sealed    as shipped: AES-GCM per data subject, keys in the store's database
+  at-rest   sealed, and every event encrypted at rest (SQLite and PostgreSQL)
+Figures are commands per second and ratios measured in the same run.
 """
 
 from __future__ import annotations
@@ -17,48 +21,102 @@ from pathlib import Path
 
 from mediation_adapters.stores import env_for, open_store, postgres_connection
 from mediation_domain import Mediations
+from mediation_domain.privacy import Sealed
+
+STORE_KEY = bytes(range(32))
+
+
+class ClearSealer:
+    """No sealing: the baseline that shows what sealing costs. Never for real data."""
+
+    def seal_all(self, values: list[tuple[str, str]]) -> list[Sealed]:
+        """Wrap the texts as they are."""
+        return [Sealed(subject, "clear", text) for subject, text in values]
+
+    def open_all(self, values: list[Sealed]) -> list[str]:
+        """The texts as stored."""
+        return [value.text for value in values]
+
+    def forget(self, _: str) -> bool:
+        """Nothing to forget."""
+        return False
 
 
 def one_case(app: Mediations) -> int:
     case_id = app.request_mediation(
-        domain="public-transport", neighbourhood="Beaulieu", referral="resident", parties=["A", "B"]
+        domain="public-transport",
+        neighbourhood="Beaulieu",
+        referral="resident",
+        parties=["Mme Rousseau", "M. Nguyễn"],
+        summary="Incivilités répétées à l'arrêt de bus, ligne 1",
     )
     a, b = (party.id for party in app.get_case(case_id).parties)
     app.assign_mediator(case_id, mediator="med-1")
     app.give_consent(case_id, party=a)
     app.give_consent(case_id, party=b)
-    app.hold_session(case_id, kind="joint-session", attendees=[a, b])
+    app.hold_session(
+        case_id, kind="joint-session", attendees=[a, b], notes="Accord sur les horaires"
+    )
     app.resolve(case_id, outcome="agreement")
     return 6
 
 
-def rate(url: str, cases: int) -> float:
-    app = open_store(url)
-    one_case(app)  # warm up: tables, connections
+def rate(app: Mediations, cases: int) -> float:
     started = time.perf_counter()
     commands = sum(one_case(app) for _ in range(cases))
-    elapsed = time.perf_counter() - started
-    app.close()
-    return commands / elapsed
+    return commands / (time.perf_counter() - started)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
+    schemas = {
+        setup: f"{args.postgres}?schema=bench_{setup.replace('-', '_')}_{uuid.uuid4().hex[:8]}"
+        for setup in ("clear", "sealed", "at-rest")
+    }
     with tempfile.TemporaryDirectory() as folder:
-        stores = {
-            "memory": "memory://",
-            "sqlite": f"sqlite:///{Path(folder) / 'bench.sqlite3'}",
-            "postgres": f"{args.postgres}?schema=bench_{uuid.uuid4().hex[:8]}",
+        urls = {
+            "memory": dict.fromkeys(("clear", "sealed"), "memory://"),
+            "sqlite": {s: f"sqlite:///{Path(folder) / f'{s}.sqlite3'}" for s in schemas},
+            "postgres": schemas,
         }
-        rates = {name: rate(url, args.cases) for name, url in stores.items()}
-    base = rates["memory"]
-    print(f"{'store':<10}{'commands/s':>12}{'ratio to memory':>18}")
-    for name, value in rates.items():
-        print(f"{name:<10}{value:>12.0f}{value / base:>18.3f}")
-    _drop_schema(stores["postgres"])
+        best = measure(urls, args.cases, args.rounds)
+    base = best["memory", "clear"]
+    print(f"{args.cases} cases x 6 commands, best of {args.rounds} rounds")
+    print(f"{'store':<10}{'setup':<9}{'commands/s':>12}{'vs clear':>10}{'vs memory':>11}")
+    for (store, setup), value in best.items():
+        clear = best[store, "clear"]
+        print(f"{store:<10}{setup:<9}{value:>12.0f}{value / clear:>10.3f}{value / base:>11.3f}")
+    for schema_url in schemas.values():
+        _drop_schema(schema_url)
+
+
+def measure(
+    urls: dict[str, dict[str, str]], cases: int, rounds: int
+) -> dict[tuple[str, str], float]:
+    """Commands/s per (store, set-up): set-ups run in alternation, the best round kept."""
+    openers = {
+        "clear": lambda url: open_store(url, sealer=ClearSealer()),
+        "sealed": open_store,
+        "at-rest": lambda url: open_store(url, store_key=STORE_KEY),
+    }
+    apps = {
+        (store, setup): openers[setup](url)
+        for store, setups in urls.items()
+        for setup, url in setups.items()
+    }
+    for app in apps.values():
+        one_case(app)  # warm up: tables, connections
+    best: dict[tuple[str, str], float] = {}
+    for _ in range(rounds):
+        for key, app in apps.items():
+            best[key] = max(best.get(key, 0.0), rate(app, cases))
+    for app in apps.values():
+        app.close()
+    return best
 
 
 def _drop_schema(url: str) -> None:

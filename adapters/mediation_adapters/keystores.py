@@ -18,7 +18,7 @@ import base64
 import binascii
 import hashlib
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -67,29 +67,29 @@ class SqlKeyStore:
             " erased_at TEXT)"
         )
 
-    def key_for(self, subject: str) -> bytes:
-        """The subject's key, created (and committed) on first use."""
-        for _ in range(2):
-            rows = self._db.rows(
-                "SELECT key, erased_at FROM mediation_subject_keys WHERE subject = ?", (subject,)
+    def keys_for(self, subjects: Sequence[str]) -> dict[str, bytes]:
+        """The subjects' keys; the missing ones created and committed in one statement."""
+        found: dict[str, bytes] = {}
+        for subject, key in self.keys(subjects).items():
+            if key is None:
+                raise SubjectErasedError(erased_message(subject))
+            found[subject] = key
+        missing = [subject for subject in subjects if subject not in found]
+        if missing:
+            made = {subject: AESGCM.generate_key(KEY_BYTES * 8) for subject in missing}
+            now = _now()
+            rows = [(subject, self._stored(subject, key), now) for subject, key in made.items()]
+            values = ", ".join(["(?, ?, ?)"] * len(rows))  # placeholders only
+            inserted = self._db.rows(
+                f"INSERT INTO mediation_subject_keys (subject, key, created_at) VALUES {values}"  # noqa: S608
+                " ON CONFLICT (subject) DO NOTHING RETURNING subject",
+                [value for row in rows for value in row],
             )
-            if rows:
-                stored, erased_at = rows[0]
-                if erased_at is not None:
-                    raise SubjectErasedError(erased_message(subject))
-                return self._open(subject, bytes(stored))
-            key = AESGCM.generate_key(KEY_BYTES * 8)
-            stored_key = key if self._data_key is None else _wrap(self._data_key, key, subject)
-            with self._db.transaction():
-                inserted = self._db.execute(
-                    "INSERT INTO mediation_subject_keys (subject, key, created_at)"
-                    " VALUES (?, ?, ?) ON CONFLICT (subject) DO NOTHING",
-                    (subject, stored_key, _now()),
-                )
-            if inserted == 1:
-                return key
-        message = f"the key of {subject} could not be created"  # pragma: no cover
-        raise StoreError(message)  # pragma: no cover
+            found.update({subject: made[subject] for (subject,) in inserted})
+            raced = [subject for subject in missing if subject not in found]
+            if raced:  # another writer created them meanwhile: theirs are the keys
+                found.update(self.keys_for(raced))
+        return found
 
     def keys(self, subjects: Iterable[str]) -> dict[str, bytes | None]:
         """The keys of the known subjects among `subjects` (None once erased)."""
@@ -132,6 +132,9 @@ class SqlKeyStore:
         for live, count in rows:
             counts["live" if live else "erased"] = int(count)
         return counts
+
+    def _stored(self, subject: str, key: bytes) -> bytes:
+        return key if self._data_key is None else _wrap(self._data_key, key, subject)
 
     def _open(self, subject: str, stored: bytes) -> bytes:
         if self._data_key is None:

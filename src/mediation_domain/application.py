@@ -107,8 +107,15 @@ def _day(value: object) -> date:
     raise InvalidInputError(message)
 
 
-def _new_party_id() -> PartyId:
-    return PartyId(f"p-{uuid4().hex[:10]}")
+_PartyFacts = tuple[PartyId, str, str]
+
+
+def _party_facts(name: object, party_id: str | None, contact: object) -> _PartyFacts:
+    """A party's id (generated unless given), name and contact, checked."""
+    pid = PartyId(party_id) if party_id is not None else PartyId(f"p-{uuid4().hex[:10]}")
+    text = _personal_text(name, "party name", limit=MAX_NAME_LENGTH, required=True)
+    reach = _personal_text(contact, "contact", limit=MAX_NAME_LENGTH, required=False)
+    return pid, text, reach
 
 
 def _subject(value: object) -> str:
@@ -233,29 +240,27 @@ class Mediations(Application[UUID]):
         reach = [""] * len(names) if contacts is None else _items(contacts, "contacts")
         if len(reach) != len(names):
             raise InvalidInputError('give one contact per party ("" for none), or none')
-        checked = [
-            (_personal_text(name, "party name", limit=MAX_NAME_LENGTH, required=True), pid, c)
-            for name, pid, c in zip(names, ids, reach, strict=True)
-        ]
+        facts = [_party_facts(*fact) for fact in zip(names, ids, reach, strict=True)]
         summary = _personal_text(summary, "summary", limit=MAX_TEXT_LENGTH, required=False)
         case_id = uuid4()
-        if not checked:  # let the rule refuse it, before a key is made for the summary
-            MediationCase.request(
+        what = InterventionDomain.parse(domain)
+        where = self.neighbourhoods.canonical(neighbourhood)
+        source = ReferralSource.parse(referral)
+
+        def opened(parties: Sequence[Party], summary: Sealed) -> MediationCase:
+            return MediationCase.request(
                 case_id=case_id,
-                domain=InterventionDomain.parse(domain),
-                neighbourhood=self.neighbourhoods.canonical(neighbourhood),
-                referral=ReferralSource.parse(referral),
-                parties=(),
-                summary=Sealed(str(case_id), "probe", ""),
+                domain=what,
+                neighbourhood=where,
+                referral=source,
+                parties=parties,
+                summary=summary,
             )
-        case = MediationCase.request(
-            case_id=case_id,
-            domain=InterventionDomain.parse(domain),
-            neighbourhood=self.neighbourhoods.canonical(neighbourhood),
-            referral=ReferralSource.parse(referral),
-            parties=[self._party(name, pid, contact) for name, pid, contact in checked],
-            summary=self.sealer.seal(str(case_id), summary),
-        )
+
+        if not facts:  # let the rule refuse it, before a key is made for the summary
+            opened((), Sealed("", "probe", ""))
+        sealed_parties, (sealed_summary,) = self._sealed(facts, [(str(case_id), summary)])
+        case = opened(sealed_parties, sealed_summary)
         self.save(case)
         return case_id
 
@@ -269,10 +274,9 @@ class Mediations(Application[UUID]):
     ) -> str:
         """Add a party to a case; returns its pseudonymous id."""
         case = self._load(case_id)
-        pid = PartyId(party_id) if party_id is not None else _new_party_id()
-        probe = Party(pid, Sealed(pid.value, "probe", ""))
-        case.check(case.PartyJoined, party=probe)  # refused before any key is made
-        party = self._party(name, pid.value, contact)
+        fact = _party_facts(name, party_id, contact)
+        case.check(case.PartyJoined, party=Party(fact[0], Sealed("", "probe", "")))
+        (party,), _ = self._sealed([fact])  # sealed once the rules accept the party
         case.join(party)
         self.save(case)
         return str(party.id)
@@ -326,7 +330,7 @@ class Mediations(Application[UUID]):
         day = date.today() if held_on is None else _day(held_on)  # noqa: DTZ011 - local day
         text = _personal_text(notes, "session notes", limit=MAX_TEXT_LENGTH, required=False)
         case = self._load(case_id)
-        sealed = self.sealer.seal(str(case.id), text) if text else None
+        sealed = self.sealer.seal_all([(str(case.id), text)])[0] if text else None
         case.hold_session(session_kind, present, day, sealed)
         self.save(case)
 
@@ -480,15 +484,20 @@ class Mediations(Application[UUID]):
 
     # Internals ------------------------------------------------------------------------------
 
-    def _party(self, name: str, party_id: str | None, contact: str) -> Party:
-        pid = PartyId(party_id) if party_id is not None else _new_party_id()
-        text = _personal_text(name, "party name", limit=MAX_NAME_LENGTH, required=True)
-        reach = _personal_text(contact, "contact", limit=MAX_NAME_LENGTH, required=False)
-        return Party(
-            pid,
-            self.sealer.seal(pid.value, text),
-            self.sealer.seal(pid.value, reach) if reach else None,
-        )
+    def _sealed(
+        self, facts: Sequence[_PartyFacts], more: Sequence[tuple[str, str]] = ()
+    ) -> tuple[list[Party], list[Sealed]]:
+        """The parties with their values sealed, and `more` sealed, in one key lookup."""
+        values = [(pid.value, name) for pid, name, _ in facts]
+        values += [(pid.value, contact) for pid, _, contact in facts if contact]
+        sealed = iter(self.sealer.seal_all([*values, *more]))
+        names = [next(sealed) for _ in facts]
+        contacts = [next(sealed) if contact else None for _, _, contact in facts]
+        parties = [
+            Party(pid, name, contact)
+            for (pid, _, _), name, contact in zip(facts, names, contacts, strict=True)
+        ]
+        return parties, list(sealed)
 
     def _load(self, case_id: UUID | str) -> MediationCase:
         uuid = _case_id(case_id)

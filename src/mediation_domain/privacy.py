@@ -60,8 +60,8 @@ class KeyStore(Protocol):
     `mediation_adapters.keystores`.
     """
 
-    def key_for(self, subject: str) -> bytes:
-        """The subject's key, created on first use; SubjectErasedError once erased."""
+    def keys_for(self, subjects: Sequence[str]) -> dict[str, bytes]:
+        """The subjects' keys, created on first use; SubjectErasedError if one was erased."""
         ...
 
     def keys(self, subjects: Iterable[str]) -> dict[str, bytes | None]:
@@ -80,13 +80,16 @@ class MemoryKeyStore:
         self._keys: dict[str, bytes | None] = {}
         self._lock = threading.Lock()
 
-    def key_for(self, subject: str) -> bytes:
-        """The subject's key, created on first use."""
+    def keys_for(self, subjects: Sequence[str]) -> dict[str, bytes]:
+        """The subjects' keys, created on first use."""
+        found = {}
         with self._lock:
-            key = self._keys.setdefault(subject, AESGCM.generate_key(KEY_BYTES * 8))
-        if key is None:
-            raise SubjectErasedError(erased_message(subject))
-        return key
+            for subject in subjects:
+                key = self._keys.setdefault(subject, AESGCM.generate_key(KEY_BYTES * 8))
+                if key is None:
+                    raise SubjectErasedError(erased_message(subject))
+                found[subject] = key
+        return found
 
     def keys(self, subjects: Iterable[str]) -> dict[str, bytes | None]:
         """The keys of the known subjects."""
@@ -111,8 +114,8 @@ def erased_message(subject: str) -> str:
 class Sealer(Protocol):
     """Seals personal values for storage and opens them for reading."""
 
-    def seal(self, subject: str, plaintext: str) -> Sealed:
-        """Return `plaintext` sealed for `subject`."""
+    def seal_all(self, values: Sequence[tuple[str, str]]) -> list[Sealed]:
+        """Each (subject, plaintext) sealed for its subject, in order."""
         ...
 
     def open_all(self, values: Sequence[Sealed]) -> list[str]:
@@ -138,10 +141,16 @@ class KeyedSealer:
 
     def seal(self, subject: str, plaintext: str) -> Sealed:
         """Encrypt `plaintext` with a fresh nonce under the subject's key."""
+        return self.seal_all([(subject, plaintext)])[0]
+
+    def seal_all(self, values: Sequence[tuple[str, str]]) -> list[Sealed]:
+        """Seal each value, fetching (or creating) the subjects' keys in one go."""
+        keys = self.keys.keys_for(list(dict.fromkeys(subject for subject, _ in values)))
+        return [self._seal(subject, text, keys[subject]) for subject, text in values]
+
+    def _seal(self, subject: str, plaintext: str, key: bytes) -> Sealed:
         nonce = os.urandom(_NONCE_BYTES)
-        sealed = AESGCM(self.keys.key_for(subject)).encrypt(
-            nonce, plaintext.encode(), subject.encode()
-        )
+        sealed = AESGCM(key).encrypt(nonce, plaintext.encode(), subject.encode())
         return Sealed(subject, self.scheme, base64.b64encode(nonce + sealed).decode("ascii"))
 
     def open_all(self, values: Sequence[Sealed]) -> list[str]:

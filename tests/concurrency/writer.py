@@ -63,7 +63,7 @@ def write_until_killed(url: str) -> None:
         print(f"{case_id} 1", flush=True)
         case: MediationCase = app.repository.get(case_id)
         for n in range(3):
-            case.join(Party(PartyId(f"p-{n}"), app.sealer.seal(f"p-{n}", "Voisin")))
+            case.join(Party(PartyId(f"p-{n}"), app.sealer.seal_all([(f"p-{n}", "Voisin")])[0]))
         app.save(case)
         print(f"{case_id} 4", flush=True)
 

@@ -258,7 +258,7 @@ def test_a_sealed_value_opens_for_its_subject_only(text, subject):
     sealer = KeyedSealer(MemoryKeyStore())
     sealed = sealer.seal(subject, text)
     assert sealer.open(sealed) == text
-    sealer.keys.key_for("someone else")
+    sealer.keys.keys_for(["someone else"])
     moved = Sealed("someone else", sealed.scheme, sealed.text)
     assert sealer.open(moved) == SEALED  # copied into another subject's event: noise
     assert len(base64.b64decode(sealed.text)) == 12 + len(text.encode()) + 16  # nonce, tag

@@ -196,7 +196,7 @@ class MediationsContract:
                 case: MediationCase = app.repository.get(case_id)
                 for n in range(3):  # three events saved in one transaction
                     joiner = f"p-{worker}-{n}"
-                    case.join(Party(PartyId(joiner), app.sealer.seal(joiner, "Joiner")))
+                    case.join(Party(PartyId(joiner), app.sealer.seal_all([(joiner, "Joiner")])[0]))
                 app.save(case)
 
         threads = [threading.Thread(target=write_batches, args=(w,)) for w in range(4)]
