@@ -31,6 +31,7 @@ from mediation_domain.errors import (
     InvalidInputError,
     MediationError,
 )
+from mediation_domain.privacy import ERASED, SubjectErasedError
 from mediation_domain.testing import strategies
 from mediation_domain.values import CaseStatus, PartyId
 
@@ -38,7 +39,10 @@ Opener = Callable[[], Mediations]
 
 
 def record_every_event(app: Mediations) -> UUID:
-    """A case whose history holds every kind of event but Withdrawn, and one withdrawn case."""
+    """A case whose history holds every kind of event but Withdrawn and PersonalDataErased.
+
+    And a withdrawn case whose one party ("Chauffeur") was then erased.
+    """
     case_id = app.request_mediation(
         domain="schools-and-youth",
         neighbourhood="Saint-Éloi",
@@ -47,7 +51,7 @@ def record_every_event(app: Mediations) -> UUID:
         summary="Conflit à la sortie de l'école",
     )
     a, b = (party.id for party in app.get_case(case_id).parties)
-    c = app.join_party(case_id, name="王小明")
+    c = app.join_party(case_id, name="王小明", contact="xiaoming@example.org")
     app.assign_mediator(case_id, mediator="med-1", ties=[a], waived_by=[a, b, c])
     for party in (a, b, c):
         app.give_consent(case_id, party=party)
@@ -57,7 +61,7 @@ def record_every_event(app: Mediations) -> UUID:
     app.withdraw_consent(case_id, party=c)
     app.refuse_consent(case_id, party=c)
     app.give_consent(case_id, party=c)
-    app.hold_session(case_id, kind="joint-session", attendees=[a, b, c])
+    app.hold_session(case_id, kind="joint-session", attendees=[a, b, c], notes="Accord partiel")
     app.resolve(case_id, outcome="partial-agreement")
     dropped = app.request_mediation(
         domain="public-transport",
@@ -66,6 +70,7 @@ def record_every_event(app: Mediations) -> UUID:
         parties=["Chauffeur"],
     )
     app.withdraw(dropped, by="party", reason="no-longer-needed")
+    app.erase_subject(app.get_case(dropped).parties[0].id)
     return case_id
 
 
@@ -113,8 +118,35 @@ class MediationsContract:
             "SessionHeld",
             "Resolved",
             "Withdrawn",
+            "PersonalDataErased",
         }
         assert reader.list_cases() == writer.list_cases()
+        assert reader.get_case(case_id).parties[2].contact == "xiaoming@example.org"
+        assert reader.get_case(case_id).sessions[1].notes == "Accord partiel"
+
+    def test_an_erasure_holds_for_every_application_on_the_store(self, opener: Opener) -> None:
+        writer = opener()
+        case_id = record_every_event(writer)
+        a, b, _ = (party.id for party in writer.get_case(case_id).parties)
+        writer.erase_subject(a)
+        writer.erase_subject(str(case_id))
+        reader = opener()
+        view = reader.get_case(case_id)
+        assert [party.name for party in view.parties] == [ERASED, "محمد الأمين", "王小明"]
+        assert (view.summary, view.sessions[1].notes) == (ERASED, ERASED)
+        assert reader.get_case(case_id, version=1).parties[0].name == ERASED
+        again = reader.erase_subject(a)
+        assert (again.key_deleted, again.recorded) == (False, 0)
+        later = reader.request_mediation(
+            domain="schools-and-youth", neighbourhood="Saint-Éloi", referral="school", parties=["X"]
+        )
+        with pytest.raises(SubjectErasedError):
+            reader.join_party(later, name="Mme Nguyễn Thị Hoa", party_id=a)
+        assert reader.list_cases() == opener().list_cases()
+        assert [dropped.parties[0].name for dropped in reader.list_cases(status="withdrawn")] == [
+            ERASED
+        ]
+        assert b in {party.id for party in view.parties}
 
     def test_a_case_reads_as_it_stood_after_each_of_its_events(self, opener: Opener) -> None:
         app = opener()
