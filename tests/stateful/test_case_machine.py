@@ -9,6 +9,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import hypothesis.strategies as st
@@ -24,6 +25,7 @@ from hypothesis.stateful import (
 
 from mediation_adapters.stores import open_store
 from mediation_domain import CaseStatus, MediationError
+from mediation_domain.privacy import ERASED, SubjectErasedError, SubjectNotFoundError
 from mediation_domain.rules import review
 
 MEDIATORS = ["med-1", "med-2", "p-shared"]  # "p-shared" is also a party id below
@@ -32,6 +34,7 @@ MEDIATORS = ["med-1", "med-2", "p-shared"]  # "p-shared" is also a party id belo
 @dataclass
 class Model:
     parties: list[str]
+    names: dict[str, str] = field(default_factory=dict)
     live: dict[str, bool] = field(default_factory=dict)
     mediator: str | None = None
     sessions: int = 0
@@ -54,6 +57,7 @@ class CaseMachine(RuleBasedStateMachine):
         self.url = url
         self.app = open_store(url)
         self.models: dict[UUID, Model] = {}
+        self.erased: set[str] = set()  # subjects whose key was deleted
 
     def teardown(self) -> None:
         self.app.close()
@@ -89,18 +93,28 @@ class CaseMachine(RuleBasedStateMachine):
         """Open another case, one time in three (depth in a case finds more than breadth)."""
         return self.request(count, shared) if now else multiple()
 
-    def request(self, count: int, shared: bool) -> UUID:
+    def request(self, count: int, shared: bool) -> UUID | Any:
         ids = [f"p-{n}" for n in range(count)]
         if shared:
             ids[0] = "p-shared"
-        case_id = self.app.request_mediation(
-            domain="public-transport",
-            neighbourhood="Trois-Cités",
-            referral="resident",
-            parties=[f"Partie {n}" for n in range(count)],
-            party_ids=ids,
+        names = [f"Partie {n}" for n in range(count)]
+        last = self.app.recorder.max_notification_id()
+        try:
+            case_id = self.app.request_mediation(
+                domain="public-transport",
+                neighbourhood="Trois-Cités",
+                referral="resident",
+                parties=names,
+                party_ids=ids,
+            )
+        except SubjectErasedError:
+            assert self.erased & set(ids), "refused a request naming no erased party"
+            assert self.app.recorder.max_notification_id() == last, "a refusal stored events"
+            return multiple()
+        assert not self.erased & set(ids), "sealed new data for an erased party"
+        self.models[case_id] = Model(
+            parties=ids, names=dict(zip(ids, names, strict=True)), live=dict.fromkeys(ids, False)
         )
-        self.models[case_id] = Model(parties=ids, live=dict.fromkeys(ids, False))
         return case_id
 
     @rule(
@@ -199,15 +213,42 @@ class CaseMachine(RuleBasedStateMachine):
     @rule(case_id=cases, party_id=st.sampled_from(["p-new", "med-1", "p-0"]))
     def join(self, case_id, party_id):
         m = self.models[case_id]
-        allowed = not m.closed and party_id not in m.parties and party_id != m.mediator
+        allowed = (
+            not m.closed
+            and party_id not in m.parties
+            and party_id != m.mediator
+            and party_id not in self.erased
+        )
         if self.attempt(
             case_id,
             allowed,
             lambda: self.app.join_party(case_id, name="Nouvelle partie", party_id=party_id),
         ):
             m.parties.append(party_id)
+            m.names[party_id] = "Nouvelle partie"
             m.live[party_id] = False
             self.recorded(case_id)
+
+    @rule(case_id=cases, whom=st.sampled_from(["p-shared", "p-new", "the case", "p-unknown"]))
+    def erase(self, case_id, whom):
+        """Erase a party (maybe of several cases, maybe unknown) or a case's own free text."""
+        subject = str(case_id) if whom == "the case" else whom
+        holding = [
+            cid for cid, m in self.models.items() if subject == str(cid) or subject in m.parties
+        ]
+        try:
+            erasure = self.app.erase_subject(subject)
+        except SubjectNotFoundError:
+            assert not holding, "an erasure refused a subject that a case holds"
+            return
+        assert set(erasure.cases) == set(holding)
+        first_time = subject not in self.erased
+        assert erasure.key_deleted == first_time
+        assert erasure.recorded == (len(holding) if first_time else 0)
+        self.erased.add(subject)
+        for cid in holding:  # one PersonalDataErased per case, the first time only
+            self.models[cid].version += first_time
+        event("subject erased")
 
     @rule(case_id=cases, resolve=st.booleans(), now=st.sampled_from([False, False, False, True]))
     def close(self, case_id, resolve, now):
@@ -237,6 +278,10 @@ class CaseMachine(RuleBasedStateMachine):
             assert view.consenting == {p for p, live in m.live.items() if live}
             assert len(view.sessions) == m.sessions
             assert view.is_closed == m.closed
+            assert [p.name for p in view.parties] == [
+                ERASED if pid in self.erased else m.names[pid] for pid in m.parties
+            ]
+            assert view.summary == (ERASED if str(case_id) in self.erased else "")
             assert view.mediator not in {p.id for p in view.parties}
 
     @invariant()
