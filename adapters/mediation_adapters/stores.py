@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import fcntl
+import os
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -218,17 +219,23 @@ def _open_with_keys(
 
 @contextmanager
 def _file_locked(env: dict[str, str]) -> Iterator[None]:
-    """Let processes opening one SQLite file take turns while it is set up (WAL, tables)."""
+    """Let processes opening one SQLite file take turns while it is set up (WAL, tables).
+
+    The lock is taken on the file's directory, never on the database file: closing any
+    descriptor of the database file would drop the POSIX locks SQLite holds on it for this
+    process's connections (SQLite's "how to corrupt" guide, section 2.2), and another
+    process could then checkpoint and reset the WAL under them ("disk I/O error").
+    """
     path = env["SQLITE_DBNAME"]
     if path == ":memory:":
         yield
         return
-    with Path(path).open("ab") as file:  # flock is apart from SQLite's own fcntl locks
-        fcntl.flock(file, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(file, fcntl.LOCK_UN)
+    directory = os.open(Path(path).resolve().parent, os.O_RDONLY)
+    try:
+        fcntl.flock(directory, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(directory)  # closing releases the flock
 
 
 def _driver_error() -> type[Exception]:

@@ -104,3 +104,27 @@ def test_an_unreachable_postgresql_is_one_clear_line(postgres_server: str, chang
         open_store(url)
     assert "\n" not in str(refused.value)
     assert ":pw@" not in str(refused.value)
+
+
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="reads Linux's /proc/locks")
+def test_opening_a_store_again_keeps_the_locks_sqlite_holds_for_open_connections(tmp_path):
+    """Closing any descriptor of a database file drops this process's POSIX locks on it.
+
+    The set-up lock once opened the database file itself: a second open_store in a process
+    released the locks of its open connections, and a writer elsewhere could then reset
+    the WAL under them ("disk I/O error" under load).
+    """
+    path = tmp_path / "cases.sqlite3"
+    first = open_store(f"sqlite:///{path}")
+    first.list_cases()
+    inode = f":{path.stat().st_ino} "
+
+    def held() -> list[str]:
+        return [line for line in Path("/proc/locks").read_text().splitlines() if inode in line]
+
+    before = held()
+    assert before, "SQLite holds a lock on an open WAL database"
+    second = open_store(f"sqlite:///{path}")
+    assert held() == before
+    second.close()
+    first.close()

@@ -39,14 +39,25 @@ def hammer(url: str, cases: list[str], name: str, threads: int, commands: int) -
                 message = f"gave up on {case_id} after {RETRIES} conflicts"
                 raise RuntimeError(message)
 
+    failures: list[BaseException] = []
+
+    def guarded(thread: int) -> None:
+        try:
+            work(thread)
+        except BaseException as failure:  # a thread's error must fail the process, not vanish
+            failures.append(failure)
+            raise
+
     started = time.perf_counter()
-    workers = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
+    workers = [threading.Thread(target=guarded, args=(t,)) for t in range(threads)]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
     tally["seconds"] = time.perf_counter() - started  # type: ignore[assignment]
     app.close()
+    if failures:
+        sys.exit(f"{len(failures)} thread(s) failed: {failures[0]!r}")
     print(json.dumps(tally), flush=True)
 
 
