@@ -41,6 +41,10 @@ class ClearSealer:
         """Nothing to forget."""
         return False
 
+    def knows(self, _: str) -> bool:
+        """No key store."""
+        return False
+
 
 def one_case(app: Mediations) -> int:
     case_id = app.request_mediation(

@@ -307,14 +307,37 @@ def _demo(app: Mediations, args: argparse.Namespace) -> int:
 def _erase(app: Mediations, args: argparse.Namespace) -> int:
     erasure = app.erase_subject(args.subject, reason=args.reason)
     cases = len(erasure.cases)
-    if erasure.key_deleted or erasure.recorded:
+    if erasure.key_deleted:
         print(
             f"erased {erasure.subject}: key deleted, recorded on {erasure.recorded} of "
             f"{cases} case(s); its values now read {ERASED}"
         )
+    elif erasure.recorded:
+        print(f"erased {erasure.subject}: recorded on {erasure.recorded} of {cases} case(s)")
     else:
         print(f"{erasure.subject} was already erased ({cases} case(s)): nothing to do")
-    return EXIT_OK
+    return _erasure_residue(app, [erasure.subject], erasure.in_clear)
+
+
+def _erasure_residue(app: Mediations, subjects: Sequence[str], in_clear: int) -> int:
+    """Say what an erasure could not reach; exit 1 when something remains."""
+    status = EXIT_OK
+    if in_clear:
+        print(
+            f"mediation: {in_clear} value(s) of {', '.join(subjects)} were stored in clear by "
+            "release 0.1: deleting a key cannot erase them; copy the store (mediation copy "
+            "--to URL) and destroy this one",
+            file=sys.stderr,
+        )
+        status = EXIT_CHECK_FAILED
+    if getattr(getattr(app.sealer, "keys", None), "residue", False):
+        print(
+            "mediation: another connection held the SQLite log: the deleted key's old bytes "
+            "may stay in the -wal file until it is reset; run the erasure again when quiet",
+            file=sys.stderr,
+        )
+        status = EXIT_CHECK_FAILED
+    return status
 
 
 def _retention(app: Mediations, args: argparse.Namespace) -> int:
@@ -345,6 +368,36 @@ def _retention(app: Mediations, args: argparse.Namespace) -> int:
         print(
             f"{len(due)} case(s) closed, no contact for over {period}: {verb} {subjects} subject(s)"
         )
+    if not args.apply:
+        return EXIT_OK
+    named = [subject for d in due for subject in d.subjects]
+    shown = [*named[:3], "..."] if len(named) > 3 else named  # noqa: PLR2004 - a few names
+    return _erasure_residue(app, shown, sum(d.in_clear for d in due))
+
+
+def _copy(app: Mediations, args: argparse.Namespace) -> int:
+    from mediation_adapters.copy import copy_store  # noqa: PLC0415
+    from mediation_adapters.keystores import read_store_key  # noqa: PLC0415
+
+    if redacted(args.to) == redacted(args.store):
+        raise InvalidInputError("copy into a new store, not into the store itself")
+    key = read_store_key(Path(args.to_key_file)) if args.to_key_file else None
+    target = open_store(args.to, store_key=key)
+    try:
+        report = copy_store(app, target)
+    finally:
+        target.close()
+    print(
+        f"copied {report.events} events to {redacted(args.to)}: {report.resealed} personal "
+        f"values sealed again ({report.from_clear} of them had been stored in clear), "
+        f"{report.erased_subjects} erased subject(s) kept erased"
+    )
+    if report.unreadable:
+        print(f"{report.unreadable} value(s) had no key in the source: copied as they were")
+    print(
+        "next: seal the new store's audit chain (mediation audit seal), then destroy the old "
+        "store once your auditors no longer need it"
+    )
     return EXIT_OK
 
 
@@ -365,7 +418,7 @@ def _keys_rotate(args: argparse.Namespace) -> int:
         message = "give the current store key with MEDIATION_STORE_KEY_FILE or MEDIATION_STORE_KEY"
         raise InvalidInputError(message)
     new = read_store_key(Path(args.new_key_file))
-    db = Database.of(args.store)
+    db = Database.of(args.store, existing=True)
     try:
         old_id, new_id = StoreKeys(db).rotate(old, new)
     finally:
@@ -379,7 +432,7 @@ def _keys_status(args: argparse.Namespace) -> int:
     from mediation_adapters.keystores import SqlKeyStore, StoreKeys  # noqa: PLC0415
     from mediation_adapters.sql import Database  # noqa: PLC0415
 
-    db = Database.of(args.store)
+    db = Database.of(args.store, existing=True)
     try:
         rows = StoreKeys(db).status()
         counts = SqlKeyStore(db).counts()
@@ -648,6 +701,15 @@ def _add_privacy(commands: argparse._SubParsersAction[_Parser]) -> None:
         help="2y, 18m, 6w or 90d (env MEDIATION_RETENTION; default 2y)",
     )
     p.add_argument("--apply", action="store_true", help="erase; without it, only list")
+    p = _command(
+        commands,
+        "copy",
+        _copy,
+        "copy the store into a new one, sealing every personal value again",
+        case=False,
+    )
+    p.add_argument("--to", required=True, help="the new, empty store's URL")
+    p.add_argument("--to-key-file", help="encrypt the new store at rest with this store key")
     keys = commands.add_parser("keys", help="the store key (encryption at rest)")
     steps = keys.add_subparsers(title="key commands", metavar="STEP", required=True)
     p = steps.add_parser("new", help="write a new random store key file")

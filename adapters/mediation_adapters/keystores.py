@@ -18,7 +18,7 @@ import base64
 import binascii
 import hashlib
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from mediation_adapters.sql import Database
-from mediation_adapters.stores import StoreError
+from mediation_adapters.stores import StoreKeyError
 from mediation_domain.privacy import KEY_BYTES, SubjectErasedError, erased_message
 
 _NONCE = 12
@@ -35,8 +35,13 @@ STORE_KEY_VARIABLE = "MEDIATION_STORE_KEY"
 STORE_KEY_FILE_VARIABLE = "MEDIATION_STORE_KEY_FILE"
 
 
-class StoreKeyError(StoreError):
-    """The store key is missing, malformed, or not the one that opens this store."""
+_CLEAR = "none"  # the key id recorded for a store created without encryption at rest
+_NOT_IN_PLACE = (
+    "this store was created without encryption at rest: it cannot be encrypted in place "
+    "(open it without a store key, or copy it into a new encrypted store: mediation copy)"
+)
+
+
 
 
 def _now() -> str:
@@ -61,6 +66,9 @@ class SqlKeyStore:
     def __init__(self, db: Database, data_key: bytes | None = None) -> None:
         self._db = db
         self._data_key = data_key
+        # True when the last erasure could not yet push the key's old bytes out of the
+        # SQLite log (see Database.purge).
+        self.residue = False
         db.execute(
             "CREATE TABLE IF NOT EXISTS mediation_subject_keys ("
             f" subject TEXT PRIMARY KEY, key {db.blob}, created_at TEXT NOT NULL,"
@@ -74,7 +82,8 @@ class SqlKeyStore:
             if key is None:
                 raise SubjectErasedError(erased_message(subject))
             found[subject] = key
-        missing = [subject for subject in subjects if subject not in found]
+        # Sorted: two writers creating overlapping subjects lock them in the same order.
+        missing = sorted({subject for subject in subjects if subject not in found})
         if missing:
             made = {subject: AESGCM.generate_key(KEY_BYTES * 8) for subject in missing}
             now = _now()
@@ -119,7 +128,7 @@ class SqlKeyStore:
                     " VALUES (?, NULL, ?, ?) ON CONFLICT (subject) DO NOTHING",
                     (subject, _now(), _now()),
                 )
-        self._db.purge("mediation_subject_keys")
+        self.residue = not self._db.purge("mediation_subject_keys")
         return deleted == 1
 
     def counts(self) -> Mapping[str, int]:
@@ -214,31 +223,35 @@ class StoreKeys:
             " created_at TEXT NOT NULL)"
         )
 
-    def data_key(self, store_key: bytes | None) -> bytes | None:
-        """The store's data key (None: not encrypted at rest), set up on a new store.
+    def data_key(self, store_key: bytes | None, holds_events: Callable[[], bool]) -> bytes | None:
+        """The store's data key (None: not encrypted at rest); the choice is made once.
 
-        A store created without encryption cannot be encrypted in place, nor can an
-        encrypted store be opened without its key: both are a StoreKeyError.
+        The first opening records whether the store is encrypted at rest (a clear store
+        gets a marker row too), so a store created without encryption is never encrypted
+        in place, and an encrypted store never opens without its key: both are a
+        StoreKeyError. Call it under the store's set-up lock (`open_store` does).
         """
+        rows = self._db.rows("SELECT wrapped, key_id FROM mediation_store_key WHERE id = 1")
+        if not rows and store_key is not None and (holds_events() or self._holds_keys()):
+            raise StoreKeyError(_NOT_IN_PLACE)  # checked outside the write lock it may need
         with self._db.transaction():
             rows = self._db.rows("SELECT wrapped, key_id FROM mediation_store_key WHERE id = 1")
             if not rows:
-                if store_key is None:
-                    return None
-                if self._holds_data():
-                    message = (
-                        "this store was created without encryption at rest and already holds "
-                        "data: it cannot be encrypted in place (open it without a store key)"
-                    )
-                    raise StoreKeyError(message)
-                data_key = AESGCM.generate_key(KEY_BYTES * 8)
+                data_key, wrapped, kid = None, b"", _CLEAR
+                if store_key is not None:
+                    data_key = AESGCM.generate_key(KEY_BYTES * 8)
+                    wrapped, kid = _wrap(store_key, data_key, "data key"), key_id(store_key)
                 self._db.execute(
                     "INSERT INTO mediation_store_key (id, wrapped, key_id, created_at)"
                     " VALUES (1, ?, ?, ?)",
-                    (_wrap(store_key, data_key, "data key"), key_id(store_key), _now()),
+                    (wrapped, kid, _now()),
                 )
                 return data_key
         wrapped, expected = rows[0]
+        if expected == _CLEAR:
+            if store_key is not None:
+                raise StoreKeyError(_NOT_IN_PLACE)
+            return None
         if store_key is None:
             message = (
                 f"this store is encrypted at rest: give its key ({expected}) with "
@@ -250,13 +263,15 @@ class StoreKeys:
     def status(self) -> tuple[str, str] | None:
         """(key id, since) of the store key, or None when not encrypted at rest."""
         rows = self._db.rows("SELECT key_id, created_at FROM mediation_store_key WHERE id = 1")
-        return (str(rows[0][0]), str(rows[0][1])) if rows else None
+        if not rows or rows[0][0] == _CLEAR:
+            return None
+        return str(rows[0][0]), str(rows[0][1])
 
     def rotate(self, old: bytes, new: bytes) -> tuple[str, str]:
         """Re-wrap the data key under `new`; returns the (old, new) key ids."""
         with self._db.transaction():
             rows = self._db.rows("SELECT wrapped, key_id FROM mediation_store_key WHERE id = 1")
-            if not rows:
+            if not rows or rows[0][1] == _CLEAR:
                 message = "this store is not encrypted at rest: there is no store key to rotate"
                 raise StoreKeyError(message)
             wrapped, expected = rows[0]
@@ -279,8 +294,8 @@ class StoreKeys:
             )
             raise StoreKeyError(message) from None
 
-    def _holds_data(self) -> bool:
-        return any(
-            self._db.has_table(table) and self._db.rows(f"SELECT 1 FROM {table} LIMIT 1")  # noqa: S608 - our names
-            for table in ("stored_events", "mediation_subject_keys")
+    def _holds_keys(self) -> bool:
+        table = "mediation_subject_keys"
+        return self._db.has_table(table) and bool(
+            self._db.rows(f"SELECT 1 FROM {table} LIMIT 1")  # noqa: S608 - our name
         )

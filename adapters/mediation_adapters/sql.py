@@ -2,7 +2,8 @@
 
 The audit ledger and the key store keep their tables in the same SQLite file or PostgreSQL
 schema as the events. Both speak through `Database`: '?' placeholders, explicit
-transactions, and a lock so that one connection can serve several threads.
+transactions, a lock so that one connection can serve several threads, and every driver
+error turned into a one-line StoreError.
 """
 
 from __future__ import annotations
@@ -12,47 +13,51 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from mediation_adapters.stores import (
     SQLITE_LOCK_TIMEOUT_SECONDS,
     StoreError,
+    driver_error,
     env_for,
     postgres_connection,
 )
 
 _CHECKPOINT_TRIES = 20
+_CHECKPOINT_PAUSE_SECONDS = 0.05
 
 
 class Database:
-    """A connection in autocommit mode; `transaction()` groups statements, all or nothing."""
+    """A connection in autocommit mode; `transaction()` groups statements, all or nothing.
 
-    def __init__(self, env: dict[str, str]) -> None:
+    `existing=True` opens a SQLite file only if it is there (commands that inspect or
+    change a store must not create an empty one at a mistyped path).
+    """
+
+    def __init__(self, env: dict[str, str], *, existing: bool = False) -> None:
         module = env["PERSISTENCE_MODULE"]
-        if module == "eventsourcing.sqlite":
-            self.dialect = "sqlite"
-            self._connection: Any = sqlite3.connect(
-                env["SQLITE_DBNAME"],
-                timeout=float(SQLITE_LOCK_TIMEOUT_SECONDS),
-                isolation_level=None,
-                check_same_thread=False,
-            )
-            self._placeholder = "?"
-            self._connection.execute("PRAGMA secure_delete = ON")  # freed bytes are zeroed
-        elif module == "eventsourcing.postgres":
-            self.dialect = "postgresql"
-            self._connection = _postgres(env)
-            self._placeholder = "%s"
-        else:
-            message = "this needs a persistent store: sqlite:///... or postgresql://..."
-            raise StoreError(message)
+        self._errors: tuple[type[Exception], ...] = (sqlite3.Error, driver_error())
+        with self._translated("cannot open the store"):
+            if module == "eventsourcing.sqlite":
+                self.dialect = "sqlite"
+                self._connection: Any = _sqlite(env["SQLITE_DBNAME"], existing=existing)
+                self._placeholder = "?"
+            elif module == "eventsourcing.postgres":
+                self.dialect = "postgresql"
+                self._connection = _postgres(env)
+                self._placeholder = "%s"
+            else:
+                message = "this needs a persistent store: sqlite:///... or postgresql://..."
+                raise StoreError(message)
         self._lock = threading.RLock()
         self._depth = 0
 
     @classmethod
-    def of(cls, url: str) -> Database:
+    def of(cls, url: str, *, existing: bool = False) -> Database:
         """The database the store URL names."""
-        return cls(env_for(url))
+        return cls(env_for(url), existing=existing)
 
     @property
     def blob(self) -> str:
@@ -68,24 +73,32 @@ class Database:
         return bool(self.rows(sql, (name,)))
 
     def purge(self, table: str) -> bool:
-        """Push overwritten rows of `table` out of where deleted bytes linger.
+        """Push overwritten rows of `table` out of where deleted bytes linger; True if done.
 
-        SQLite: the old page images live on in the write-ahead log until a checkpoint, so
-        the log is checkpointed and truncated. PostgreSQL: the table is vacuumed (its old
-        row versions may still sit in the server's WAL segments and backups).
+        SQLite: the old page images live on in the write-ahead log, so the log is
+        checkpointed and truncated. A reader elsewhere can hold the log: the checkpoint is
+        tried without waiting, for about a second, and False means the old bytes may stay
+        in the -wal file until SQLite resets the log (run the erasure again when quiet).
+        PostgreSQL: the table is vacuumed (old row versions may still sit in the server's
+        WAL segments, archives and backups).
         """
-        if self.dialect == "sqlite":
-            # A reader in another process can hold the log for a moment: retry for a second.
-            # If it still holds it, the bytes go at the next checkpoint (SQLite's own, or
-            # running the erasure again); returns whether the log was truncated now.
-            for _ in range(_CHECKPOINT_TRIES):
-                busy, *_ = self.rows("PRAGMA wal_checkpoint(TRUNCATE)")[0]
-                if not busy:
-                    return True
-                time.sleep(0.05)
-            return False
-        self.execute(f'VACUUM "{table}"')  # our own table names, never input
-        return True
+        if self.dialect == "postgresql":
+            self.execute(f'VACUUM "{table}"')  # our own table names, never input
+            return True
+        with self._lock, self._translated("cannot checkpoint the store"):
+            self._connection.execute("PRAGMA busy_timeout = 0")  # never hold writers back
+            try:
+                for _ in range(_CHECKPOINT_TRIES):
+                    busy, *_ = self._connection.execute(
+                        "PRAGMA wal_checkpoint(TRUNCATE)"
+                    ).fetchone()
+                    if not busy:
+                        return True
+                    time.sleep(_CHECKPOINT_PAUSE_SECONDS)
+                return False
+            finally:
+                timeout_ms = int(float(SQLITE_LOCK_TIMEOUT_SECONDS) * 1000)
+                self._connection.execute(f"PRAGMA busy_timeout = {timeout_ms}")
 
     def close(self) -> None:
         """Release the connection."""
@@ -104,37 +117,63 @@ class Database:
                 return
             self._depth = 1
             try:
-                if self.dialect == "postgresql":
-                    with self._connection.transaction():
+                with self._translated("the store refused a change"):
+                    if self.dialect == "postgresql":
+                        with self._connection.transaction():
+                            yield
+                        return
+                    self._connection.execute("BEGIN IMMEDIATE")
+                    try:
                         yield
-                    return
-                self._connection.execute("BEGIN IMMEDIATE")
-                try:
-                    yield
-                except BaseException:
-                    self._connection.execute("ROLLBACK")
-                    raise
-                self._connection.execute("COMMIT")
+                    except BaseException:
+                        self._connection.execute("ROLLBACK")
+                        raise
+                    self._connection.execute("COMMIT")
             finally:
                 self._depth = 0
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one statement; returns the number of rows it changed."""
-        with self._lock:
+        with self._lock, self._translated("the store refused a statement"):
             cursor = self._connection.execute(sql.replace("?", self._placeholder), params)
             return int(cursor.rowcount)
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """Run one statement for each row."""
-        with self._lock:
+        with self._lock, self._translated("the store refused a statement"):
             cursor = self._connection.cursor()
             cursor.executemany(sql.replace("?", self._placeholder), rows)
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         """The rows a query returns."""
-        with self._lock:
+        with self._lock, self._translated("the store refused a query"):
             cursor = self._connection.execute(sql.replace("?", self._placeholder), params)
             return list(cursor.fetchall())
+
+    @contextmanager
+    def _translated(self, what: str) -> Iterator[None]:
+        try:
+            yield
+        except self._errors as error:
+            detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            message = f"{what}: {detail or type(error).__name__}"
+            raise StoreError(message) from error
+
+
+def _sqlite(path: str, *, existing: bool) -> sqlite3.Connection:
+    if existing and path != ":memory:" and not Path(path).is_file():
+        message = f"no store at {path}: check the path"
+        raise StoreError(message)
+    target, uri = (f"file:{quote(path)}?mode=rw", True) if existing else (path, False)
+    connection = sqlite3.connect(
+        target,
+        timeout=float(SQLITE_LOCK_TIMEOUT_SECONDS),
+        isolation_level=None,
+        check_same_thread=False,
+        uri=uri,
+    )
+    connection.execute("PRAGMA secure_delete = ON")  # freed bytes are zeroed
+    return connection
 
 
 def _postgres(env: dict[str, str]) -> Any:  # noqa: ANN401 - a psycopg connection

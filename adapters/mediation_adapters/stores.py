@@ -16,7 +16,7 @@ from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 from eventsourcing.persistence import PersistenceError
 
 from mediation_domain import InvalidInputError, Mediations
-from mediation_domain.privacy import KeyedSealer, Sealer
+from mediation_domain.privacy import KeyedSealer, MemoryKeyStore, Sealer
 
 DEFAULT_STORE = "sqlite:///./mediation.sqlite3"
 SQLITE_LOCK_TIMEOUT_SECONDS = "10"
@@ -26,6 +26,10 @@ _SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 class StoreError(InvalidInputError):
     """The store URL is malformed or unsupported, or the store cannot be opened."""
+
+
+class StoreKeyError(StoreError):
+    """The store key is missing, malformed, or not the one that opens this store."""
 
 
 def env_for(url: str) -> dict[str, str]:
@@ -187,9 +191,13 @@ def open_store(
     try:
         with setting_up[module](env):
             return _open_with_keys(env, store_key, sealer)
-    except StoreError:
+    except StoreKeyError:
         raise
-    except (PersistenceError, sqlite3.Error, OSError, _driver_error()) as error:
+    except StoreError as error:
+        detail = error.message.rpartition(": ")[2]
+        message = f"cannot open store {redacted(url)!r}: {detail}"
+        raise StoreError(message) from error
+    except (PersistenceError, sqlite3.Error, OSError, driver_error()) as error:
         detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         message = f"cannot open store {redacted(url)!r}: {detail}"
         raise StoreError(message) from error
@@ -201,9 +209,16 @@ def _open_with_keys(
     from mediation_adapters.keystores import SqlKeyStore, StoreKeys  # noqa: PLC0415 - cycle
     from mediation_adapters.sql import Database  # noqa: PLC0415 - it builds on this module
 
+    def holds_events() -> bool:
+        probe = Mediations(env=env, sealer=KeyedSealer(MemoryKeyStore()))  # never seals
+        try:
+            return probe.recorder.max_notification_id() is not None
+        finally:
+            probe.close()
+
     db = Database(env)
     try:
-        data_key = StoreKeys(db).data_key(store_key)
+        data_key = StoreKeys(db).data_key(store_key, holds_events)
         if data_key is not None:
             env = env | {
                 "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
@@ -238,7 +253,7 @@ def _file_locked(env: dict[str, str]) -> Iterator[None]:
         os.close(directory)  # closing releases the flock
 
 
-def _driver_error() -> type[Exception]:
+def driver_error() -> type[Exception]:
     """The PostgreSQL driver's base error when it is installed (never raised otherwise)."""
     try:
         import psycopg  # noqa: PLC0415 - an optional extra

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
@@ -15,6 +16,7 @@ from eventsourcing.persistence import JSONTranscoder, RecordConflictError, Recor
 from mediation_domain.case import MediationCase, Party
 from mediation_domain.errors import CaseNotFoundError, ConcurrencyError, InvalidInputError
 from mediation_domain.privacy import (
+    LEGACY_CLEAR,
     KeyedSealer,
     MemoryKeyStore,
     RetentionPeriod,
@@ -41,6 +43,7 @@ from mediation_domain.values import (
 from mediation_domain.views import CaseView
 
 _PAGE = 500
+_ERASE_TRIES = 3
 _ERASED = "PersonalDataErased"
 
 
@@ -52,6 +55,9 @@ class Erasure:
     cases: tuple[UUID, ...]
     key_deleted: bool
     recorded: int
+    # Values of the subject that release 0.1 stored unencrypted: deleting a key cannot
+    # erase them; only copying the store (`mediation copy`) and destroying the old one can.
+    in_clear: int = 0
 
 
 @attrs.frozen
@@ -66,6 +72,7 @@ class RetentionDue:
     last_contact: datetime
     subjects: tuple[str, ...]
     kept: tuple[str, ...]
+    in_clear: int = 0  # values of `subjects` stored in clear by release 0.1 (see Erasure)
 
 
 def _personal_text(value: object, what: str, *, limit: int, required: bool) -> str:
@@ -108,6 +115,7 @@ def _day(value: object) -> date:
 
 
 _PartyFacts = tuple[PartyId, str, str]
+_PROBE = Sealed("", "probe", "")  # stands for a value while the rules run, never stored
 
 
 def _party_facts(name: object, party_id: str | None, contact: object) -> _PartyFacts:
@@ -116,18 +124,6 @@ def _party_facts(name: object, party_id: str | None, contact: object) -> _PartyF
     text = _personal_text(name, "party name", limit=MAX_NAME_LENGTH, required=True)
     reach = _personal_text(contact, "contact", limit=MAX_NAME_LENGTH, required=False)
     return pid, text, reach
-
-
-def _subject(value: object) -> str:
-    """A data subject as written in events: a party id, or a case id in canonical form."""
-    if not isinstance(value, str) or not value.strip():
-        message = f"invalid data subject {value!r}: give a party id or a case id"
-        raise InvalidInputError(message)
-    text = value.strip()
-    try:
-        return str(UUID(text))
-    except ValueError:
-        return PartyId(text).value
 
 
 def _case_id(value: UUID | str) -> UUID:
@@ -257,8 +253,8 @@ class Mediations(Application[UUID]):
                 summary=summary,
             )
 
-        if not facts:  # let the rule refuse it, before a key is made for the summary
-            opened((), Sealed("", "probe", ""))
+        # The rules first, on unsealed stand-ins: a refused request makes no key.
+        opened([Party(pid, _PROBE) for pid, _, _ in facts], _PROBE)
         sealed_parties, (sealed_summary,) = self._sealed(facts, [(str(case_id), summary)])
         case = opened(sealed_parties, sealed_summary)
         self.save(case)
@@ -275,7 +271,7 @@ class Mediations(Application[UUID]):
         """Add a party to a case; returns its pseudonymous id."""
         case = self._load(case_id)
         fact = _party_facts(name, party_id, contact)
-        case.check(case.PartyJoined, party=Party(fact[0], Sealed("", "probe", "")))
+        case.check(case.PartyJoined, party=Party(fact[0], _PROBE))
         (party,), _ = self._sealed([fact])  # sealed once the rules accept the party
         case.join(party)
         self.save(case)
@@ -349,16 +345,31 @@ class Mediations(Application[UUID]):
 
         Deletes the subject's key, so every value sealed for it becomes unreadable, and
         records PersonalDataErased (no personal data in it) on each case concerned. The
-        cases still reload and count. Erasing again is harmless; an unknown subject is a
-        SubjectNotFoundError. Finds the cases by one pass over the history.
+        cases still reload and count. Erasing again is harmless; a subject neither a case
+        nor the key store knows is a SubjectNotFoundError. Finds the cases by one pass
+        over the history; a concurrent change to one of them is retried.
         """
         code = ReasonCode(reason)
-        who = _subject(subject)
-        cases = [case for case, _ in self._all_cases_contacted() if who in case.subjects]
-        if not cases:
-            message = f"no case holds personal data of {who}"
-            raise SubjectNotFoundError(message)
-        return self._erase(who, cases, code)
+        who, holding = self._holding(subject)
+        return self._erase(who, [case.id for case in holding], code)
+
+    def _holding(self, subject: object) -> tuple[str, list[MediationCase]]:
+        """The subject as recorded, and the cases holding it (or its key alone)."""
+        if not isinstance(subject, str) or not subject.strip():
+            message = f"invalid data subject {subject!r}: give a party id or a case id"
+            raise InvalidInputError(message)
+        text = subject.strip()
+        spellings = [text]
+        with contextlib.suppress(ValueError):
+            spellings.append(str(UUID(text)))  # a case id, however it was written
+        cases = list(self._all_cases())
+        for who in spellings:
+            holding = [case for case in cases if who in case.subjects]
+            if holding or self.sealer.knows(who):
+                return who, holding
+        PartyId(text)  # a malformed id is invalid input, not merely unknown
+        message = f"no case holds personal data of {text}"
+        raise SubjectNotFoundError(message)
 
     def retention_due(
         self, older_than: RetentionPeriod | str, *, now: datetime | None = None
@@ -383,7 +394,10 @@ class Mediations(Application[UUID]):
             erase = tuple(s for s in left if s not in not_due)
             if erase:  # a case whose data is all erased, or all kept for now, is not listed
                 kept = tuple(s for s in left if s in not_due)
-                found.append(RetentionDue(case.id, case.status, contact, erase, kept))
+                clear = sum(
+                    v.scheme == LEGACY_CLEAR and v.subject in erase for v in case.sealed_values()
+                )
+                found.append(RetentionDue(case.id, case.status, contact, erase, kept, clear))
         return found
 
     def apply_retention(
@@ -397,22 +411,35 @@ class Mediations(Application[UUID]):
             for subject in item.subjects:
                 by_subject.setdefault(subject, []).append(item.case_id)
         for subject, case_ids in by_subject.items():
-            self._erase(subject, [self._load(case_id) for case_id in case_ids], code)
+            self._erase(subject, case_ids, code)
         return due
 
-    def _erase(self, subject: str, cases: list[MediationCase], reason: ReasonCode) -> Erasure:
-        # The key goes first: that is the erasure. A failure after it leaves cases without
-        # their PersonalDataErased event, which running the erasure again records.
+    def _erase(self, subject: str, case_ids: list[UUID], reason: ReasonCode) -> Erasure:
+        # The key goes first: that is the erasure. Then each case records it; a case
+        # changed meanwhile is reloaded and retried, and a failure after the key is gone
+        # leaves events that running the erasure again records.
         deleted = self.sealer.forget(subject)
-        changed = []
-        for case in cases:
-            before = case.version
-            case.erase(subject, reason)
-            if case.version != before:
-                changed.append(case)
-        if changed:
-            self.save(*changed)
-        return Erasure(subject, tuple(case.id for case in cases), deleted, len(changed))
+        for attempt in range(_ERASE_TRIES):
+            changed, loaded = [], [self._load(case_id) for case_id in case_ids]
+            for case in loaded:
+                before = case.version
+                case.erase(subject, reason)
+                if case.version != before:
+                    changed.append(case)
+            try:
+                if changed:
+                    self.save(*changed)
+            except ConcurrencyError:
+                if attempt == _ERASE_TRIES - 1:
+                    raise
+                continue
+            in_clear = sum(
+                value.scheme == LEGACY_CLEAR and value.subject == subject
+                for case in loaded
+                for value in case.sealed_values()
+            )
+            return Erasure(subject, tuple(case_ids), deleted, len(changed), in_clear)
+        raise AssertionError  # pragma: no cover - the loop returns or raises
 
     # Queries --------------------------------------------------------------------------------
 

@@ -243,6 +243,13 @@ class MediationCase(Aggregate):
         """Whose personal data the case holds: the case itself (free text) and each party."""
         return (str(self.id), *(party.value for party in self.parties))
 
+    def sealed_values(self) -> list[Sealed]:
+        """Every personal value the case holds, as stored (summary, names, contacts, notes)."""
+        values = [self.summary]
+        for party in self.parties.values():
+            values += [party.name] if party.contact is None else [party.name, party.contact]
+        return values + [s.notes for s in self.sessions if s.notes is not None]
+
     @property
     def session_count(self) -> int:
         """How many sessions were held."""

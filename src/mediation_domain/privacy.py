@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import calendar
 import os
 import re
 import threading
@@ -26,6 +27,7 @@ from mediation_domain.errors import InvalidInputError
 ERASED = "[erased]"
 SEALED = "[sealed]"  # a value whose key this reader does not hold (a copy, another scheme)
 KEY_BYTES = 32
+LEGACY_CLEAR = "clear"  # the scheme of values release 0.1 stored unencrypted
 _NONCE_BYTES = 12
 
 
@@ -126,6 +128,10 @@ class Sealer(Protocol):
         """Delete the subject's key: True if it was live, False if already erased."""
         ...
 
+    def knows(self, subject: str) -> bool:
+        """True when the key store has (or had, before an erasure) a key for `subject`."""
+        ...
+
 
 class KeyedSealer:
     """AES-256-GCM under the subject's own key; the subject is authenticated data.
@@ -166,12 +172,18 @@ class KeyedSealer:
         """Delete the subject's key in the key store."""
         return self.keys.erase(subject)
 
+    def knows(self, subject: str) -> bool:
+        """True when the key store has a key, or a tombstone, for `subject`."""
+        return subject in self.keys.keys((subject,))
+
     def _open(self, value: Sealed, keys: dict[str, bytes | None]) -> str:
-        if value.scheme != self.scheme or value.subject not in keys:
-            return SEALED
-        key = keys[value.subject]
-        if key is None:
+        if value.subject in keys and keys[value.subject] is None:
             return ERASED
+        if value.scheme == LEGACY_CLEAR:
+            return value.text  # stored unencrypted by release 0.1: see `mediation copy`
+        key = keys.get(value.subject)
+        if value.scheme != self.scheme or key is None:
+            return SEALED
         try:
             raw = base64.b64decode(value.text, validate=True)
             text = AESGCM(key).decrypt(
@@ -207,15 +219,18 @@ class RetentionPeriod:
     def before(self, moment: datetime) -> datetime:
         """The moment this period before `moment` (calendar months and years)."""
         if self.unit in _DAYS:
-            return moment - timedelta(days=self.count * _DAYS[self.unit])
+            try:
+                return moment - timedelta(days=self.count * _DAYS[self.unit])
+            except OverflowError:
+                message = f"a period of {self} reaches back before the year 1"
+                raise InvalidInputError(message) from None
         months = self.count * (12 if self.unit == "y" else 1)
         year, month = divmod(moment.year * 12 + moment.month - 1 - months, 12)
-        day = moment.day
-        while True:  # 31 March minus one month is the last day of February
-            try:
-                return moment.replace(year=year, month=month + 1, day=day)
-            except ValueError:
-                day -= 1
+        if year < 1:
+            message = f"a period of {self} reaches back before the year 1"
+            raise InvalidInputError(message)
+        last_day = calendar.monthrange(year, month + 1)[1]  # 31 March - 1m: 28 or 29 Feb
+        return moment.replace(year=year, month=month + 1, day=min(moment.day, last_day))
 
     def __str__(self) -> str:
         return f"{self.count}{self.unit}"

@@ -127,10 +127,7 @@ class _Opened:
     """The plaintexts of a case's sealed values, opened together; erased subjects stay shut."""
 
     def __init__(self, case: MediationCase, sealer: Sealer) -> None:
-        values = [case.summary]
-        for party in case.parties.values():
-            values += [party.name] if party.contact is None else [party.name, party.contact]
-        values += [s.notes for s in case.sessions if s.notes is not None]
+        values = case.sealed_values()
         readable = [v for v in values if v.subject not in case.erased]
         self._texts = dict(zip(map(id, readable), sealer.open_all(readable), strict=True))
 

@@ -267,13 +267,16 @@ def test_a_sealed_value_opens_for_its_subject_only(text, subject):
 def test_values_the_sealer_cannot_open_read_sealed_not_erased():
     sealer = KeyedSealer(MemoryKeyStore())
     sealed = sealer.seal("p-1", "Mme A")
-    assert sealer.open(Sealed("p-1", "clear", "Mme A")) == SEALED  # another scheme
+    assert sealer.open(Sealed("p-1", "rot13", "Zzr N")) == SEALED  # another scheme
+    legacy = Sealed("p-1", "clear", "Mme A")  # release 0.1 stored values in clear
+    assert sealer.open(legacy) == "Mme A"
     assert sealer.open(Sealed("p-1", sealed.scheme, "not base64!")) == SEALED
     assert sealer.open(Sealed("p-1", sealed.scheme, sealed.text[:8])) == SEALED  # truncated
     assert KeyedSealer(MemoryKeyStore()).open(sealed) == SEALED  # a reader without the key
     assert sealer.forget("p-1") is True
     assert sealer.forget("p-1") is False
     assert sealer.open(sealed) == ERASED
+    assert sealer.open(legacy) == ERASED  # still in the store, but no longer shown
 
 
 def test_a_persistent_store_without_a_persistent_key_store_is_refused(tmp_path):
