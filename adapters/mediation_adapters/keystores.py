@@ -42,8 +42,6 @@ _NOT_IN_PLACE = (
 )
 
 
-
-
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from mediation_adapters.keystores import StoreKeyError, new_store_key, read_store_key
 from mediation_adapters.stores import env_for, open_store, postgres_connection
 from mediation_domain import Mediations
-from mediation_domain.privacy import ERASED
+from mediation_domain.privacy import ERASED, Sealed
 
 from .test_cli import run
 
@@ -362,3 +362,184 @@ def test_an_altered_record_of_an_encrypted_store_is_reported_not_a_crash(tmp_pat
     assert "modified at 7" in verified.stdout
     replayed = run("audit", "replay", store=store, env=with_key)
     assert (replayed.returncode, "record-is-readable" in replayed.stdout) == (1, True)
+
+
+# What the review found ---------------------------------------------------------------------
+
+
+class _LegacyClearSealer:
+    """How release 0.1 stored personal values: as they were, scheme 'clear'."""
+
+    def seal_all(self, values):
+        return [Sealed(subject, "clear", text) for subject, text in values]
+
+    def open_all(self, values):
+        return [value.text for value in values]
+
+    def forget(self, _):
+        return False
+
+    def knows(self, _):
+        return False
+
+
+def _legacy_store(path: Path) -> tuple[str, str]:
+    """A store as release 0.1 wrote it: names and summary in clear."""
+    app = open_store(f"sqlite:///{path}", sealer=_LegacyClearSealer())
+    case_id = app.request_mediation(
+        domain="public-space-and-housing",
+        neighbourhood="Beaulieu",
+        referral="landlord",
+        parties=["Mme Legacy-Bérénice", "M. Ancien"],
+        summary="Ancien différend de voisinage",
+    )
+    party = app.get_case(case_id).parties[0].id
+    app.close()
+    return str(case_id), party
+
+
+def test_values_stored_in_clear_by_release_0_1_are_owned_up_to_and_copied_away(tmp_path):
+    old, new = tmp_path / "old.sqlite3", tmp_path / "new.sqlite3"
+    case_id, party = _legacy_store(old)
+    assert b"Mme Legacy-B" in _files(old)
+    shown = json.loads(run("show", case_id, "--json", store=old).stdout)
+    assert shown["parties"][0]["name"] == "Mme Legacy-Bérénice"  # read as stored, not hidden
+
+    erased = run("erase", party, store=old)
+    assert erased.returncode == 1, erased.stderr  # the key is gone, the clear value is not
+    assert "stored in clear by release 0.1" in erased.stderr
+    assert "mediation copy" in erased.stderr
+    shown = json.loads(run("show", case_id, "--json", store=old).stdout)
+    assert shown["parties"][0]["name"] == ERASED
+
+    copied = run("copy", "--to", f"sqlite:///{new}", store=old)
+    assert copied.returncode == 0, copied.stderr
+    assert "kept erased" in copied.stdout
+    stored = _files(new)
+    for text in ("Mme Legacy-Bérénice", "M. Ancien", "Ancien différend"):
+        assert not any(form in stored for form in _forms(text)), text
+    shown = json.loads(run("show", case_id, "--json", store=new).stdout)
+    assert [p["name"] for p in shown["parties"]] == [ERASED, "M. Ancien"]
+    assert shown["summary"] == "Ancien différend de voisinage"
+    assert shown["erased"] == [party]
+    again = run("erase", party, store=new)
+    assert (again.returncode, "already erased" in again.stdout) == (0, True)
+    assert run("audit", "replay", store=new).returncode == 0
+    refused = run("copy", "--to", f"sqlite:///{new}", store=old)
+    assert "not empty" in _refused(refused)
+
+
+def test_a_clear_store_is_copied_into_an_encrypted_one(tmp_path, store_key):
+    old, new = tmp_path / "old.sqlite3", tmp_path / "new.sqlite3"
+    assert run("demo", store=old).returncode == 0
+    copied = run("copy", "--to", f"sqlite:///{new}", "--to-key-file", str(store_key), store=old)
+    assert copied.returncode == 0, copied.stderr
+    assert not any(b"Couronneries" in state for state in _states(new))
+    with_key = {"MEDIATION_STORE_KEY_FILE": str(store_key)}
+    before = json.loads(run("list", "--json", store=old).stdout)
+    after = json.loads(run("list", "--json", store=new, env=with_key).stdout)
+    assert after == before
+
+
+def test_a_postgresql_store_created_without_encryption_refuses_a_store_key(postgres_url):
+    app = open_store(postgres_url)
+    _record(app, "Mme Claire", "M. Net")
+    app.close()
+    with pytest.raises(StoreKeyError, match="cannot be encrypted in place"):
+        open_store(postgres_url, store_key=bytes(32))
+    open_store(postgres_url).close()  # and it still opens as it was
+
+
+def test_the_first_opening_decides_encryption_even_before_anything_is_stored(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cases.sqlite3'}"
+    open_store(url).close()  # opened without a key: a clear store, though empty
+    with pytest.raises(StoreKeyError, match="cannot be encrypted in place"):
+        open_store(url, store_key=bytes(32))
+
+
+def test_a_party_id_that_looks_like_a_uuid_is_erased_as_written(tmp_path):
+    store = tmp_path / "cases.sqlite3"
+    app = open_store(f"sqlite:///{store}")
+    case_id = app.request_mediation(
+        domain="access-to-rights",
+        neighbourhood="Bel-Air",
+        referral="city",
+        parties=["Mme Hex"],
+        party_ids=["0123456789abcdef0123456789abcdef"],
+    )
+    erasure = app.erase_subject("0123456789abcdef0123456789abcdef")
+    assert erasure.cases == (case_id,)
+    assert app.get_case(case_id).parties[0].name == ERASED
+    app.close()
+
+
+def test_a_refused_request_makes_no_key(tmp_path):
+    store = tmp_path / "cases.sqlite3"
+    assert run("demo", store=store).returncode == 0
+    before = run("keys", "status", store=store).stdout
+    refused = run(
+        "request",
+        "--domain",
+        "public-transport",
+        "--neighbourhood",
+        "Beaulieu",
+        "--referral",
+        "resident",
+        "--party",
+        "A",
+        "--party-id",
+        "p-dup",
+        "--party",
+        "B",
+        "--party-id",
+        "p-dup",
+        store=store,
+    )
+    _refused(refused)
+    assert run("keys", "status", store=store).stdout == before
+
+
+def test_a_key_no_case_holds_can_still_be_erased(tmp_path):
+    app = open_store(f"sqlite:///{tmp_path / 'cases.sqlite3'}")
+    app.sealer.seal_all([("p-orphan", "left by a save that lost a race")])
+    erasure = app.erase_subject("p-orphan")
+    assert (erasure.cases, erasure.key_deleted, erasure.recorded) == ((), True, 0)
+    app.close()
+
+
+def test_an_erasure_while_a_reader_holds_the_log_says_what_may_remain(tmp_path):
+    store = tmp_path / "cases.sqlite3"
+    app = open_store(f"sqlite:///{store}")
+    _, a, _ = _record(app, "Mme Lecture", "M. Attente")
+    app.close()
+    key = _subject_key(store, a)
+    reader = sqlite3.connect(store)
+    reader.execute("BEGIN")
+    reader.execute("SELECT COUNT(*) FROM stored_events").fetchone()  # a read snapshot held
+    try:
+        held = run("erase", a, store=store)
+    finally:
+        reader.rollback()
+        reader.close()
+    assert held.returncode == 1, held.stderr
+    assert "-wal" in held.stderr
+    quiet = run("erase", a, store=store)  # again, with no reader: the log is reset
+    assert (quiet.returncode, quiet.stderr) == (0, "")
+    assert key not in _files(store)
+
+
+def test_a_retention_period_reaching_before_year_one_is_refused(tmp_path):
+    store = tmp_path / "cases.sqlite3"
+    assert run("demo", store=store).returncode == 0
+    assert "before the year 1" in _refused(run("retention", "--older-than", "2030y", store=store))
+    assert "before the year 1" in _refused(run("retention", "--older-than", "9999y", store=store))
+
+
+def test_key_commands_never_create_a_store_and_report_driver_errors_in_one_line(
+    tmp_path, postgres_server
+):
+    missing = tmp_path / "typo.sqlite3"
+    assert "no store at" in _refused(run("keys", "status", store=missing))
+    assert not missing.exists()
+    nosuch = run("--store", f"{postgres_server}?schema=nosuch_schema_here", "keys", "status")
+    assert "mediation:" in _refused(nosuch)
