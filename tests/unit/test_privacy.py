@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from mediation_domain import (
     CaseClosedError,
     InvalidInputError,
+    MediationCase,
     Mediations,
 )
 from mediation_domain.privacy import (
@@ -286,3 +287,34 @@ def test_a_persistent_store_without_a_persistent_key_store_is_refused(tmp_path):
     }
     with pytest.raises(InvalidInputError, match="needs a persistent key store"):
         Mediations(env=env)
+
+
+def test_an_erasure_meeting_a_concurrent_change_is_retried_not_half_done(app, monkeypatch):
+    case_id = app.request_mediation(
+        domain="public-transport", neighbourhood="Beaulieu", referral="resident", parties=["A"]
+    )
+    (a,) = (p.id for p in app.get_case(case_id).parties)
+    original = MediationCase.erase
+    interfered = []
+
+    def erase_after_someone_else_acted(case, subject, reason):
+        if not interfered:  # between this copy's load and its save, another writer acts
+            interfered.append(True)
+            app.assign_mediator(case_id, mediator="med-1")
+        original(case, subject, reason)
+
+    monkeypatch.setattr(MediationCase, "erase", erase_after_someone_else_acted)
+    erasure = app.erase_subject(a)
+    assert (erasure.key_deleted, erasure.recorded) == (True, 1)
+    view = app.get_case(case_id)
+    assert (view.mediator, view.erased, view.version) == ("med-1", (a,), 3)
+
+
+@pytest.mark.parametrize(
+    ("text", "moment"),
+    [("2030y", datetime(2026, 11, 25, tzinfo=UTC)), ("9999d", datetime(5, 1, 1, tzinfo=UTC))],
+)
+def test_a_period_reaching_before_the_year_one_is_refused(text, moment):
+    with pytest.raises(InvalidInputError, match="before the year 1"):
+        RetentionPeriod.parse(text).before(moment)
+    assert RetentionPeriod.parse("9999m").before(datetime(2026, 11, 25, tzinfo=UTC)).year == 1193
