@@ -193,15 +193,24 @@ def test_a_clear_store_holding_data_is_not_encrypted_in_place(tmp_path, store_ke
     assert "encrypted at rest: no" in run("keys", "status", store=store).stdout
 
 
-def test_rotating_the_store_key_keeps_the_data_and_the_audit_chain(tmp_path, store_key):
-    store, new_key = tmp_path / "cases.sqlite3", tmp_path / "new.key"
-    old = {"MEDIATION_STORE_KEY_FILE": str(store_key)}
-    new = {"MEDIATION_STORE_KEY_FILE": str(new_key)}
+@pytest.fixture
+def sealed_encrypted_demo(tmp_path, store_key) -> tuple[Path, dict[str, str], Path]:
+    """The demo in a store encrypted at rest, its audit chain sealed: (store, env, public key)."""
+    store, with_key = tmp_path / "cases.sqlite3", {"MEDIATION_STORE_KEY_FILE": str(store_key)}
     audit_key, public = tmp_path / "audit.key", tmp_path / "audit.pub"
     run("audit", "keygen", "--private-key", str(audit_key), "--public-key", str(public))
-    assert run("demo", store=store, env=old).returncode == 0
-    sealed = run("audit", "seal", "--private-key", str(audit_key), store=store, env=old)
+    assert run("demo", store=store, env=with_key).returncode == 0
+    sealed = run("audit", "seal", "--private-key", str(audit_key), store=store, env=with_key)
     assert sealed.returncode == 0, sealed.stderr
+    return store, with_key, public
+
+
+def test_rotating_the_store_key_keeps_the_data_and_the_audit_chain(
+    tmp_path, store_key, sealed_encrypted_demo
+):
+    store, old, public = sealed_encrypted_demo
+    new_key = tmp_path / "new.key"
+    new = {"MEDIATION_STORE_KEY_FILE": str(new_key)}
     before = _states(store)
     new_store_key(new_key)
 
@@ -345,14 +354,8 @@ def test_verify_and_replay_pass_after_erasure_and_a_retention_sweep(tmp_path, mo
     assert "invalid period" in _refused(run("retention", "--older-than", "2 days", store=store))
 
 
-def test_an_altered_record_of_an_encrypted_store_is_reported_not_a_crash(tmp_path, store_key):
-    store = tmp_path / "cases.sqlite3"
-    with_key = {"MEDIATION_STORE_KEY_FILE": str(store_key)}
-    audit_key, public = tmp_path / "audit.key", tmp_path / "audit.pub"
-    run("audit", "keygen", "--private-key", str(audit_key), "--public-key", str(public))
-    assert run("demo", store=store, env=with_key).returncode == 0
-    sealing = run("audit", "seal", "--private-key", str(audit_key), store=store, env=with_key)
-    assert sealing.returncode == 0, sealing.stderr
+def test_an_altered_record_of_an_encrypted_store_is_reported_not_a_crash(sealed_encrypted_demo):
+    store, with_key, public = sealed_encrypted_demo
     with sqlite3.connect(store) as db:
         (state,) = db.execute("SELECT state FROM stored_events WHERE rowid = 7").fetchone()
         altered = bytes(state[:-1]) + bytes([state[-1] ^ 1])
