@@ -515,7 +515,7 @@ def review_positioned(history: Iterable[tuple[int, Replayable]]) -> Iterator[Fin
             yield Finding(position, case_id, event.originator_version, violation)
             continue
         if name in _CLOSING and case.status in _CLOSED:
-            closed[key] = _ClosedCase(case.status, case.version)
+            closed[key] = _ClosedCase(case.status, case.version, tuple(case.party_ids), key)
             cases.pop(key, None)
         else:
             cases[key] = case
@@ -529,16 +529,29 @@ _ALLOWED_WHEN_CLOSED = frozenset(
 
 @attrs.define
 class _ClosedCase:
-    """What the review keeps of a withdrawn or resolved case: its status and last version."""
+    """What the review keeps of a withdrawn or resolved case.
+
+    Its status and last version (anything but an erasure breaks `case-is-open`), and its
+    party ids, so an erasure recorded after the closing is held to its own rules too.
+    """
 
     status: CaseStatus
     version: int
+    party_ids: tuple[PartyId, ...]
+    case_key: int  # the case id's integer: a str of it is built only when an erasure needs it
+
+    @property
+    def subjects(self) -> tuple[str, ...]:
+        """The case's data subjects, as `CaseState.subjects`."""
+        return (str(UUID(int=self.case_key)), *(party.value for party in self.party_ids))
 
     def after(self, event: Replayable) -> list[Violation]:
         """What an event recorded after the case closed breaks."""
-        found = []
-        if type(event).__name__ not in _ALLOWED_WHEN_CLOSED:
-            found += [v for v in (case_is_open(self, event),) if v is not None]
+        name = type(event).__name__
+        if name in _ALLOWED_WHEN_CLOSED:
+            found = [v for rule in RULES[name] if (v := rule(self, event)) is not None]
+        else:
+            found = [v for v in (case_is_open(self, event),) if v is not None]
         if event.originator_version != self.version + 1:
             message = f"version {event.originator_version} does not follow the case's last event"
             found.append(Violation("event-in-sequence", message, LifecycleError))

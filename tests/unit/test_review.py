@@ -19,6 +19,7 @@ from mediation_domain.values import (
     MediatorId,
     Outcome,
     PartyId,
+    ReasonCode,
     ReferralSource,
     SessionKind,
 )
@@ -180,3 +181,25 @@ def test_a_gap_in_an_open_cases_versions_is_reported():
     gap = dataclasses.replace(history[2], originator_version=5)
     findings = [(f.position, f.violation.rule) for f in review([history[0], gap])]
     assert findings == [(2, "event-in-sequence")]
+
+
+def test_an_erasure_after_the_closing_is_allowed_for_the_cases_subjects_only():
+    case_id, history = _forged_history()
+    closed = history[:5]  # up to the first Resolved
+
+    def erased(version, subject):
+        return MediationCase.PersonalDataErased(
+            originator_id=case_id,
+            originator_version=version,
+            timestamp=NOW,
+            subject=subject,
+            reason=ReasonCode("data-subject-request"),
+        )
+
+    lawful = [erased(6, "p-a"), erased(7, str(case_id))]
+    found = [(f.version, f.violation.rule) for f in review([*closed, *lawful])]
+    assert all(rule != "erased-subject-belongs-to-case" for _, rule in found)
+    forged = [*closed, *lawful, erased(8, "p-stranger")]
+    found = [(f.version, f.violation.rule) for f in review(forged)]
+    assert (8, "erased-subject-belongs-to-case") in found
+    assert not any(rule == "case-is-open" for version, rule in found if version > 5)
