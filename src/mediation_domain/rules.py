@@ -515,7 +515,8 @@ def review_positioned(history: Iterable[tuple[int, Replayable]]) -> Iterator[Fin
             yield Finding(position, case_id, event.originator_version, violation)
             continue
         if name in _CLOSING and case.status in _CLOSED:
-            closed[key] = _ClosedCase(case.status, case.version, tuple(case.party_ids), key)
+            parties = " ".join(party.value for party in case.party_ids)  # ids have no space
+            closed[key] = _ClosedCase(case.status, case.version, parties)
             cases.pop(key, None)
         else:
             cases[key] = case
@@ -532,24 +533,20 @@ class _ClosedCase:
     """What the review keeps of a withdrawn or resolved case.
 
     Its status and last version (anything but an erasure breaks `case-is-open`), and its
-    party ids, so an erasure recorded after the closing is held to its own rules too.
+    party ids in one small string, so that an erasure recorded after the closing is held
+    to its own rules too.
     """
 
     status: CaseStatus
     version: int
-    party_ids: tuple[PartyId, ...]
-    case_key: int  # the case id's integer: a str of it is built only when an erasure needs it
-
-    @property
-    def subjects(self) -> tuple[str, ...]:
-        """The case's data subjects, as `CaseState.subjects`."""
-        return (str(UUID(int=self.case_key)), *(party.value for party in self.party_ids))
+    parties: str  # the party ids, space-separated (ids have no space)
 
     def after(self, event: Replayable) -> list[Violation]:
         """What an event recorded after the case closed breaks."""
         name = type(event).__name__
         if name in _ALLOWED_WHEN_CLOSED:
-            found = [v for rule in RULES[name] if (v := rule(self, event)) is not None]
+            state = _Closed(self.status, str(event.originator_id), self.parties.split())
+            found = [v for rule in RULES[name] if (v := rule(state, event)) is not None]
         else:
             found = [v for v in (case_is_open(self, event),) if v is not None]
         if event.originator_version != self.version + 1:
@@ -558,3 +555,22 @@ class _ClosedCase:
         else:
             self.version += 1
         return found
+
+
+@attrs.frozen
+class _Closed:
+    """A closed case as the rules allowed after its closing read it."""
+
+    status: CaseStatus
+    case_id: str
+    parties: list[str]
+
+    @property
+    def party_ids(self) -> tuple[PartyId, ...]:
+        """The case's parties."""
+        return tuple(map(PartyId, self.parties))
+
+    @property
+    def subjects(self) -> tuple[str, ...]:
+        """The case id and the party ids."""
+        return (self.case_id, *self.parties)
