@@ -401,6 +401,44 @@ def _copy(app: Mediations, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _serve(args: argparse.Namespace) -> int:
+    try:
+        import uvicorn  # noqa: PLC0415 - the http extra
+
+        from mediation_adapters.http import create_app  # noqa: PLC0415
+    except ImportError:
+        message = "serving needs the http extra: pip install 'mediation-domain[http]'"
+        raise InvalidInputError(message) from None
+    from mediation_adapters.tokens import Tokens  # noqa: PLC0415
+
+    tokens = Tokens.load(Path(args.tokens))
+    app = _open(args.store)
+    try:
+        print(f"serving {redacted(args.store)} on http://{args.host}:{args.port}", flush=True)
+        uvicorn.run(
+            create_app(app, tokens, store_url=args.store),
+            host=args.host,
+            port=args.port,
+            workers=1,
+            log_level="warning",
+        )
+    finally:
+        app.close()
+    return EXIT_OK
+
+
+def _tokens_add(args: argparse.Namespace) -> int:
+    from mediation_adapters.tokens import add_token  # noqa: PLC0415
+
+    token = add_token(Path(args.file), args.role, args.identity)
+    print(token)
+    print(
+        f"token for {args.role} {args.identity} (shown once; {args.file} keeps its digest only)",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
 def _keys_new(args: argparse.Namespace) -> int:
     from mediation_adapters.keystores import new_store_key  # noqa: PLC0415
 
@@ -682,6 +720,25 @@ def _add_audit(commands: argparse._SubParsersAction[_Parser]) -> None:
     p.set_defaults(handler=_audit_export)
 
 
+def _add_http(commands: argparse._SubParsersAction[_Parser]) -> None:
+    p = commands.add_parser("serve", help="serve the HTTP API (extra mediation-domain[http])")
+    p.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+    p.add_argument("--port", type=int, default=8000, help="the port (default 8000)")
+    p.add_argument(
+        "--tokens",
+        default=os.environ.get("MEDIATION_TOKENS", "tokens.json"),
+        help="the token file (env MEDIATION_TOKENS; default tokens.json)",
+    )
+    p.set_defaults(standalone=_serve)
+    tokens = commands.add_parser("tokens", help="bearer tokens of the HTTP API")
+    steps = tokens.add_subparsers(title="token commands", metavar="STEP", required=True)
+    p = steps.add_parser("add", help="make a token for a role and identity; prints it once")
+    p.add_argument("--file", default=os.environ.get("MEDIATION_TOKENS", "tokens.json"))
+    p.add_argument("--role", required=True, help="mediator, coordinator, partner or auditor")
+    p.add_argument("--identity", required=True, help="who: a mediator's id, a partner's name")
+    p.set_defaults(standalone=_tokens_add)
+
+
 def _add_privacy(commands: argparse._SubParsersAction[_Parser]) -> None:
     p = _command(
         commands, "erase", _erase, "erase a data subject's personal data for good", case=False
@@ -795,6 +852,7 @@ def _parser() -> _Parser:
 
     _add_audit(commands)
     _add_privacy(commands)
+    _add_http(commands)
 
     p = _command(commands, "list", _list, "list cases", case=False)
     p.add_argument("--status", help=_codes(CaseStatus))

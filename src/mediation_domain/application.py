@@ -14,7 +14,12 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import JSONTranscoder, RecordConflictError, Recording, Transcoder
 
 from mediation_domain.case import MediationCase, Party
-from mediation_domain.errors import CaseNotFoundError, ConcurrencyError, InvalidInputError
+from mediation_domain.errors import (
+    CaseNotFoundError,
+    ConcurrencyError,
+    InvalidInputError,
+    StaleVersionError,
+)
 from mediation_domain.privacy import (
     LEGACY_CLEAR,
     KeyedSealer,
@@ -24,6 +29,7 @@ from mediation_domain.privacy import (
     Sealer,
     SubjectNotFoundError,
 )
+from mediation_domain.reports import ActivityRow, activity
 from mediation_domain.transcodings import LeanJSONTranscoder, register_value_transcodings
 from mediation_domain.values import (
     MAX_NAME_LENGTH,
@@ -267,9 +273,10 @@ class Mediations(Application[UUID]):
         name: str,
         party_id: str | None = None,
         contact: str = "",
+        expected_version: int | None = None,
     ) -> str:
         """Add a party to a case; returns its pseudonymous id."""
-        case = self._load(case_id)
+        case = self._load(case_id, expected_version)
         fact = _party_facts(name, party_id, contact)
         case.check(case.PartyJoined, party=Party(fact[0], _PROBE))
         (party,), _ = self._sealed([fact])  # sealed once the rules accept the party
@@ -284,34 +291,52 @@ class Mediations(Application[UUID]):
         mediator: str,
         ties: Sequence[str] = (),
         waived_by: Sequence[str] = (),
+        expected_version: int | None = None,
     ) -> None:
         """Assign a mediator, who declares any tie with a party (`ties`) and the written waivers."""
         mediator_id = MediatorId(mediator)
         declared = [PartyId(p) for p in _items(ties, "ties")]
         waivers = [PartyId(p) for p in _items(waived_by, "waived_by")]
-        self._act(case_id, lambda case: case.assign(mediator_id, declared, waivers))
+        self._act(
+            case_id, lambda case: case.assign(mediator_id, declared, waivers), expected_version
+        )
 
-    def withdraw_mediator(self, case_id: UUID | str, *, mediator: str, reason: str) -> None:
+    def withdraw_mediator(
+        self,
+        case_id: UUID | str,
+        *,
+        mediator: str,
+        reason: str,
+        expected_version: int | None = None,
+    ) -> None:
         """Record that the assigned mediator refused or withdrew (`reason` is a code)."""
         mediator_id, code = MediatorId(mediator), ReasonCode(reason)
-        self._act(case_id, lambda case: case.mediator_withdraws(mediator_id, code))
+        self._act(
+            case_id, lambda case: case.mediator_withdraws(mediator_id, code), expected_version
+        )
 
-    def give_consent(self, case_id: UUID | str, *, party: str) -> None:
+    def give_consent(
+        self, case_id: UUID | str, *, party: str, expected_version: int | None = None
+    ) -> None:
         """Record a party's free consent."""
         party_id = PartyId(party)
-        self._act(case_id, lambda case: case.give_consent(party_id))
+        self._act(case_id, lambda case: case.give_consent(party_id), expected_version)
 
-    def withdraw_consent(self, case_id: UUID | str, *, party: str) -> None:
+    def withdraw_consent(
+        self, case_id: UUID | str, *, party: str, expected_version: int | None = None
+    ) -> None:
         """Record that a party revoked their consent (no reason asked)."""
         party_id = PartyId(party)
-        self._act(case_id, lambda case: case.withdraw_consent(party_id))
+        self._act(case_id, lambda case: case.withdraw_consent(party_id), expected_version)
 
-    def refuse_consent(self, case_id: UUID | str, *, party: str) -> None:
+    def refuse_consent(
+        self, case_id: UUID | str, *, party: str, expected_version: int | None = None
+    ) -> None:
         """Record that a party declined to take part."""
         party_id = PartyId(party)
-        self._act(case_id, lambda case: case.refuse_consent(party_id))
+        self._act(case_id, lambda case: case.refuse_consent(party_id), expected_version)
 
-    def hold_session(
+    def hold_session(  # noqa: PLR0913 - a session has this many facts
         self,
         case_id: UUID | str,
         *,
@@ -319,26 +344,40 @@ class Mediations(Application[UUID]):
         attendees: Sequence[str],
         held_on: date | str | None = None,
         notes: str = "",
+        expected_version: int | None = None,
     ) -> None:
         """Record a session (today unless `held_on`); its notes are sealed for the case."""
         session_kind = SessionKind.parse(kind)
         present = [PartyId(p) for p in _items(attendees, "attendees")]
         day = date.today() if held_on is None else _day(held_on)  # noqa: DTZ011 - local day
         text = _personal_text(notes, "session notes", limit=MAX_TEXT_LENGTH, required=False)
-        case = self._load(case_id)
+        case = self._load(case_id, expected_version)
         sealed = self.sealer.seal_all([(str(case.id), text)])[0] if text else None
         case.hold_session(session_kind, present, day, sealed)
         self.save(case)
 
-    def withdraw(self, case_id: UUID | str, *, by: WithdrawnBy | str, reason: str) -> None:
+    def withdraw(
+        self,
+        case_id: UUID | str,
+        *,
+        by: WithdrawnBy | str,
+        reason: str,
+        expected_version: int | None = None,
+    ) -> None:
         """End a mediation before its resolution (`by` party, mediator or service)."""
         who, code = WithdrawnBy.parse(by), ReasonCode(reason)
-        self._act(case_id, lambda case: case.withdraw(who, code))
+        self._act(case_id, lambda case: case.withdraw(who, code), expected_version)
 
-    def resolve(self, case_id: UUID | str, *, outcome: Outcome | str) -> None:
+    def resolve(
+        self,
+        case_id: UUID | str,
+        *,
+        outcome: Outcome | str,
+        expected_version: int | None = None,
+    ) -> None:
         """End a mediation with its outcome."""
         result = Outcome.parse(outcome)
-        self._act(case_id, lambda case: case.resolve(result))
+        self._act(case_id, lambda case: case.resolve(result), expected_version)
 
     def erase_subject(self, subject: str, *, reason: str = "data-subject-request") -> Erasure:
         """Erase a data subject (a party id, or a case id for its free text) for good.
@@ -509,6 +548,10 @@ class Mediations(Application[UUID]):
             if all(test(case) for test in wanted)
         ]
 
+    def activity(self) -> list[ActivityRow]:
+        """Cases counted by neighbourhood, domain and status (no personal data)."""
+        return activity(self._all_cases())
+
     # Internals ------------------------------------------------------------------------------
 
     def _sealed(
@@ -526,17 +569,29 @@ class Mediations(Application[UUID]):
         ]
         return parties, list(sealed)
 
-    def _load(self, case_id: UUID | str) -> MediationCase:
+    def _load(self, case_id: UUID | str, expected_version: int | None = None) -> MediationCase:
+        """The case; with `expected_version`, only if it is still at that version."""
         uuid = _case_id(case_id)
         try:
             case: MediationCase = self.repository.get(uuid)
         except AggregateNotFoundError:
             message = f"no case {uuid}"
             raise CaseNotFoundError(message) from None
+        if expected_version is not None and case.version != expected_version:
+            message = (
+                f"case {uuid} is at version {case.version}, not {expected_version}: "
+                "reload it and decide again"
+            )
+            raise StaleVersionError(message)
         return case
 
-    def _act(self, case_id: UUID | str, command: Callable[[MediationCase], None]) -> None:
-        case = self._load(case_id)
+    def _act(
+        self,
+        case_id: UUID | str,
+        command: Callable[[MediationCase], None],
+        expected_version: int | None = None,
+    ) -> None:
+        case = self._load(case_id, expected_version)
         command(case)
         self.save(case)
 

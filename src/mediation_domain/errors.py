@@ -43,3 +43,7 @@ class ConcurrencyError(MediationError, RecordConflictError):
 
     Also a RecordConflictError, so eventsourcing's own machinery still recognises it.
     """
+
+
+class StaleVersionError(ConcurrencyError):
+    """The command named the version it expected the case at, and the case is elsewhere."""

@@ -10,10 +10,12 @@ import pytest
 from mediation_adapters.stores import open_store
 from mediation_domain import (
     CaseStatus,
+    ConcurrencyError,
     ConsentStatus,
     InvalidInputError,
     Mediations,
 )
+from mediation_domain.errors import StaleVersionError
 from mediation_domain.testing import record_every_event
 
 
@@ -123,3 +125,26 @@ def test_session_dates_are_dates_datetimes_or_iso_text(given):
             )
     with pytest.raises(InvalidInputError, match="expected a datetime"):
         case.app.get_case(case.case_id, at="2026-05-01")
+
+
+def test_a_command_given_the_version_it_expects_refuses_a_case_that_moved_on(given):
+    case = given(mediator="med-1")
+    a, b = case.parties
+    case.refuses(
+        StaleVersionError,
+        "",
+        lambda: case.app.give_consent(case.case_id, party=a, expected_version=1),
+    )
+    case.app.give_consent(case.case_id, party=a, expected_version=2)
+    with pytest.raises(ConcurrencyError, match="at version 3, not 2"):  # also a conflict
+        case.app.hold_session(
+            case.case_id, kind="individual-interview", attendees=[a], expected_version=2
+        )
+    for command in (
+        lambda v: case.app.join_party(case.case_id, name="C", expected_version=v),
+        lambda v: case.app.withdraw(case.case_id, by="service", reason="x", expected_version=v),
+        lambda v: case.app.resolve(case.case_id, outcome="agreement", expected_version=v),
+    ):
+        with pytest.raises(StaleVersionError):
+            command(99)
+    assert case.app.get_case(case.case_id).version == 3

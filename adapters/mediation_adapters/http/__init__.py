@@ -1,0 +1,470 @@
+"""The HTTP API: an ASGI application (Starlette) over a Mediations store.
+
+    from mediation_adapters.http import create_app
+    app = create_app(open_store(url), Tokens.load(path), store_url=url)
+
+Bearer tokens map to a role (`mediation_domain.authorisation`); every refusal is an RFC 9457
+problem document; the case version is the ETag, and a command sent with If-Match applies
+only to that version. Run it with `mediation serve`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+from uuid import UUID
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from mediation_adapters.http.schema import BODIES, check, document
+from mediation_adapters.stores import StoreError
+from mediation_adapters.tokens import Tokens
+from mediation_domain import (
+    CaseClosedError,
+    CaseNotFoundError,
+    CaseView,
+    ConcurrencyError,
+    ConsentError,
+    InvalidInputError,
+    LifecycleError,
+    MediationError,
+    Mediations,
+    NeutralityError,
+)
+from mediation_domain.authorisation import (
+    Action,
+    Decision,
+    Principal,
+    decide,
+    sees_all_cases,
+    sees_exact_counts,
+)
+from mediation_domain.errors import StaleVersionError
+from mediation_domain.privacy import SubjectErasedError, SubjectNotFoundError
+from mediation_domain.reports import SMALL_COUNT, shown
+
+_log = logging.getLogger("mediation.http")
+MAX_BODY_BYTES = 64 * 1024
+PROBLEM = "application/problem+json"
+
+# Each domain refusal: (HTTP status, stable problem type). The first match wins.
+_REFUSALS: tuple[tuple[type[MediationError], int, str], ...] = (
+    (StaleVersionError, 412, "stale-version"),
+    (ConcurrencyError, 409, "concurrency"),
+    (ConsentError, 409, "consent"),
+    (NeutralityError, 409, "neutrality"),
+    (CaseClosedError, 409, "case-closed"),
+    (LifecycleError, 409, "lifecycle"),
+    (CaseNotFoundError, 404, "not-found"),
+    (SubjectNotFoundError, 404, "not-found"),
+    (SubjectErasedError, 422, "subject-erased"),
+    (StoreError, 503, "store-unavailable"),
+    (InvalidInputError, 422, "invalid-input"),
+)
+_TITLES = {
+    400: "Malformed request",
+    401: "Authentication required",
+    403: "Not allowed for this role",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Refused by the case's rules",
+    412: "The case changed",
+    413: "Request too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    503: "Store unavailable",
+}
+
+
+class Problem(Exception):  # noqa: N818 - it is what RFC 9457 calls it
+    """A refusal to send as problem details."""
+
+    def __init__(self, status: int, kind: str, detail: str, *, rule: str = "") -> None:
+        super().__init__(detail)
+        self.status, self.kind, self.detail, self.rule = status, kind, detail, rule
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
+    """The problem document, with the headers its status calls for."""
+    body: dict[str, Any] = {
+        "type": f"/problems/{problem.kind}",
+        "title": _TITLES.get(problem.status, "Refused"),
+        "status": problem.status,
+        "detail": problem.detail,
+    }
+    if problem.rule:
+        body["rule"] = problem.rule
+    headers = dict(headers or {})
+    if problem.status == 401:  # noqa: PLR2004
+        headers["WWW-Authenticate"] = 'Bearer realm="mediation"'
+    if problem.kind == "concurrency":
+        headers["Retry-After"] = "0"  # reload the case and send the command again
+    return JSONResponse(body, status_code=problem.status, headers=headers, media_type=PROBLEM)
+
+
+def _refusal(error: MediationError) -> Problem:
+    for kind, status, name in _REFUSALS:
+        if isinstance(error, kind):
+            return Problem(status, name, error.message, rule=error.rule)
+    return Problem(422, "invalid-input", error.message, rule=error.rule)  # pragma: no cover
+
+
+class _Api:
+    def __init__(self, mediations: Mediations, tokens: Tokens, store_url: str) -> None:
+        self.mediations, self.tokens, self.store_url = mediations, tokens, store_url
+
+    # Authentication and authorisation -----------------------------------------------------
+
+    def principal(self, request: Request) -> Principal:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        found = self.tokens.principal(token.strip()) if scheme.lower() == "bearer" else None
+        if found is None:
+            raise Problem(401, "unauthenticated", "give a valid bearer token")
+        return found
+
+    def allowed(self, principal: Principal, action: Action) -> None:
+        if decide(principal, action) is Decision.FORBIDDEN:
+            message = f"a {principal.role.value} may not {action.value.replace('-', ' ')}"
+            raise Problem(403, "forbidden", message)
+
+    def case_for(self, principal: Principal, action: Action, case_id: str) -> CaseView:
+        self.allowed(principal, action)
+        try:
+            view = self.mediations.get_case(UUID(case_id))
+        except (ValueError, CaseNotFoundError):
+            view = None
+        if view is None or decide(principal, action, view.mediator) is not Decision.ALLOWED:
+            raise Problem(404, "not-found", f"no case {case_id} for you")
+        return view
+
+    # Endpoints ----------------------------------------------------------------------------
+
+    async def list_cases(self, request: Request) -> Response:
+        principal = self.principal(request)
+        self.allowed(principal, Action.LIST_CASES)
+        query = request.query_params
+        mediator = None if sees_all_cases(principal) else principal.identity
+        views = await run_in_threadpool(
+            self.mediations.list_cases,
+            status=query.get("status"),
+            neighbourhood=query.get("neighbourhood"),
+            domain=query.get("domain"),
+            mediator=mediator,
+        )
+        return JSONResponse([view.to_dict() for view in views])
+
+    async def request_case(self, request: Request) -> Response:
+        principal = self.principal(request)
+        self.allowed(principal, Action.REQUEST)
+        body = await _body(request, "Request")
+        parties = body["parties"]
+        named = sum("party_id" in party for party in parties)
+        if named not in {0, len(parties)}:
+            raise Problem(422, "invalid-input", "give a party_id to every party, or to none")
+
+        def run() -> CaseView:
+            case_id = self.mediations.request_mediation(
+                domain=body["domain"],
+                neighbourhood=body["neighbourhood"],
+                referral=body["referral"],
+                parties=[p["name"] for p in parties],
+                party_ids=[p["party_id"] for p in parties] if named else None,
+                contacts=[p.get("contact", "") for p in parties],
+                summary=body.get("summary", ""),
+            )
+            return self.mediations.get_case(case_id)
+
+        view = await run_in_threadpool(run)
+        response = _case_response(view, status=201)
+        response.headers["Location"] = f"/cases/{view.case_id}"
+        return response
+
+    async def read_case(self, request: Request) -> Response:
+        principal = self.principal(request)
+        view = await run_in_threadpool(
+            self.case_for, principal, Action.READ_CASE, request.path_params["case_id"]
+        )
+        return _case_response(view)
+
+    def command(
+        self,
+        body_name: str,
+        action: Action,
+        act: Callable[[Mediations, Principal, UUID, dict[str, Any], int | None], None],
+    ) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            principal = self.principal(request)
+            self.allowed(principal, action)
+            body = await _body(request, body_name)
+            expected = _if_match(request)
+
+            def run() -> CaseView:
+                view = self.case_for(principal, action, request.path_params["case_id"])
+                act(self.mediations, principal, view.case_id, body, expected)
+                return self.mediations.get_case(view.case_id)
+
+            return _case_response(await run_in_threadpool(run))
+
+        return endpoint
+
+    async def erase(self, request: Request) -> Response:
+        principal = self.principal(request)
+        self.allowed(principal, Action.ERASE)
+        body = await _body(request, "Erasure")
+        erasure = await run_in_threadpool(
+            self.mediations.erase_subject,
+            request.path_params["subject"],
+            reason=body.get("reason", "data-subject-request"),
+        )
+        return JSONResponse(
+            {
+                "subject": erasure.subject,
+                "cases": [str(case) for case in erasure.cases],
+                "key_deleted": erasure.key_deleted,
+                "recorded": erasure.recorded,
+                "in_clear": erasure.in_clear,
+            }
+        )
+
+    async def report(self, request: Request) -> Response:
+        principal = self.principal(request)
+        self.allowed(principal, Action.REPORT)
+        exact = sees_exact_counts(principal)
+        rows = await run_in_threadpool(self.mediations.activity)
+        return JSONResponse(
+            {
+                "suppressed_below": None if exact else SMALL_COUNT,
+                "rows": [
+                    {
+                        "neighbourhood": row.neighbourhood,
+                        "domain": row.domain.value,
+                        "total": shown(row.total, exact=exact),
+                        **{s.value: shown(n, exact=exact) for s, n in row.counts.items()},
+                    }
+                    for row in rows
+                ],
+            }
+        )
+
+    async def audit_export(self, request: Request) -> Response:
+        principal = self.principal(request)
+        self.allowed(principal, Action.AUDIT)
+        spooled = await run_in_threadpool(self._export)
+        return StreamingResponse(_chunks(spooled), media_type="application/x-ndjson")
+
+    def _export(self) -> Any:  # noqa: ANN401 - a spooled temporary file
+        from mediation_adapters.export import write_export  # noqa: PLC0415
+        from mediation_adapters.ledger import Ledger  # noqa: PLC0415
+
+        spooled = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, mode="w+")  # noqa: SIM115
+        ledger = Ledger(self.store_url)
+        try:
+            write_export(self.mediations, ledger, spooled)
+        finally:
+            ledger.close()
+        spooled.seek(0)
+        return spooled
+
+    async def openapi(self, _: Request) -> Response:
+        return JSONResponse(document(self.mediations.neighbourhoods.names))
+
+
+def _chunks(spooled: Any) -> Iterator[str]:  # noqa: ANN401
+    try:
+        while chunk := spooled.read(64 * 1024):
+            yield chunk
+    finally:
+        spooled.close()
+
+
+def _case_response(view: CaseView, status: int = 200) -> JSONResponse:
+    return JSONResponse(view.to_dict(), status_code=status, headers={"ETag": f'"{view.version}"'})
+
+
+def _if_match(request: Request) -> int | None:
+    header = request.headers.get("if-match")
+    if header is None or header.strip() == "*":
+        return None
+    tag = header.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit() or len(tag) > 12:  # noqa: PLR2004 - a version fits in 12 digits
+        message = f'If-Match {header[:40]!r} is not a case\'s ETag (like "3")'
+        raise Problem(400, "malformed-request", message)
+    return int(tag)
+
+
+async def _body(request: Request, name: str) -> dict[str, Any]:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise Problem(415, "unsupported-media-type", "send application/json")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise Problem(413, "too-large", f"the body is over {MAX_BODY_BYTES} bytes")
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_BODY_BYTES:
+            raise Problem(413, "too-large", f"the body is over {MAX_BODY_BYTES} bytes")
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise Problem(400, "malformed-request", "the body is not JSON (UTF-8)") from None
+    check(BODIES[name], body)
+    return body  # type: ignore[no-any-return]
+
+
+def _wrapped(
+    endpoint: Callable[[Request], Awaitable[Response]], *query: str
+) -> Callable[[Request], Awaitable[Response]]:
+    """The endpoint, its refusals as problems, and only the query parameters it knows."""
+
+    async def guarded(request: Request) -> Response:
+        unknown = set(request.query_params) - set(query)
+        if unknown:
+            message = f"unknown query parameter {min(unknown)!r}"
+            return problem_response(Problem(422, "invalid-input", message))
+        try:
+            return await endpoint(request)
+        except Problem as problem:
+            return problem_response(problem)
+        except MediationError as error:
+            return problem_response(_refusal(error))
+
+    return guarded
+
+
+def _consent(
+    app: Mediations, _: Principal, case: UUID, body: dict[str, Any], v: int | None
+) -> None:
+    act = {
+        "give": app.give_consent,
+        "withdraw": app.withdraw_consent,
+        "refuse": app.refuse_consent,
+    }[body["decision"]]
+    act(case, party=body["party"], expected_version=v)
+
+
+def _mediator_withdraws(
+    app: Mediations, principal: Principal, case: UUID, body: dict[str, Any], v: int | None
+) -> None:
+    if not sees_all_cases(principal) and body["mediator"] != principal.identity:
+        raise Problem(403, "forbidden", "a mediator withdraws for themselves only")
+    app.withdraw_mediator(
+        case, mediator=body["mediator"], reason=body["reason"], expected_version=v
+    )
+
+
+def _by_method(
+    **endpoints: Callable[[Request], Awaitable[Response]],
+) -> Callable[[Request], Awaitable[Response]]:
+    """One route, one endpoint per method: a 405 then lists every method of the path."""
+
+    async def dispatch(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        return await endpoints[method](request)
+
+    return dispatch
+
+
+def create_app(mediations: Mediations, tokens: Tokens, *, store_url: str) -> Starlette:
+    """The ASGI application over `mediations`, authenticating with `tokens`."""
+    api = _Api(mediations, tokens, store_url)
+    commands: dict[str, tuple[str, Action, Any]] = {
+        "parties": (
+            "Party",
+            Action.ACT_ON_CASE,
+            lambda app, _, case, body, v: app.join_party(
+                case,
+                name=body["name"],
+                party_id=body.get("party_id"),
+                contact=body.get("contact", ""),
+                expected_version=v,
+            ),
+        ),
+        "assignment": (
+            "Assignment",
+            Action.ASSIGN,
+            lambda app, _, case, body, v: app.assign_mediator(
+                case,
+                mediator=body["mediator"],
+                ties=body.get("ties", []),
+                waived_by=body.get("waived_by", []),
+                expected_version=v,
+            ),
+        ),
+        "mediator-withdrawal": (
+            "MediatorWithdrawal",
+            Action.MEDIATOR_WITHDRAWS,
+            _mediator_withdraws,
+        ),
+        "consents": ("Consent", Action.ACT_ON_CASE, _consent),
+        "sessions": (
+            "Session",
+            Action.ACT_ON_CASE,
+            lambda app, _, case, body, v: app.hold_session(
+                case,
+                kind=body["kind"],
+                attendees=body["attendees"],
+                held_on=body.get("held_on"),
+                notes=body.get("notes", ""),
+                expected_version=v,
+            ),
+        ),
+        "withdrawal": (
+            "Withdrawal",
+            Action.ACT_ON_CASE,
+            lambda app, _, case, body, v: app.withdraw(
+                case, by=body["by"], reason=body["reason"], expected_version=v
+            ),
+        ),
+        "resolution": (
+            "Resolution",
+            Action.ACT_ON_CASE,
+            lambda app, _, case, body, v: app.resolve(
+                case, outcome=body["outcome"], expected_version=v
+            ),
+        ),
+    }
+    routes = [
+        Route("/openapi.json", _wrapped(api.openapi), methods=["GET"]),
+        Route(
+            "/cases",
+            _by_method(
+                GET=_wrapped(api.list_cases, "status", "neighbourhood", "domain"),
+                POST=_wrapped(api.request_case),
+            ),
+            methods=["GET", "POST"],
+        ),
+        Route("/cases/{case_id}", _wrapped(api.read_case), methods=["GET"]),
+        *(
+            Route(f"/cases/{{case_id}}/{path}", _wrapped(api.command(*spec)), methods=["POST"])
+            for path, spec in commands.items()
+        ),
+        Route("/subjects/{subject}/erasure", _wrapped(api.erase), methods=["POST"]),
+        Route("/report", _wrapped(api.report), methods=["GET"]),
+        Route("/audit/export", _wrapped(api.audit_export), methods=["GET"]),
+    ]
+
+    async def http_error(_: Request, error: Exception) -> Response:
+        status = getattr(error, "status_code", 500)
+        kind = {404: "not-found", 405: "method-not-allowed"}.get(status, "malformed-request")
+        detail = str(getattr(error, "detail", "refused"))
+        return problem_response(Problem(status, kind, detail), getattr(error, "headers", None))
+
+    async def unexpected(request: Request, error: Exception) -> Response:
+        # A bug: logged in full for the operator, one line for the client.
+        _log.error("%s %s failed", request.method, request.url.path, exc_info=error)
+        detail = f"an unexpected {type(error).__name__}: reported in the server's log"
+        return problem_response(Problem(500, "internal", detail))
+
+    return Starlette(
+        routes=routes,
+        exception_handlers={HTTPException: http_error, Exception: unexpected},
+    )

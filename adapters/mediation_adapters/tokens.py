@@ -1,0 +1,92 @@
+"""Bearer tokens for the HTTP API, kept in a JSON file as SHA-256 digests, never in clear.
+
+    {"tokens": [{"sha256": "<hex>", "role": "mediator", "identity": "med-1"}, ...]}
+
+A token is 32 random bytes (URL-safe base64), shown once when it is made; a fast digest is
+enough to store it, since a token cannot be guessed the way a password can.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from pathlib import Path
+
+from mediation_adapters.stores import StoreError
+from mediation_domain import InvalidInputError
+from mediation_domain.authorisation import Principal, Role
+
+
+class TokenFileError(StoreError):
+    """The token file is missing, unreadable or malformed."""
+
+
+def digest(token: str) -> str:
+    """The stored form of a token."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class Tokens:
+    """Who each token stands for."""
+
+    def __init__(self, entries: dict[str, Principal]) -> None:
+        self._entries = entries
+
+    @classmethod
+    def load(cls, path: Path) -> Tokens:
+        """Read a token file; a malformed one is a TokenFileError naming what is wrong."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            message = f"no token file at {path}: create one with mediation tokens add"
+            raise TokenFileError(message) from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            message = f"cannot read the token file {path}: {error}"
+            raise TokenFileError(message) from None
+        entries: dict[str, Principal] = {}
+        rows = data.get("tokens") if isinstance(data, dict) else None
+        if not isinstance(rows, list):
+            message = f'the token file {path} must hold {{"tokens": [...]}}'
+            raise TokenFileError(message)
+        for number, row in enumerate(rows, start=1):
+            try:
+                sha = str(row["sha256"]).lower()
+                principal = Principal(Role.parse(row["role"]), str(row["identity"]))
+            except (KeyError, TypeError, InvalidInputError) as error:
+                message = f"token {number} of {path} is malformed: {error}"
+                raise TokenFileError(message) from None
+            if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):  # noqa: PLR2004
+                message = f"token {number} of {path}: sha256 must be 64 hex digits"
+                raise TokenFileError(message)
+            entries[sha] = principal
+        return cls(entries)
+
+    def principal(self, token: str) -> Principal | None:
+        """Who presents `token`, or None for an unknown token."""
+        wanted = digest(token)
+        for sha, principal in self._entries.items():
+            if hmac.compare_digest(sha, wanted):
+                return principal
+        return None
+
+
+def add_token(path: Path, role: str, identity: str) -> str:
+    """Make a token for (role, identity), store its digest in `path`; return the token."""
+    principal = Principal(Role.parse(role), identity)
+    rows: list[dict[str, str]] = []
+    if path.exists():
+        Tokens.load(path)  # refuse to extend a malformed file
+        rows = json.loads(path.read_text(encoding="utf-8"))["tokens"]
+    token = secrets.token_urlsafe(32)
+    rows.append(
+        {"sha256": digest(token), "role": principal.role.value, "identity": principal.identity}
+    )
+    temporary = path.with_name(f".{path.name}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        json.dump({"tokens": rows}, file, indent=2)
+    temporary.replace(path)
+    return token

@@ -1,0 +1,103 @@
+"""Who may do what: the roles of the service and one pure policy, shared by every adapter.
+
+- mediator:    reads and acts on the cases assigned to them, and only those;
+- coordinator: every case, assigns mediators, erases, reports, audits;
+- partner:     the aggregated report only, small counts suppressed: no case, no personal data;
+- auditor:     the pseudonymised export and its verification: no personal data.
+
+`decide(principal, action, mediator_of_case)` answers ALLOWED, FORBIDDEN (the role may never
+do this: HTTP 403) or HIDDEN (a case the principal may not see: answered as if it did not
+exist, HTTP 404, so that its existence is not revealed).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import attrs
+
+from mediation_domain.values import MediatorId, _Vocabulary
+
+
+class Role(_Vocabulary):
+    """The four kinds of user of the service."""
+
+    MEDIATOR = "mediator"
+    COORDINATOR = "coordinator"
+    PARTNER = "partner"
+    AUDITOR = "auditor"
+
+
+class Action(Enum):
+    """What a user asks to do."""
+
+    REQUEST = "request"
+    LIST_CASES = "list-cases"
+    READ_CASE = "read-case"
+    ACT_ON_CASE = "act-on-case"  # join, consents, sessions, withdrawal, resolution
+    MEDIATOR_WITHDRAWS = "mediator-withdraws"
+    ASSIGN = "assign"
+    ERASE = "erase"
+    REPORT = "report"
+    AUDIT = "audit"  # the pseudonymised export and its verification
+
+
+class Decision(Enum):
+    """The policy's answer."""
+
+    ALLOWED = "allowed"
+    FORBIDDEN = "forbidden"
+    HIDDEN = "hidden"
+
+
+@attrs.frozen
+class Principal:
+    """An authenticated user: a role and an identity (a mediator's id, for a mediator)."""
+
+    role: Role
+    identity: str
+
+    def __attrs_post_init__(self) -> None:
+        if self.role is Role.MEDIATOR:
+            MediatorId(self.identity)  # a mediator acts under their mediator id
+
+
+# Which roles may ever take each action; mediators only on their own cases.
+_MAY: dict[Action, frozenset[Role]] = {
+    Action.REQUEST: frozenset({Role.COORDINATOR}),
+    Action.LIST_CASES: frozenset({Role.COORDINATOR, Role.MEDIATOR}),
+    Action.READ_CASE: frozenset({Role.COORDINATOR, Role.MEDIATOR}),
+    Action.ACT_ON_CASE: frozenset({Role.COORDINATOR, Role.MEDIATOR}),
+    Action.MEDIATOR_WITHDRAWS: frozenset({Role.COORDINATOR, Role.MEDIATOR}),
+    Action.ASSIGN: frozenset({Role.COORDINATOR}),
+    Action.ERASE: frozenset({Role.COORDINATOR}),
+    Action.REPORT: frozenset({Role.COORDINATOR, Role.PARTNER}),
+    Action.AUDIT: frozenset({Role.COORDINATOR, Role.AUDITOR}),
+}
+_ON_A_CASE = frozenset(
+    {Action.READ_CASE, Action.ACT_ON_CASE, Action.MEDIATOR_WITHDRAWS, Action.ASSIGN}
+)
+_NO_CASE = object()
+
+
+def decide(principal: Principal, action: Action, case_mediator: object = _NO_CASE) -> Decision:
+    """Whether `principal` may take `action` (on a case whose mediator is `case_mediator`).
+
+    Call it without `case_mediator` first, to refuse a role before looking the case up;
+    then with the case's mediator (a string, or None when unassigned).
+    """
+    if principal.role not in _MAY[action]:
+        return Decision.FORBIDDEN
+    if principal.role is Role.MEDIATOR and action in _ON_A_CASE and case_mediator is not _NO_CASE:
+        return Decision.ALLOWED if case_mediator == principal.identity else Decision.HIDDEN
+    return Decision.ALLOWED
+
+
+def sees_all_cases(principal: Principal) -> bool:
+    """True for a coordinator; a mediator's lists hold their own cases only."""
+    return principal.role is Role.COORDINATOR
+
+
+def sees_exact_counts(principal: Principal) -> bool:
+    """False for a partner: counts below the threshold are suppressed in what they receive."""
+    return principal.role is not Role.PARTNER

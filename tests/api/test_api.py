@@ -1,0 +1,301 @@
+"""The HTTP API through a real server: roles, problems, ETags, limits."""
+
+from __future__ import annotations
+
+import json
+import threading
+from uuid import uuid4
+
+import pytest
+
+from .conftest import Server
+
+pytestmark = pytest.mark.slow
+
+REQUEST = {
+    "domain": "public-space-and-housing",
+    "neighbourhood": "Couronneries",
+    "referral": "landlord",
+    "parties": [{"name": "Mme Lefèvre", "contact": "06 00 00 00 00"}, {"name": "M. Diallo"}],
+    "summary": "Bruit nocturne",
+}
+
+
+def _open_case(server: Server, mediator: str | None = "med-1") -> dict:
+    with server.client("coordinator") as coordinator:
+        created = coordinator.post("/cases", json=REQUEST)
+        assert created.status_code == 201, created.text
+        case = created.json()
+        if mediator:
+            assigned = coordinator.post(
+                f"/cases/{case['case_id']}/assignment", json={"mediator": mediator}
+            )
+            assert assigned.status_code == 200, assigned.text
+            case = assigned.json()
+    return case
+
+
+def _problem(response, status: int, kind: str) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert (body["status"], body["type"]) == (status, f"/problems/{kind}")
+    assert "\n" not in body["detail"]
+    return body
+
+
+def test_a_case_is_opened_read_and_carried_to_its_resolution(server):
+    case = _open_case(server)
+    case_id, (a, b) = case["case_id"], [p["id"] for p in case["parties"]]
+    with server.client("mediator") as mediator:
+        read = mediator.get(f"/cases/{case_id}")
+        assert read.status_code == 200
+        assert read.headers["etag"] == '"2"'
+        assert read.json()["parties"][0]["contact"] == "06 00 00 00 00"
+        for party in (a, b):
+            given = mediator.post(
+                f"/cases/{case_id}/consents", json={"party": party, "decision": "give"}
+            )
+            assert given.status_code == 200, given.text
+        session = mediator.post(
+            f"/cases/{case_id}/sessions",
+            json={"kind": "joint-session", "attendees": [a, b], "notes": "Accord"},
+            headers={"If-Match": '"4"'},
+        )
+        assert session.status_code == 200, session.text
+        assert session.headers["etag"] == '"5"'
+        resolved = mediator.post(f"/cases/{case_id}/resolution", json={"outcome": "agreement"})
+        assert resolved.json()["status"] == "resolved"
+        closed = mediator.post(f"/cases/{case_id}/resolution", json={"outcome": "agreement"})
+        _problem(closed, 409, "case-closed")
+
+
+def test_domain_refusals_are_problems_with_a_stable_type(server):
+    case = _open_case(server)
+    case_id, (a, b) = case["case_id"], [p["id"] for p in case["parties"]]
+    with server.client("coordinator") as coordinator:
+        joint = coordinator.post(
+            f"/cases/{case_id}/sessions", json={"kind": "joint-session", "attendees": [a, b]}
+        )
+        assert _problem(joint, 409, "consent")["rule"]
+        second = coordinator.post(f"/cases/{case_id}/assignment", json={"mediator": "med-9"})
+        _problem(second, 409, "lifecycle")
+        stranger = coordinator.post(
+            f"/cases/{case_id}/consents", json={"party": "p-nobody", "decision": "give"}
+        )
+        _problem(stranger, 422, "invalid-input")
+        fresh = _open_case(server, mediator=None)
+        tied = coordinator.post(
+            f"/cases/{fresh['case_id']}/assignment",
+            json={"mediator": "med-3", "ties": [fresh["parties"][0]["id"]]},
+        )
+        _problem(tied, 409, "neutrality")
+        place = coordinator.post("/cases", json=REQUEST | {"neighbourhood": "Nowhere"})
+        _problem(place, 422, "invalid-input")
+
+
+def test_two_clients_with_the_same_etag_one_wins_the_other_is_told(server):
+    case = _open_case(server)
+    case_id, parties = case["case_id"], [p["id"] for p in case["parties"]]
+    results: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def consent(party: str) -> None:
+        with server.client("mediator") as client:
+            barrier.wait()
+            response = client.post(
+                f"/cases/{case_id}/consents",
+                json={"party": party, "decision": "give"},
+                headers={"If-Match": '"2"'},
+            )
+            results.append(response.status_code)
+
+    threads = [threading.Thread(target=consent, args=(party,)) for party in parties]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) in ([200, 409], [200, 412]), results
+    with server.client("coordinator") as coordinator:
+        now = coordinator.get(f"/cases/{case_id}").json()
+    assert now["version"] == 3  # one consent recorded, nothing lost, nothing doubled
+    assert len(now["consenting"]) == 1
+
+
+def test_a_stale_if_match_is_refused_and_stores_nothing(server):
+    case = _open_case(server)
+    with server.client("coordinator") as coordinator:
+        stale = coordinator.post(
+            f"/cases/{case['case_id']}/withdrawal",
+            json={"by": "service", "reason": "no-longer-needed"},
+            headers={"If-Match": '"1"'},
+        )
+        _problem(stale, 412, "stale-version")
+        garbage = coordinator.post(
+            f"/cases/{case['case_id']}/withdrawal",
+            json={"by": "service", "reason": "no-longer-needed"},
+            headers={"If-Match": "yesterday"},
+        )
+        _problem(garbage, 400, "malformed-request")
+        assert coordinator.get(f"/cases/{case['case_id']}").json()["version"] == 2
+
+
+def test_what_a_client_sends_badly_is_a_4xx_problem(server):
+    case_id = _open_case(server)["case_id"]
+    with server.client("coordinator") as client:
+        _problem(client.post("/cases", content=b"{", headers=_json()), 400, "malformed-request")
+        _problem(
+            client.post("/cases", content=b"\xff\xfe", headers=_json()), 400, "malformed-request"
+        )
+        _problem(client.post("/cases", content=b"[]", headers=_json()), 422, "invalid-input")
+        _problem(client.post("/cases", data={"a": "b"}), 415, "unsupported-media-type")
+        huge = json.dumps(REQUEST | {"summary": "x" * 70_000}).encode()
+        _problem(client.post("/cases", content=huge, headers=_json()), 413, "too-large")
+        unknown = client.post("/cases", json=REQUEST | {"password": "x"})
+        assert "unknown field" in _problem(unknown, 422, "invalid-input")["detail"]
+        _problem(client.get("/cases/not-a-uuid"), 404, "not-found")
+        _problem(client.get(f"/cases/{uuid4()}"), 404, "not-found")
+        _problem(client.get("/nowhere"), 404, "not-found")
+        _problem(client.delete(f"/cases/{case_id}"), 405, "method-not-allowed")
+        _problem(client.get("/cases", params={"domain": "nonsense"}), 422, "invalid-input")
+        _problem(client.get("/cases", params={"sort": "name"}), 422, "invalid-input")
+        dates = client.post(
+            f"/cases/{case_id}/sessions",
+            json={"kind": "individual-interview", "attendees": ["p-x"], "held_on": "soon"},
+        )
+        _problem(dates, 422, "invalid-input")
+
+
+def _json() -> dict[str, str]:
+    return {"Content-Type": "application/json"}
+
+
+def test_erasure_over_http_leaves_the_case_and_hides_the_values(server):
+    case = _open_case(server)
+    party = case["parties"][0]["id"]
+    with server.client("coordinator") as coordinator:
+        erased = coordinator.post(f"/subjects/{party}/erasure", json={})
+        assert erased.status_code == 200, erased.text
+        assert erased.json()["key_deleted"] is True
+        assert coordinator.get(f"/cases/{case['case_id']}").json()["parties"][0]["name"] == (
+            "[erased]"
+        )
+        _problem(coordinator.post("/subjects/p-nobody/erasure", json={}), 404, "not-found")
+
+
+def test_the_report_hides_small_counts_from_partners_only(server):
+    rare = REQUEST | {"neighbourhood": "Trois-Cités", "domain": "residents-participation"}
+    with server.client("coordinator") as coordinator:
+        assert coordinator.post("/cases", json=rare).status_code == 201
+        exact = coordinator.get("/report").json()
+    with server.client("partner") as partner:
+        hidden = partner.get("/report").json()
+
+    def row(report: dict) -> dict:
+        (found,) = [
+            r
+            for r in report["rows"]
+            if (r["neighbourhood"], r["domain"]) == ("Trois-Cités", "residents-participation")
+        ]
+        return found
+
+    assert (exact["suppressed_below"], hidden["suppressed_below"]) == (None, 5)
+    assert (row(exact)["total"], row(exact)["awaiting-mediator"], row(exact)["resolved"]) == (
+        1,
+        1,
+        0,
+    )
+    assert (row(hidden)["total"], row(hidden)["awaiting-mediator"], row(hidden)["resolved"]) == (
+        "< 5",
+        "< 5",
+        0,
+    )
+    assert all(r["total"] == "< 5" or r["total"] >= 5 for r in hidden["rows"])
+    text = json.dumps(hidden)
+    assert "Lef" not in text
+    assert "p-" not in text  # no party id either
+
+
+def test_the_audit_export_carries_no_name(server):
+    _open_case(server)
+    with server.client("auditor") as auditor:
+        export = auditor.get("/audit/export")
+    assert export.status_code == 200, export.text
+    lines = [json.loads(line) for line in export.text.splitlines()]
+    assert (lines[0]["format"], lines[0]["version"]) == ("mediation-domain/audit-export", 1)
+    assert any(line.get("type") == "record" for line in lines)
+    assert lines[-1]["type"] == "end"
+    assert "Lefèvre" not in export.text
+    assert "Lef\\u00e8vre" not in export.text
+
+
+# The role matrix ---------------------------------------------------------------------------
+
+
+def _calls(case_id: str, other_case: str, party: str) -> dict[str, tuple[str, str, dict | None]]:
+    return {
+        "list": ("GET", "/cases", None),
+        "request": ("POST", "/cases", REQUEST),
+        "read own": ("GET", f"/cases/{case_id}", None),
+        "read other's": ("GET", f"/cases/{other_case}", None),
+        "consent own": ("POST", f"/cases/{case_id}/consents", {"party": party, "decision": "give"}),
+        "consent other's": (
+            "POST",
+            f"/cases/{other_case}/consents",
+            {"party": party, "decision": "give"},
+        ),
+        "assign": ("POST", f"/cases/{other_case}/assignment", {"mediator": "med-5"}),
+        "erase": ("POST", "/subjects/p-nobody/erasure", {}),
+        "report": ("GET", "/report", None),
+        "audit export": ("GET", "/audit/export", None),
+    }
+
+
+# Expected status per role for each call above (the case is med-1's; the other, med-2's).
+MATRIX = {
+    "coordinator": {
+        "list": 200, "request": 201, "read own": 200, "read other's": 200, "consent own": 200,
+        "consent other's": 422, "assign": 409, "erase": 404, "report": 200, "audit export": 200,
+    },
+    "mediator": {
+        "list": 200, "request": 403, "read own": 200, "read other's": 404, "consent own": 200,
+        "consent other's": 404, "assign": 403, "erase": 403, "report": 403, "audit export": 403,
+    },
+    "partner": {
+        "list": 403, "request": 403, "read own": 403, "read other's": 403, "consent own": 403,
+        "consent other's": 403, "assign": 403, "erase": 403, "report": 200, "audit export": 403,
+    },
+    "auditor": {
+        "list": 403, "request": 403, "read own": 403, "read other's": 403, "consent own": 403,
+        "consent other's": 403, "assign": 403, "erase": 403, "report": 403, "audit export": 200,
+    },
+    None: dict.fromkeys(MATRIX_CALLS, 401) if (MATRIX_CALLS := [
+        "list", "request", "read own", "read other's", "consent own", "consent other's",
+        "assign", "erase", "report", "audit export",
+    ]) else {},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("who", list(MATRIX))
+def test_every_role_gets_exactly_its_rights_on_every_endpoint(server, who):
+    mine = _open_case(server, mediator="med-1")
+    theirs = _open_case(server, mediator="med-2")
+    party = mine["parties"][0]["id"]
+    got = {}
+    with server.client(who) as client:
+        for call, (method, path, body) in _calls(mine["case_id"], theirs["case_id"], party).items():
+            response = client.request(method, path, json=body)
+            got[call] = response.status_code
+            if response.status_code >= 400:
+                assert response.headers["content-type"].startswith("application/problem+json")
+    assert got == MATRIX[who]
+
+
+def test_a_wrong_token_is_a_401_like_none(server):
+    with server.client() as anonymous:
+        wrong = anonymous.get("/cases", headers={"Authorization": "Bearer not-a-token"})
+        _problem(wrong, 401, "unauthenticated")
+        assert wrong.headers["www-authenticate"].startswith("Bearer")
+        basic = anonymous.get("/cases", headers={"Authorization": "Basic dXNlcjpwdw=="})
+        _problem(basic, 401, "unauthenticated")
+        assert anonymous.get("/openapi.json").json()["openapi"].startswith("3.1")
