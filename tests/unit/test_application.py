@@ -129,7 +129,7 @@ def test_session_dates_are_dates_datetimes_or_iso_text(given):
 
 def test_a_command_given_the_version_it_expects_refuses_a_case_that_moved_on(given):
     case = given(mediator="med-1")
-    a, b = case.parties
+    a, _ = case.parties
     case.refuses(
         StaleVersionError,
         "",
