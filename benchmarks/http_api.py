@@ -4,9 +4,10 @@ load generator in the same run.
     python benchmarks/http_api.py [--seconds 10] [--connections 8]
 
 Read: GET /cases/{id} of a case with two parties, a mediator and a session (its personal
-values opened). Command: POST /cases/{id}/consents over 400 cases in turn, withdrawing then
-giving a party's consent (each loads the case, checks the rules, records one event, and
-answers with the case).  The generator shares the machine's cores with the server: the figures are a floor.
+values opened). Command: POST /cases/{id}/consents over 400 cases in turn, withdrawing
+then giving a party's consent (each loads the case, checks the rules, records one event,
+and answers with the case). The generator shares the machine's cores with the server:
+the figures are a floor.
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ def main() -> None:
         url, token, tokens, cases = _prepare(Path(folder))
         port = _free_port()
         environment = {k: v for k, v in os.environ.items() if not k.startswith("MEDIATION_")}
-        server = subprocess.Popen(  # noqa: S603 - our own console script
+        server = subprocess.Popen(
             [MEDIATION, "--store", url, "serve", "--tokens", tokens, "--port", str(port)],
             env=environment,
             stdout=subprocess.DEVNULL,
@@ -132,10 +133,9 @@ def main() -> None:
             server.wait(timeout=20)
     print(f"one uvicorn worker, SQLite, {args.connections} connections, {args.seconds:.0f} s each")
     print(f"{'endpoint':<40}{'requests/s':>12}{'refused':>10}")
-    print(f"{'GET /cases/{id}':<40}{results['read'][0]:>12.0f}{results['read'][1]:>10}")
-    print(
-        f"{'POST /cases/{id}/consents':<40}{results['command'][0]:>12.0f}{results['command'][1]:>10}"
-    )
+    for label, name in (("GET /cases/{id}", "read"), ("POST /cases/{id}/consents", "command")):
+        rate, refused = results[name]
+        print(f"{label:<40}{rate:>12.0f}{refused:>10}")
 
 
 if __name__ == "__main__":

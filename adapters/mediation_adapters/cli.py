@@ -38,6 +38,13 @@ from mediation_domain import (
     WithdrawnBy,
 )
 from mediation_domain.audit import verify, verify_excerpt
+from mediation_domain.authorisation import (
+    Action,
+    Principal,
+    authorise,
+    principal_from,
+    sees_all_cases,
+)
 from mediation_domain.privacy import ERASED, RetentionPeriod
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_REFUSED = 0, 1, 2
@@ -671,6 +678,32 @@ def _progress(items: Iterable[R], label: str, last_id: int | None = None) -> Ite
     print(f"\r{label}: {count:,} records{' ' * 40}", file=sys.stderr)
 
 
+# Who may run what: the policy of mediation_domain.authorisation, as over HTTP.
+_ACTIONS: dict[Handler, Action] = {
+    _demo: Action.REQUEST,
+    _request: Action.REQUEST,
+    _join: Action.ACT_ON_CASE,
+    _assign: Action.ASSIGN,
+    _withdraw_mediator: Action.MEDIATOR_WITHDRAWS,
+    _consent: Action.ACT_ON_CASE,
+    _withdraw_consent: Action.ACT_ON_CASE,
+    _refuse_consent: Action.ACT_ON_CASE,
+    _session: Action.ACT_ON_CASE,
+    _withdraw: Action.ACT_ON_CASE,
+    _resolve: Action.ACT_ON_CASE,
+    _show: Action.READ_CASE,
+    _list: Action.LIST_CASES,
+    _erase: Action.ERASE,
+    _retention: Action.ERASE,
+    _copy: Action.ERASE,
+    _audit_seal: Action.AUDIT,
+    _audit_export: Action.AUDIT,
+}
+_ON_ONE_CASE = frozenset(
+    {Action.READ_CASE, Action.ACT_ON_CASE, Action.MEDIATOR_WITHDRAWS, Action.ASSIGN}
+)
+
+
 # Parser ----------------------------------------------------------------------------------
 
 
@@ -788,6 +821,14 @@ def _parser() -> _Parser:
         default=os.environ.get("MEDIATION_STORE", DEFAULT_STORE),
         help=f"memory:// or sqlite:///path (env MEDIATION_STORE; default {DEFAULT_STORE})",
     )
+    parser.add_argument(
+        "--as",
+        dest="as_principal",
+        default=os.environ.get("MEDIATION_AS", "coordinator:operator"),
+        metavar="ROLE:IDENTITY",
+        help="act as mediator:ID, coordinator:ID, partner:ID or auditor:ID, under the same "
+        "policy as the HTTP API (env MEDIATION_AS; default coordinator:operator)",
+    )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
     _command(commands, "demo", _demo, "record a realistic set of Poitiers mediations", case=False)
@@ -862,6 +903,19 @@ def _parser() -> _Parser:
     return parser
 
 
+def _authorise(
+    app: Mediations, principal: Principal, handler: Handler, args: argparse.Namespace
+) -> None:
+    """Hold the command to the same policy as the HTTP API (`--as ROLE:IDENTITY`)."""
+    action = _ACTIONS[handler]
+    authorise(principal, action)
+    case = getattr(args, "case", None)
+    if case is not None and action in _ON_ONE_CASE and not getattr(args, "source", None):
+        authorise(principal, action, (case, app.get_case(case).mediator))
+    if handler is _list and not sees_all_cases(principal):
+        args.mediator = principal.identity  # a mediator lists their own cases
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the `mediation` command; returns its exit code."""
     args = _parser().parse_args(argv)
@@ -870,9 +924,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if standalone is not None:
             return standalone(args)
         handler: Handler = args.handler
+        principal = principal_from(args.as_principal)
         app = _open(args.store)
         _seal_automatically(app, args.store)
         try:
+            _authorise(app, principal, handler, args)
             return handler(app, args)
         finally:
             app.close()

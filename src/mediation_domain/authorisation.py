@@ -16,6 +16,7 @@ from enum import Enum
 
 import attrs
 
+from mediation_domain.errors import CaseNotFoundError, InvalidInputError, MediationError
 from mediation_domain.values import MediatorId, _Vocabulary
 
 
@@ -101,3 +102,32 @@ def sees_all_cases(principal: Principal) -> bool:
 def sees_exact_counts(principal: Principal) -> bool:
     """False for a partner: counts below the threshold are suppressed in what they receive."""
     return principal.role is not Role.PARTNER
+
+
+class NotAllowedError(MediationError):
+    """The principal's role may never take this action."""
+
+
+def authorise(
+    principal: Principal, action: Action, case: tuple[object, str | None] | None = None
+) -> None:
+    """Raise what `decide` refuses: NotAllowedError, or CaseNotFoundError for a hidden case.
+
+    `case`, when the action is on one, is (its id, its mediator).
+    """
+    decision = decide(principal, action) if case is None else decide(principal, action, case[1])
+    if decision is Decision.FORBIDDEN:
+        message = f"a {principal.role.value} may not {action.value.replace('-', ' ')}"
+        raise NotAllowedError(message, rule="role-may-act")
+    if decision is Decision.HIDDEN and case is not None:
+        message = f"no case {case[0]}"  # as if it did not exist: its existence stays private
+        raise CaseNotFoundError(message)
+
+
+def principal_from(text: str) -> Principal:
+    """A principal written ROLE:IDENTITY (the CLI's --as), e.g. mediator:med-1."""
+    role, separator, identity = text.partition(":")
+    if not separator or not identity.strip():
+        message = f"invalid principal {text!r}: expected ROLE:IDENTITY, e.g. mediator:med-1"
+        raise InvalidInputError(message)
+    return Principal(Role.parse(role), identity.strip())

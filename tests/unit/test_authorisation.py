@@ -64,3 +64,22 @@ def test_a_mediator_acts_under_a_valid_mediator_id_and_roles_are_a_closed_list()
     with pytest.raises(InvalidInputError, match="expected one of: mediator, coordinator"):
         Role.parse("admin")
     assert Principal(Role.PARTNER, "Ville de Poitiers").identity == "Ville de Poitiers"
+
+
+def test_authorise_raises_what_decide_refuses_and_reads_principals():
+    from mediation_domain import CaseNotFoundError  # noqa: PLC0415
+    from mediation_domain.authorisation import (  # noqa: PLC0415
+        NotAllowedError,
+        authorise,
+        principal_from,
+    )
+
+    authorise(MEDIATOR, Action.READ_CASE, ("c-1", "med-1"))
+    with pytest.raises(CaseNotFoundError, match="no case c-2"):
+        authorise(MEDIATOR, Action.READ_CASE, ("c-2", "med-2"))
+    with pytest.raises(NotAllowedError, match="a partner may not read case"):
+        authorise(PARTNER, Action.READ_CASE)
+    assert principal_from("mediator: med-1") == MEDIATOR
+    for bad in ("mediator", "mediator:", "root:x"):
+        with pytest.raises(InvalidInputError):
+            principal_from(bad)
