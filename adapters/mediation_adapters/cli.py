@@ -695,9 +695,19 @@ _ACTIONS: dict[Handler, Action] = {
     _list: Action.LIST_CASES,
     _erase: Action.ERASE,
     _retention: Action.ERASE,
-    _copy: Action.ERASE,
+    _copy: Action.ADMINISTER,
     _audit_seal: Action.AUDIT,
     _audit_export: Action.AUDIT,
+}
+_STANDALONE_ACTIONS: dict[Callable[[argparse.Namespace], int], Action] = {
+    _audit_keygen: Action.ADMINISTER,
+    _audit_verify: Action.AUDIT,
+    _audit_replay: Action.AUDIT,
+    _keys_new: Action.ADMINISTER,
+    _keys_rotate: Action.ADMINISTER,
+    _keys_status: Action.ADMINISTER,
+    _serve: Action.ADMINISTER,
+    _tokens_add: Action.ADMINISTER,
 }
 _ON_ONE_CASE = frozenset(
     {Action.READ_CASE, Action.ACT_ON_CASE, Action.MEDIATOR_WITHDRAWS, Action.ASSIGN}
@@ -827,7 +837,9 @@ def _parser() -> _Parser:
         default=os.environ.get("MEDIATION_AS", "coordinator:operator"),
         metavar="ROLE:IDENTITY",
         help="act as mediator:ID, coordinator:ID, partner:ID or auditor:ID, under the same "
-        "policy as the HTTP API (env MEDIATION_AS; default coordinator:operator)",
+        "policy as the HTTP API (env MEDIATION_AS; default coordinator:operator). Whoever "
+        "can read the store's files is not stopped by it: it narrows a shell, it is no "
+        "security boundary",
     )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
@@ -920,15 +932,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the `mediation` command; returns its exit code."""
     args = _parser().parse_args(argv)
     try:
+        principal = principal_from(args.as_principal)
         standalone: Callable[[argparse.Namespace], int] | None = getattr(args, "standalone", None)
         if standalone is not None:
+            authorise(principal, _STANDALONE_ACTIONS[standalone])
             return standalone(args)
         handler: Handler = args.handler
-        principal = principal_from(args.as_principal)
         app = _open(args.store)
-        _seal_automatically(app, args.store)
         try:
             _authorise(app, principal, handler, args)
+            _seal_automatically(app, args.store)
             return handler(app, args)
         finally:
             app.close()

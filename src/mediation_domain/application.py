@@ -92,8 +92,8 @@ def _personal_text(value: object, what: str, *, limit: int, required: bool) -> s
     if len(text) > limit:
         message = f"{what} is longer than {limit} characters"
         raise InvalidInputError(message)
-    if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in text):
-        message = f"{what} contains control characters"
+    if any(unicodedata.category(c) in {"Cc", "Cs"} and c not in "\n\t" for c in text):
+        message = f"{what} contains control characters or lone surrogates"
         raise InvalidInputError(message)
     return text
 
@@ -127,9 +127,20 @@ _PROBE = Sealed("", "probe", "")  # stands for a value while the rules run, neve
 def _party_facts(name: object, party_id: str | None, contact: object) -> _PartyFacts:
     """A party's id (generated unless given), name and contact, checked."""
     pid = PartyId(party_id) if party_id is not None else PartyId(f"p-{uuid4().hex[:10]}")
+    if _reads_as_uuid(pid.value):  # it would share a case's key for free text
+        message = f"invalid party id {pid.value!r}: it reads as a case id; choose another"
+        raise InvalidInputError(message)
     text = _personal_text(name, "party name", limit=MAX_NAME_LENGTH, required=True)
     reach = _personal_text(contact, "contact", limit=MAX_NAME_LENGTH, required=False)
     return pid, text, reach
+
+
+def _reads_as_uuid(text: str) -> bool:
+    try:
+        UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _case_id(value: UUID | str) -> UUID:
@@ -547,6 +558,11 @@ class Mediations(Application[UUID]):
             for case in self._all_cases()
             if all(test(case) for test in wanted)
         ]
+
+    def assignment(self, case_id: UUID | str) -> tuple[int, str | None]:
+        """The case's version and mediator, without opening any personal value."""
+        case = self._load(case_id)
+        return case.version, str(case.mediator) if case.mediator else None
 
     def activity(self) -> list[ActivityRow]:
         """Cases counted by neighbourhood, domain and status (no personal data)."""

@@ -1,7 +1,7 @@
 """Who may do what: the roles of the service and one pure policy, shared by every adapter.
 
 - mediator:    reads and acts on the cases assigned to them, and only those;
-- coordinator: every case, assigns mediators, erases, reports, audits;
+- coordinator: every case, assigns mediators, erases, reports, audits, administers;
 - partner:     the aggregated report only, small counts suppressed: no case, no personal data;
 - auditor:     the pseudonymised export and its verification: no personal data.
 
@@ -41,6 +41,7 @@ class Action(Enum):
     ERASE = "erase"
     REPORT = "report"
     AUDIT = "audit"  # the pseudonymised export and its verification
+    ADMINISTER = "administer"  # keys, tokens, copies, serving: the operator's work
 
 
 class Decision(Enum):
@@ -74,6 +75,7 @@ _MAY: dict[Action, frozenset[Role]] = {
     Action.ERASE: frozenset({Role.COORDINATOR}),
     Action.REPORT: frozenset({Role.COORDINATOR, Role.PARTNER}),
     Action.AUDIT: frozenset({Role.COORDINATOR, Role.AUDITOR}),
+    Action.ADMINISTER: frozenset({Role.COORDINATOR}),
 }
 _ON_A_CASE = frozenset(
     {Action.READ_CASE, Action.ACT_ON_CASE, Action.MEDIATOR_WITHDRAWS, Action.ASSIGN}

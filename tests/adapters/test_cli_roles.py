@@ -82,3 +82,18 @@ def test_serve_refuses_a_missing_or_malformed_token_file_in_one_line(tmp_path, d
     ):
         (tmp_path / "bad.json").write_text(content)
         _refused(run("serve", "--tokens", str(tmp_path / "bad.json"), store=demo))
+
+
+def test_operator_commands_are_the_coordinators_and_audits_the_auditors(demo, tmp_path):
+    tokens = str(tmp_path / "t.json")
+    as_partner = ("--as", "partner:ville")
+    assert "may not administer" in _refused(run(*as_partner, "keys", "status", store=demo))
+    adding = run(*as_partner, "tokens", "add", "--file", tokens, "--role", "coordinator",
+                 "--identity", "x")  # fmt: skip
+    assert "may not administer" in _refused(adding)
+    assert "may not audit" in _refused(run(*as_partner, "audit", "replay", store=demo))
+    assert run("--as", "auditor:cabinet", "audit", "replay", store=demo).returncode == 0
+    sealing = run(
+        *as_partner, "list", store=demo, env={"MEDIATION_SEAL_EVERY": "1"}
+    )  # refused before anything is sealed (no key is even asked for)
+    assert "may not list cases" in _refused(sealing)

@@ -19,8 +19,16 @@ from hypothesis import strategies as st
 
 from mediation_adapters.keystores import StoreKeyError, new_store_key, read_store_key
 from mediation_adapters.stores import env_for, open_store, postgres_connection
-from mediation_domain import Mediations
+from mediation_domain import (
+    InterventionDomain,
+    InvalidInputError,
+    MediationCase,
+    Mediations,
+    ReferralSource,
+)
+from mediation_domain.case import Party
 from mediation_domain.privacy import ERASED, Sealed
+from mediation_domain.values import PartyId
 
 from .test_cli import run
 
@@ -460,17 +468,33 @@ def test_the_first_opening_decides_encryption_even_before_anything_is_stored(tmp
         open_store(url, store_key=bytes(32))
 
 
-def test_a_party_id_that_looks_like_a_uuid_is_erased_as_written(tmp_path):
-    store = tmp_path / "cases.sqlite3"
-    app = open_store(f"sqlite:///{store}")
-    case_id = app.request_mediation(
-        domain="access-to-rights",
+def test_a_party_id_that_reads_as_a_case_id_is_refused_and_an_old_one_erased_as_written(
+    tmp_path,
+):
+    app = open_store(f"sqlite:///{tmp_path / 'cases.sqlite3'}")
+    hexid = "0123456789abcdef0123456789abcdef"
+    with pytest.raises(InvalidInputError, match="reads as a case id"):
+        app.request_mediation(
+            domain="access-to-rights",
+            neighbourhood="Bel-Air",
+            referral="city",
+            parties=["Mme Hex"],
+            party_ids=[hexid],
+        )
+    assert app.sealer.keys.keys([hexid]) == {}  # refused before any key was made
+    # A store written before the refusal may hold one: it is erased as written.
+    case_id = uuid4()
+    name, summary = app.sealer.seal_all([(hexid, "Mme Hex"), (str(case_id), "")])
+    old = MediationCase.request(
+        case_id=case_id,
+        domain=InterventionDomain.ACCESS_TO_RIGHTS,
         neighbourhood="Bel-Air",
-        referral="city",
-        parties=["Mme Hex"],
-        party_ids=["0123456789abcdef0123456789abcdef"],
+        referral=ReferralSource.CITY,
+        parties=[Party(PartyId(hexid), name)],
+        summary=summary,
     )
-    erasure = app.erase_subject("0123456789abcdef0123456789abcdef")
+    app.save(old)
+    erasure = app.erase_subject(hexid)
     assert erasure.cases == (case_id,)
     assert app.get_case(case_id).parties[0].name == ERASED
     app.close()

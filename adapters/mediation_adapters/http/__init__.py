@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import sqlite3
 import tempfile
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import PersistenceError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
@@ -49,9 +52,10 @@ from mediation_domain.authorisation import (
 )
 from mediation_domain.errors import StaleVersionError
 from mediation_domain.privacy import SubjectErasedError, SubjectNotFoundError
-from mediation_domain.reports import SMALL_COUNT, shown
+from mediation_domain.reports import SMALL_COUNT, ActivityRow, shown
 
 _log = logging.getLogger("mediation.http")
+_NOBODY = object()  # the mediator of a case that does not exist: never anyone's
 MAX_BODY_BYTES = 64 * 1024
 PROBLEM = "application/problem+json"
 
@@ -123,11 +127,15 @@ class _Api:
 
     # Authentication and authorisation -----------------------------------------------------
 
-    def principal(self, request: Request) -> Principal:
+    def principal(self, request: Request, *query: str) -> Principal:
+        """Who sends the request (401 otherwise); then only the query parameters `query`."""
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         found = self.tokens.principal(token.strip()) if scheme.lower() == "bearer" else None
         if found is None:
             raise Problem(401, "unauthenticated", "give a valid bearer token")
+        unknown = set(request.query_params) - set(query)
+        if unknown:
+            raise Problem(422, "invalid-input", f"unknown query parameter {min(unknown)!r}")
         return found
 
     def allowed(self, principal: Principal, action: Action) -> None:
@@ -135,20 +143,26 @@ class _Api:
             message = f"a {principal.role.value} may not {action.value.replace('-', ' ')}"
             raise Problem(403, "forbidden", message)
 
-    def case_for(self, principal: Principal, action: Action, case_id: str) -> CaseView:
+    def assigned(self, principal: Principal, action: Action, case_id: str) -> tuple[UUID, int]:
+        """The case and its version, if `principal` may take `action` on it; else 404.
+
+        Decided on the case's mediator before any personal value is opened.
+        """
         self.allowed(principal, action)
+        mediator: object = _NOBODY
         try:
-            view = self.mediations.get_case(UUID(case_id))
+            uuid = UUID(case_id)
+            version, mediator = self.mediations.assignment(uuid)
         except (ValueError, CaseNotFoundError):
-            view = None
-        if view is None or decide(principal, action, view.mediator) is not Decision.ALLOWED:
+            pass
+        if mediator is _NOBODY or decide(principal, action, mediator) is not Decision.ALLOWED:
             raise Problem(404, "not-found", f"no case {case_id} for you")
-        return view
+        return uuid, version
 
     # Endpoints ----------------------------------------------------------------------------
 
     async def list_cases(self, request: Request) -> Response:
-        principal = self.principal(request)
+        principal = self.principal(request, "status", "neighbourhood", "domain")
         self.allowed(principal, Action.LIST_CASES)
         query = request.query_params
         mediator = None if sees_all_cases(principal) else principal.identity
@@ -189,10 +203,18 @@ class _Api:
 
     async def read_case(self, request: Request) -> Response:
         principal = self.principal(request)
-        view = await run_in_threadpool(
-            self.case_for, principal, Action.READ_CASE, request.path_params["case_id"]
-        )
-        return _case_response(view)
+        expected = _if_match(request)
+
+        def run() -> CaseView:
+            case, version = self.assigned(
+                principal, Action.READ_CASE, request.path_params["case_id"]
+            )
+            if expected is not None and expected != version:
+                message = f"case {case} is at version {version}, not {expected}"
+                raise Problem(412, "stale-version", message)
+            return self.mediations.get_case(case, version=version)  # the version checked
+
+        return _case_response(await run_in_threadpool(run))
 
     def command(
         self,
@@ -207,9 +229,23 @@ class _Api:
             expected = _if_match(request)
 
             def run() -> CaseView:
-                view = self.case_for(principal, action, request.path_params["case_id"])
-                act(self.mediations, principal, view.case_id, body, expected)
-                return self.mediations.get_case(view.case_id)
+                case, version = self.assigned(principal, action, request.path_params["case_id"])
+                if expected is not None and expected != version:
+                    message = f"case {case} is at version {version}, not {expected}"
+                    raise Problem(412, "stale-version", message)
+                # Acts on the version whose mediator was checked: a case reassigned meanwhile
+                # is a conflict, never a command recorded on someone else's case.
+                try:
+                    act(self.mediations, principal, case, body, version)
+                except ConcurrencyError as changed:
+                    if expected is None:
+                        raise Problem(409, "concurrency", changed.message) from None
+                    raise Problem(412, "stale-version", changed.message) from None
+                now, _ = self.mediations.assignment(case)
+                view = self.mediations.get_case(case, version=min(version + 1, now))
+                if decide(principal, action, view.mediator) is not Decision.ALLOWED:
+                    view = self.mediations.get_case(case, version=version)
+                return view
 
             return _case_response(await run_in_threadpool(run))
 
@@ -242,15 +278,7 @@ class _Api:
         return JSONResponse(
             {
                 "suppressed_below": None if exact else SMALL_COUNT,
-                "rows": [
-                    {
-                        "neighbourhood": row.neighbourhood,
-                        "domain": row.domain.value,
-                        "total": shown(row.total, exact=exact),
-                        **{s.value: shown(n, exact=exact) for s, n in row.counts.items()},
-                    }
-                    for row in rows
-                ],
+                "rows": [_report_row(row, exact=exact) for row in rows],
             }
         )
 
@@ -277,6 +305,14 @@ class _Api:
         return JSONResponse(document(self.mediations.neighbourhoods.names))
 
 
+def _report_row(row: ActivityRow, *, exact: bool) -> dict[str, Any]:
+    cells = {status.value: shown(n, exact=exact) for status, n in row.counts.items()}
+    total: int | str | None = shown(row.total, exact=exact)
+    if isinstance(total, int) and any(isinstance(cell, str) for cell in cells.values()):
+        total = None  # with the other cells, an exact total would give the hidden one away
+    return {"neighbourhood": row.neighbourhood, "domain": row.domain.value, "total": total} | cells
+
+
 def _chunks(spooled: Any) -> Iterator[str]:  # noqa: ANN401
     try:
         while chunk := spooled.read(64 * 1024):
@@ -289,15 +325,22 @@ def _case_response(view: CaseView, status: int = 200) -> JSONResponse:
     return JSONResponse(view.to_dict(), status_code=status, headers={"ETag": f'"{view.version}"'})
 
 
+_STRONG_TAG = re.compile(r'"([0-9]{1,12})"')
+
+
 def _if_match(request: Request) -> int | None:
+    """The version If-Match names; a weak tag never matches (RFC 9110 strong comparison)."""
     header = request.headers.get("if-match")
     if header is None or header.strip() == "*":
         return None
-    tag = header.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit() or len(tag) > 12:  # noqa: PLR2004 - a version fits in 12 digits
+    tag = header.strip()
+    if tag.startswith("W/"):
+        raise Problem(412, "stale-version", 'If-Match takes the strong ETag of a case, like "3"')
+    found = _STRONG_TAG.fullmatch(tag)
+    if found is None:
         message = f'If-Match {header[:40]!r} is not a case\'s ETag (like "3")'
         raise Problem(400, "malformed-request", message)
-    return int(tag)
+    return int(found[1])
 
 
 async def _body(request: Request, name: str) -> dict[str, Any]:
@@ -308,36 +351,54 @@ async def _body(request: Request, name: str) -> dict[str, Any]:
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise Problem(413, "too-large", f"the body is over {MAX_BODY_BYTES} bytes")
     raw = bytearray()
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > MAX_BODY_BYTES:
-            raise Problem(413, "too-large", f"the body is over {MAX_BODY_BYTES} bytes")
+    try:
+        async for chunk in request.stream():
+            raw += chunk
+            if len(raw) > MAX_BODY_BYTES:
+                raise Problem(413, "too-large", f"the body is over {MAX_BODY_BYTES} bytes")
+    except ClientDisconnect:
+        raise Problem(400, "malformed-request", "the client left before its body ended") from None
     try:
         body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise Problem(400, "malformed-request", "the body is not JSON (UTF-8)") from None
     check(BODIES[name], body)
     return body  # type: ignore[no-any-return]
 
 
 def _wrapped(
-    endpoint: Callable[[Request], Awaitable[Response]], *query: str
+    endpoint: Callable[[Request], Awaitable[Response]],
 ) -> Callable[[Request], Awaitable[Response]]:
-    """The endpoint, its refusals as problems, and only the query parameters it knows."""
+    """The endpoint, with its refusals and the store's failures as problem documents."""
 
     async def guarded(request: Request) -> Response:
-        unknown = set(request.query_params) - set(query)
-        if unknown:
-            message = f"unknown query parameter {min(unknown)!r}"
-            return problem_response(Problem(422, "invalid-input", message))
         try:
             return await endpoint(request)
         except Problem as problem:
             return problem_response(problem)
         except MediationError as error:
             return problem_response(_refusal(error))
+        except (PersistenceError, sqlite3.Error) as failure:  # e.g. a lock held too long
+            detail = str(failure).strip().splitlines()[0] if str(failure).strip() else "busy"
+            unavailable = Problem(503, "store-unavailable", f"the store did not answer: {detail}")
+            return problem_response(unavailable, {"Retry-After": "1"})
 
     return guarded
+
+
+def _join(
+    app: Mediations, principal: Principal, case: UUID, body: dict[str, Any], v: int | None
+) -> None:
+    if "party_id" in body and not sees_all_cases(principal):
+        # Naming ids is the coordinator's: a mediator could otherwise probe other cases' ids.
+        raise Problem(403, "forbidden", "a mediator adds parties under generated ids only")
+    app.join_party(
+        case,
+        name=body["name"],
+        party_id=body.get("party_id"),
+        contact=body.get("contact", ""),
+        expected_version=v,
+    )
 
 
 def _consent(
@@ -377,17 +438,7 @@ def create_app(mediations: Mediations, tokens: Tokens, *, store_url: str) -> Sta
     """The ASGI application over `mediations`, authenticating with `tokens`."""
     api = _Api(mediations, tokens, store_url)
     commands: dict[str, tuple[str, Action, Any]] = {
-        "parties": (
-            "Party",
-            Action.ACT_ON_CASE,
-            lambda app, _, case, body, v: app.join_party(
-                case,
-                name=body["name"],
-                party_id=body.get("party_id"),
-                contact=body.get("contact", ""),
-                expected_version=v,
-            ),
-        ),
+        "parties": ("Party", Action.ACT_ON_CASE, _join),
         "assignment": (
             "Assignment",
             Action.ASSIGN,
@@ -436,10 +487,7 @@ def create_app(mediations: Mediations, tokens: Tokens, *, store_url: str) -> Sta
         Route("/openapi.json", _wrapped(api.openapi), methods=["GET"]),
         Route(
             "/cases",
-            _by_method(
-                GET=_wrapped(api.list_cases, "status", "neighbourhood", "domain"),
-                POST=_wrapped(api.request_case),
-            ),
+            _by_method(GET=_wrapped(api.list_cases), POST=_wrapped(api.request_case)),
             methods=["GET", "POST"],
         ),
         Route("/cases/{case_id}", _wrapped(api.read_case), methods=["GET"]),

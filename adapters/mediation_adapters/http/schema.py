@@ -149,7 +149,7 @@ _REPORT = {
                 "properties": {
                     "neighbourhood": {"type": "string"},
                     "domain": _codes(InterventionDomain),
-                    "total": _COUNT,
+                    "total": {"oneOf": [*_COUNT["oneOf"], {"type": "null"}]},
                     **{status.value: _COUNT for status in CaseStatus},
                 },
             },
