@@ -241,10 +241,10 @@ class _Api:
                     if expected is None:
                         raise Problem(409, "concurrency", changed.message) from None
                     raise Problem(412, "stale-version", changed.message) from None
-                now, _ = self.mediations.assignment(case)
-                view = self.mediations.get_case(case, version=min(version + 1, now))
+                view = self.mediations.get_case(case)
                 if decide(principal, action, view.mediator) is not Decision.ALLOWED:
-                    view = self.mediations.get_case(case, version=version)
+                    # Reassigned since: they see the case as their own step left it, no later.
+                    view = self.mediations.get_case(case, version=version + 1)
                 return view
 
             return _case_response(await run_in_threadpool(run))
