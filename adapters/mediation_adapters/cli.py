@@ -61,7 +61,19 @@ R = TypeVar("R", bound=_Identified)
 
 
 class _Parser(argparse.ArgumentParser):
-    """Reports usage errors on one line, exit 2, like every other refusal."""
+    """Reports usage errors on one line, exit 2, like every other refusal.
+
+    Every subcommand also takes --store and --as after its name (`mediation serve --store
+    URL`), overriding the ones given before it.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401 - argparse's
+        super().__init__(*args, **kwargs)
+        if " " in self.prog:  # a subcommand's parser
+            self.add_argument("--store", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+            self.add_argument(
+                "--as", dest="as_principal", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+            )
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_REFUSED, f"{self.prog}: {message} (see --help)\n")

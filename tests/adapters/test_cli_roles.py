@@ -97,3 +97,12 @@ def test_operator_commands_are_the_coordinators_and_audits_the_auditors(demo, tm
         *as_partner, "list", store=demo, env={"MEDIATION_SEAL_EVERY": "1"}
     )  # refused before anything is sealed (no key is even asked for)
     assert "may not list cases" in _refused(sealing)
+
+
+def test_store_and_principal_may_follow_the_command(demo, tmp_path):
+    after = run("list", "--json", "--store", f"sqlite:///{demo}")
+    assert after.returncode == 0, after.stderr
+    before = run("--store", f"sqlite:///{tmp_path / 'other.sqlite3'}", "list", "--json",
+                 "--store", f"sqlite:///{demo}")  # fmt: skip
+    assert json.loads(before.stdout) == json.loads(after.stdout) != []
+    assert "may not list" in _refused(run("list", "--as", "partner:x", store=demo))

@@ -54,7 +54,19 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     port = _free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("MEDIATION_")}
     process = subprocess.Popen(
-        [MEDIATION, "--store", store, "serve", "--tokens", str(tokens_file), "--port", str(port)],
+        # The form the issue and docs/http.md give: options after `serve`.
+        [
+            MEDIATION,
+            "serve",
+            "--store",
+            store,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--tokens",
+            str(tokens_file),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
