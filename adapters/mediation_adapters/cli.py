@@ -449,7 +449,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _tokens_add(args: argparse.Namespace) -> int:
     from mediation_adapters.tokens import add_token  # noqa: PLC0415
 
-    token = add_token(Path(args.file), args.role, args.identity)
+    token = add_token(Path(args.file), args.role, args.identity, days=args.days)
     print(token)
     print(
         f"token for {args.role} {args.identity} (shown once; {args.file} keeps its digest only)",
@@ -791,6 +791,7 @@ def _add_http(commands: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--file", default=os.environ.get("MEDIATION_TOKENS", "tokens.json"))
     p.add_argument("--role", required=True, help="mediator, coordinator, partner or auditor")
     p.add_argument("--identity", required=True, help="who: a mediator's id, a partner's name")
+    p.add_argument("--days", type=int, help="the token expires after this many days")
     p.set_defaults(standalone=_tokens_add)
 
 

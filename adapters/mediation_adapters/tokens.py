@@ -1,6 +1,10 @@
 """Bearer tokens for the HTTP API, kept in a JSON file as SHA-256 digests, never in clear.
 
-    {"tokens": [{"sha256": "<hex>", "role": "mediator", "identity": "med-1"}, ...]}
+    {"tokens": [{"sha256": "<hex>", "role": "mediator", "identity": "med-1",
+                 "expires": "2027-06-30T00:00:00+00:00"}, ...]}
+
+`expires` is optional: a token without it lasts until its line is deleted (and the server
+restarted); an expired token is refused like an unknown one.
 
 A token is 32 random bytes (URL-safe base64), shown once when it is made; a fast digest is
 enough to store it, since a token cannot be guessed the way a password can.
@@ -13,6 +17,7 @@ import hmac
 import json
 import os
 import secrets
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from mediation_adapters.stores import StoreError
@@ -32,7 +37,7 @@ def digest(token: str) -> str:
 class Tokens:
     """Who each token stands for."""
 
-    def __init__(self, entries: dict[str, Principal]) -> None:
+    def __init__(self, entries: dict[str, tuple[Principal, datetime | None]]) -> None:
         self._entries = entries
 
     @classmethod
@@ -46,7 +51,7 @@ class Tokens:
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
             message = f"cannot read the token file {path}: {error}"
             raise TokenFileError(message) from None
-        entries: dict[str, Principal] = {}
+        entries: dict[str, tuple[Principal, datetime | None]] = {}
         rows = data.get("tokens") if isinstance(data, dict) else None
         if not isinstance(rows, list):
             message = f'the token file {path} must hold {{"tokens": [...]}}'
@@ -55,38 +60,49 @@ class Tokens:
             try:
                 sha = str(row["sha256"]).lower()
                 principal = Principal(Role.parse(row["role"]), str(row["identity"]))
-            except (KeyError, TypeError, InvalidInputError) as error:
+                expires = _moment(row["expires"]) if row.get("expires") else None
+            except (KeyError, TypeError, ValueError) as error:
                 message = f"token {number} of {path} is malformed: {error}"
                 raise TokenFileError(message) from None
             if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):  # noqa: PLR2004
                 message = f"token {number} of {path}: sha256 must be 64 hex digits"
                 raise TokenFileError(message)
-            entries[sha] = principal
+            entries[sha] = (principal, expires)
         return cls(entries)
 
     def principal(self, token: str) -> Principal | None:
         """Who presents `token`, or None for an unknown token."""
         wanted = digest(token)
-        for sha, principal in self._entries.items():
+        now = datetime.now(UTC)
+        for sha, (principal, expires) in self._entries.items():
             if hmac.compare_digest(sha, wanted):
-                return principal
+                return principal if expires is None or now < expires else None
         return None
 
 
-def add_token(path: Path, role: str, identity: str) -> str:
-    """Make a token for (role, identity), store its digest in `path`; return the token."""
+def add_token(path: Path, role: str, identity: str, *, days: int | None = None) -> str:
+    """Make a token for (role, identity), valid `days` days if given; return the token."""
     principal = Principal(Role.parse(role), identity)
+    if days is not None and not 0 < days <= 3660:  # noqa: PLR2004 - ten years at most
+        message = f"a token lasts 1 to 3660 days, not {days}"
+        raise InvalidInputError(message)
     rows: list[dict[str, str]] = []
     if path.exists():
         Tokens.load(path)  # refuse to extend a malformed file
         rows = json.loads(path.read_text(encoding="utf-8"))["tokens"]
     token = secrets.token_urlsafe(32)
-    rows.append(
-        {"sha256": digest(token), "role": principal.role.value, "identity": principal.identity}
-    )
+    row = {"sha256": digest(token), "role": principal.role.value, "identity": principal.identity}
+    if days is not None:
+        row["expires"] = (datetime.now(UTC) + timedelta(days=days)).isoformat(timespec="seconds")
+    rows.append(row)
     temporary = path.with_name(f".{path.name}.tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
         json.dump({"tokens": rows}, file, indent=2)
     temporary.replace(path)
     return token
+
+
+def _moment(text: object) -> datetime:
+    moment = datetime.fromisoformat(str(text))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -106,3 +106,22 @@ def test_store_and_principal_may_follow_the_command(demo, tmp_path):
                  "--store", f"sqlite:///{demo}")  # fmt: skip
     assert json.loads(before.stdout) == json.loads(after.stdout) != []
     assert "may not list" in _refused(run("list", "--as", "partner:x", store=demo))
+
+
+def test_a_token_may_expire_and_an_expired_one_is_refused_like_an_unknown_one(tmp_path):
+    file = tmp_path / "tokens.json"
+    lasting = run("tokens", "add", "--file", str(file), "--role", "partner", "--identity",
+                  "ville", "--days", "30")  # fmt: skip
+    assert lasting.returncode == 0, lasting.stderr
+    token = lasting.stdout.strip()
+    assert Tokens.load(file).principal(token) is not None
+    data = json.loads(file.read_text())
+    data["tokens"][0]["expires"] = "2020-01-01T00:00:00+00:00"
+    file.write_text(json.dumps(data))
+    assert Tokens.load(file).principal(token) is None
+    data["tokens"][0]["expires"] = "next tuesday"
+    file.write_text(json.dumps(data))
+    assert "malformed" in _refused(run("serve", "--tokens", str(file)))
+    never = run("tokens", "add", "--file", str(tmp_path / "n.json"), "--role", "partner",
+                "--identity", "v", "--days", "0")  # fmt: skip
+    assert "1 to 3660 days" in _refused(never)
