@@ -40,6 +40,7 @@ from mediation_domain import (
 from mediation_domain.audit import verify, verify_excerpt
 from mediation_domain.authorisation import (
     Action,
+    NotAllowedError,
     Principal,
     authorise,
     principal_from,
@@ -68,6 +69,7 @@ class _Parser(argparse.ArgumentParser):
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401 - argparse's
+        kwargs.setdefault("allow_abbrev", False)  # `--st` must not mean --status or --store
         super().__init__(*args, **kwargs)
         if " " in self.prog:  # a subcommand's parser
             self.add_argument("--store", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
@@ -939,6 +941,9 @@ def _authorise(
         authorise(principal, action, (case, app.get_case(case).mediator))
     if handler is _list and not sees_all_cases(principal):
         args.mediator = principal.identity  # a mediator lists their own cases
+    if handler is _join and args.party_id is not None and not sees_all_cases(principal):
+        message = "a mediator adds parties under generated ids only"  # as over HTTP
+        raise NotAllowedError(message, rule="role-may-act")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -20,7 +20,9 @@ MEDIATION = str(SCRIPT) if SCRIPT.exists() else shutil.which("mediation")
 
 def run(*args: str, store: Path | None = None, cwd: Path | None = None, env: dict | None = None):
     command = [MEDIATION, *(["--store", f"sqlite:///{store}"] if store else []), *args]
-    environment = {k: v for k, v in os.environ.items() if k != "MEDIATION_STORE"} | (env or {})
+    # Only what the test gives: a developer's own MEDIATION_* settings must not leak in.
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("MEDIATION_")}
+    environment |= env or {}
     return subprocess.run(
         command, capture_output=True, text=True, cwd=cwd, env=environment, timeout=60, check=False
     )

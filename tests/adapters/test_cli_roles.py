@@ -42,6 +42,10 @@ def test_a_mediator_lists_and_reads_their_own_cases_only(demo):
         "--as", "mediator:med-amina", "assign", own[0]["case_id"], "--mediator", "x", store=demo
     )
     assert "a mediator may not assign" in _refused(assign)
+    named = run("--as", "mediator:med-amina", "join", own[0]["case_id"], "--name", "X",
+                "--party-id", "p-chosen", store=demo)  # fmt: skip
+    assert "generated ids only" in _refused(named)
+    assert "--st" in _refused(run("list", "--st", "resolved", store=demo))
 
 
 def test_partners_and_auditors_run_no_case_command(demo):

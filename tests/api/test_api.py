@@ -390,3 +390,9 @@ def test_deep_nesting_and_lone_surrogates_are_refused_not_crashes(server):
         lone = b'{"name": "A\\ud800"}'
         joined = client.post(f"/cases/{case['case_id']}/parties", content=lone, headers=_json())
         _problem(joined, 422, "invalid-input")
+        field = b'{"name": "A", "z\\ud800": 1}'  # quoted back in the problem's detail
+        named = client.post(f"/cases/{case['case_id']}/parties", content=field, headers=_json())
+        assert "unknown field" in _problem(named, 422, "invalid-input")["detail"]
+    with server.client("partner") as partner:  # the role is judged before the headers
+        weak = partner.get(f"/cases/{case['case_id']}", headers={"If-Match": 'W/"1"'})
+        _problem(weak, 403, "forbidden")

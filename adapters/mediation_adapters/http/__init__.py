@@ -98,11 +98,13 @@ class Problem(Exception):  # noqa: N818 - it is what RFC 9457 calls it
 
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
     """The problem document, with the headers its status calls for."""
+    # A detail may quote what the client sent, lone surrogates included: kept printable.
+    detail = problem.detail.encode("utf-8", "backslashreplace").decode("utf-8")
     body: dict[str, Any] = {
         "type": f"/problems/{problem.kind}",
         "title": _TITLES.get(problem.status, "Refused"),
         "status": problem.status,
-        "detail": problem.detail,
+        "detail": detail,
     }
     if problem.rule:
         body["rule"] = problem.rule
@@ -111,6 +113,8 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None) ->
         headers["WWW-Authenticate"] = 'Bearer realm="mediation"'
     if problem.kind == "concurrency":
         headers["Retry-After"] = "0"  # reload the case and send the command again
+    if problem.kind == "store-unavailable":
+        headers.setdefault("Retry-After", "1")
     return JSONResponse(body, status_code=problem.status, headers=headers, media_type=PROBLEM)
 
 
@@ -203,6 +207,7 @@ class _Api:
 
     async def read_case(self, request: Request) -> Response:
         principal = self.principal(request)
+        self.allowed(principal, Action.READ_CASE)  # the role first, then the headers
         expected = _if_match(request)
 
         def run() -> CaseView:
@@ -381,7 +386,7 @@ def _wrapped(
         except (PersistenceError, sqlite3.Error) as failure:  # e.g. a lock held too long
             detail = str(failure).strip().splitlines()[0] if str(failure).strip() else "busy"
             unavailable = Problem(503, "store-unavailable", f"the store did not answer: {detail}")
-            return problem_response(unavailable, {"Retry-After": "1"})
+            return problem_response(unavailable)
 
     return guarded
 
