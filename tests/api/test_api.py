@@ -257,57 +257,67 @@ def test_the_audit_export_carries_no_name(server):
 
 
 def _calls(case_id: str, other_case: str, party: str) -> dict[str, tuple[str, str, dict | None]]:
+    own, other = f"/cases/{case_id}", f"/cases/{other_case}"
+    consent = {"party": party, "decision": "give"}
     return {
         "list": ("GET", "/cases", None),
         "request": ("POST", "/cases", REQUEST),
-        "read own": ("GET", f"/cases/{case_id}", None),
-        "read other's": ("GET", f"/cases/{other_case}", None),
-        "consent own": ("POST", f"/cases/{case_id}/consents", {"party": party, "decision": "give"}),
-        "consent other's": (
+        "read own": ("GET", own, None),
+        "read other's": ("GET", other, None),
+        "join own": ("POST", f"{own}/parties", {"name": "Mme Tiers"}),
+        "consent own": ("POST", f"{own}/consents", consent),
+        "consent other's": ("POST", f"{other}/consents", consent),
+        "session own": (
             "POST",
-            f"/cases/{other_case}/consents",
-            {"party": party, "decision": "give"},
+            f"{own}/sessions",
+            {"kind": "individual-interview", "attendees": [party]},
         ),
-        "assign": ("POST", f"/cases/{other_case}/assignment", {"mediator": "med-5"}),
+        "resolve own": ("POST", f"{own}/resolution", {"outcome": "agreement"}),
+        "withdraw own": ("POST", f"{own}/withdrawal", {"by": "service", "reason": "moved"}),
+        "withdraw other's": ("POST", f"{other}/withdrawal", {"by": "service", "reason": "moved"}),
+        "mediator leaves own": (
+            "POST",
+            f"{own}/mediator-withdrawal",
+            {"mediator": "med-1", "reason": "unavailable"},
+        ),
+        "assign": ("POST", f"{other}/assignment", {"mediator": "med-5"}),
         "erase": ("POST", "/subjects/p-nobody/erasure", {}),
         "report": ("GET", "/report", None),
         "audit export": ("GET", "/audit/export", None),
     }
 
 
-# Expected status per role for each call above (the case is med-1's; the other, med-2's).
+CALLS = list(_calls("a", "b", "p"))
+# Expected status per role and call, each call on fresh cases: "own" is med-1's (a session
+# needs a consent not given yet: 409; a resolution, a session: 409), "other's" is med-2's.
 MATRIX = {
     "coordinator": {
-        "list": 200, "request": 201, "read own": 200, "read other's": 200, "consent own": 200,
-        "consent other's": 422, "assign": 409, "erase": 404, "report": 200, "audit export": 200,
+        "list": 200, "request": 201, "read own": 200, "read other's": 200, "join own": 200,
+        "consent own": 200, "consent other's": 422, "session own": 409, "resolve own": 409,
+        "withdraw own": 200, "withdraw other's": 200, "mediator leaves own": 200,
+        "assign": 409, "erase": 404, "report": 200, "audit export": 200,
     },
     "mediator": {
-        "list": 200, "request": 403, "read own": 200, "read other's": 404, "consent own": 200,
-        "consent other's": 404, "assign": 403, "erase": 403, "report": 403, "audit export": 403,
+        "list": 200, "request": 403, "read own": 200, "read other's": 404, "join own": 200,
+        "consent own": 200, "consent other's": 404, "session own": 409, "resolve own": 409,
+        "withdraw own": 200, "withdraw other's": 404, "mediator leaves own": 200,
+        "assign": 403, "erase": 403, "report": 403, "audit export": 403,
     },
-    "partner": {
-        "list": 403, "request": 403, "read own": 403, "read other's": 403, "consent own": 403,
-        "consent other's": 403, "assign": 403, "erase": 403, "report": 200, "audit export": 403,
-    },
-    "auditor": {
-        "list": 403, "request": 403, "read own": 403, "read other's": 403, "consent own": 403,
-        "consent other's": 403, "assign": 403, "erase": 403, "report": 403, "audit export": 200,
-    },
-    None: dict.fromkeys(MATRIX_CALLS, 401) if (MATRIX_CALLS := [
-        "list", "request", "read own", "read other's", "consent own", "consent other's",
-        "assign", "erase", "report", "audit export",
-    ]) else {},
+    "partner": dict.fromkeys(CALLS, 403) | {"report": 200},
+    "auditor": dict.fromkeys(CALLS, 403) | {"audit export": 200},
+    None: dict.fromkeys(CALLS, 401),
 }  # fmt: skip
 
 
 @pytest.mark.parametrize("who", list(MATRIX))
 def test_every_role_gets_exactly_its_rights_on_every_endpoint(server, who):
-    mine = _open_case(server, mediator="med-1")
-    theirs = _open_case(server, mediator="med-2")
-    party = mine["parties"][0]["id"]
     got = {}
     with server.client(who) as client:
-        for call, (method, path, body) in _calls(mine["case_id"], theirs["case_id"], party).items():
+        for call in CALLS:
+            mine = _open_case(server, mediator="med-1")
+            theirs = _open_case(server, mediator="med-2")
+            party = mine["parties"][0]["id"]
+            method, path, body = _calls(mine["case_id"], theirs["case_id"], party)[call]
             response = client.request(method, path, json=body)
             got[call] = response.status_code
             if response.status_code >= 400:
