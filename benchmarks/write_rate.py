@@ -37,9 +37,9 @@ class ClearSealer:
         """The texts as stored."""
         return [value.text for value in values]
 
-    def forget(self, _: str) -> bool:
+    def forget(self, _: list[str]) -> set[str]:
         """Nothing to forget."""
-        return False
+        return set()
 
     def knows(self, _: str) -> bool:
         """No key store."""

@@ -97,8 +97,7 @@ def copy_store(source: Mediations, target: Mediations) -> CopyReport:
             batch = []
     if batch:
         target.recorder.insert_events(batch)
-    for subject in sorted(resealer.erased):
-        target.sealer.forget(subject)  # a tombstone: nothing is sealed for it again
+    target.sealer.forget(sorted(resealer.erased))  # tombstones: nothing sealed for them again
     return CopyReport(
         events=events,
         resealed=resealer.resealed,

@@ -112,22 +112,29 @@ class SqlKeyStore:
                 found[subject] = None if stored is None else self._open(subject, bytes(stored))
         return found
 
-    def erase(self, subject: str) -> bool:
-        """Overwrite the subject's key; True if it was live. Leaves a dated tombstone."""
+    def erase(self, subjects: Sequence[str]) -> set[str]:
+        """Overwrite the subjects' keys at once; returns those whose key was live.
+
+        One transaction leaves dated tombstones, then one purge pushes the old bytes out.
+        """
+        live = set()
         with self._db.transaction():
-            deleted = self._db.execute(
-                "UPDATE mediation_subject_keys SET key = NULL, erased_at = ?"
-                " WHERE subject = ? AND erased_at IS NULL",
-                (_now(), subject),
-            )
-            if not deleted:
-                self._db.execute(
-                    "INSERT INTO mediation_subject_keys (subject, key, created_at, erased_at)"
-                    " VALUES (?, NULL, ?, ?) ON CONFLICT (subject) DO NOTHING",
-                    (subject, _now(), _now()),
-                )
+            now = _now()
+            for subject in sorted(set(subjects)):  # sorted: no deadlock between erasers
+                if self._db.execute(
+                    "UPDATE mediation_subject_keys SET key = NULL, erased_at = ?"
+                    " WHERE subject = ? AND erased_at IS NULL",
+                    (now, subject),
+                ):
+                    live.add(subject)
+                else:
+                    self._db.execute(
+                        "INSERT INTO mediation_subject_keys (subject, key, created_at, erased_at)"
+                        " VALUES (?, NULL, ?, ?) ON CONFLICT (subject) DO NOTHING",
+                        (subject, now, now),
+                    )
         self.residue = not self._db.purge("mediation_subject_keys")
-        return deleted == 1
+        return live
 
     def counts(self) -> Mapping[str, int]:
         """How many subjects have a live key, and how many were erased."""

@@ -401,7 +401,9 @@ class Mediations(Application[UUID]):
         """
         code = ReasonCode(reason)
         who, holding = self._holding(subject)
-        return self._erase(who, [case.id for case in holding], code)
+        plan = {case.id: [who] for case in holding}
+        deleted, recorded, in_clear = self._erase([who], plan, code)
+        return Erasure(who, tuple(plan), who in deleted, recorded, in_clear)
 
     def _holding(self, subject: object) -> tuple[str, list[MediationCase]]:
         """The subject as recorded, and the cases holding it (or its key alone)."""
@@ -455,25 +457,31 @@ class Mediations(Application[UUID]):
     ) -> list[RetentionDue]:
         """Erase the personal data `retention_due` lists (the facts stay, for statistics)."""
         due = self.retention_due(older_than, now=now)
-        code = ReasonCode("retention-period")
-        by_subject: dict[str, list[UUID]] = {}
-        for item in due:
-            for subject in item.subjects:
-                by_subject.setdefault(subject, []).append(item.case_id)
-        for subject, case_ids in by_subject.items():
-            self._erase(subject, case_ids, code)
+        if due:
+            plan = {item.case_id: list(item.subjects) for item in due}
+            subjects = sorted({subject for item in due for subject in item.subjects})
+            self._erase(subjects, plan, ReasonCode("retention-period"))
         return due
 
-    def _erase(self, subject: str, case_ids: list[UUID], reason: ReasonCode) -> Erasure:
-        # The key goes first: that is the erasure. Then each case records it; a case
-        # changed meanwhile is reloaded and retried, and a failure after the key is gone
-        # leaves events that running the erasure again records.
-        deleted = self.sealer.forget(subject)
+    def _erase(
+        self, subjects: Sequence[str], plan: dict[UUID, list[str]], reason: ReasonCode
+    ) -> tuple[set[str], int, int]:
+        """Erase `subjects`, recording it on each case of `plan` for its subjects there.
+
+        Returns the keys deleted now, the cases that recorded it, and the values release
+        0.1 stored in clear, which deleting keys cannot reach.
+
+        The keys go first, in one go: that is the erasure. Then each case records it, once
+        loaded and in one save; a case changed meanwhile is reloaded and retried, and a
+        failure after the keys are gone leaves events that running the erasure again records.
+        """
+        deleted = self.sealer.forget(subjects)
         for attempt in range(_ERASE_TRIES):
-            changed, loaded = [], [self._load(case_id) for case_id in case_ids]
+            changed, loaded = [], [self._load(case_id) for case_id in plan]
             for case in loaded:
                 before = case.version
-                case.erase(subject, reason)
+                for subject in plan[case.id]:
+                    case.erase(subject, reason)
                 if case.version != before:
                     changed.append(case)
             try:
@@ -484,11 +492,11 @@ class Mediations(Application[UUID]):
                     raise
                 continue
             in_clear = sum(
-                value.scheme == LEGACY_CLEAR and value.subject == subject
+                value.scheme == LEGACY_CLEAR and value.subject in plan[case.id]
                 for case in loaded
                 for value in case.sealed_values()
             )
-            return Erasure(subject, tuple(case_ids), deleted, len(changed), in_clear)
+            return deleted, len(changed), in_clear
         raise AssertionError  # pragma: no cover - the loop returns or raises
 
     # Queries --------------------------------------------------------------------------------

@@ -70,8 +70,8 @@ class KeyStore(Protocol):
         """Keys of the known subjects among `subjects`: None for an erased one."""
         ...
 
-    def erase(self, subject: str) -> bool:
-        """Delete the subject's key (True), or say it was already gone (False)."""
+    def erase(self, subjects: Sequence[str]) -> set[str]:
+        """Delete the subjects' keys for good; returns those whose key was live until now."""
         ...
 
 
@@ -97,12 +97,12 @@ class MemoryKeyStore:
         """The keys of the known subjects."""
         return {s: self._keys[s] for s in subjects if s in self._keys}
 
-    def erase(self, subject: str) -> bool:
-        """Forget the key; a tombstone remembers the erasure."""
+    def erase(self, subjects: Sequence[str]) -> set[str]:
+        """Forget the keys; a tombstone remembers each erasure."""
         with self._lock:
-            was_live = self._keys.get(subject) is not None
-            self._keys[subject] = None
-        return was_live
+            live = {subject for subject in subjects if self._keys.get(subject) is not None}
+            self._keys.update(dict.fromkeys(subjects))
+        return live
 
 
 def erased_message(subject: str) -> str:
@@ -124,8 +124,8 @@ class Sealer(Protocol):
         """The plaintexts of `values`: ERASED for an erased subject, SEALED if unreadable."""
         ...
 
-    def forget(self, subject: str) -> bool:
-        """Delete the subject's key: True if it was live, False if already erased."""
+    def forget(self, subjects: Sequence[str]) -> set[str]:
+        """Delete the subjects' keys; returns those that were live (not already erased)."""
         ...
 
     def knows(self, subject: str) -> bool:
@@ -168,9 +168,9 @@ class KeyedSealer:
         """Open one value."""
         return self._open(value, self.keys.keys((value.subject,)))
 
-    def forget(self, subject: str) -> bool:
-        """Delete the subject's key in the key store."""
-        return self.keys.erase(subject)
+    def forget(self, subjects: Sequence[str]) -> set[str]:
+        """Delete the subjects' keys in the key store, in one go."""
+        return self.keys.erase(subjects)
 
     def knows(self, subject: str) -> bool:
         """True when the key store has a key, or a tombstone, for `subject`."""

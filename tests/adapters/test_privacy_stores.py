@@ -388,7 +388,7 @@ class _LegacyClearSealer:
         return [value.text for value in values]
 
     def forget(self, _):
-        return False
+        return set()
 
     def knows(self, _):
         return False

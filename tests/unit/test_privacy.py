@@ -274,8 +274,8 @@ def test_values_the_sealer_cannot_open_read_sealed_not_erased():
     assert sealer.open(Sealed("p-1", sealed.scheme, "not base64!")) == SEALED
     assert sealer.open(Sealed("p-1", sealed.scheme, sealed.text[:8])) == SEALED  # truncated
     assert KeyedSealer(MemoryKeyStore()).open(sealed) == SEALED  # a reader without the key
-    assert sealer.forget("p-1") is True
-    assert sealer.forget("p-1") is False
+    assert sealer.forget(["p-1"]) == {"p-1"}  # it was live
+    assert sealer.forget(["p-1"]) == set()  # already erased
     assert sealer.open(sealed) == ERASED
     assert sealer.open(legacy) == ERASED  # still in the store, but no longer shown
 
