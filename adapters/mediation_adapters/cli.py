@@ -40,9 +40,9 @@ from mediation_domain import (
 from mediation_domain.audit import verify, verify_excerpt
 from mediation_domain.authorisation import (
     Action,
-    NotAllowedError,
     Principal,
     authorise,
+    authorise_speaking_for,
     principal_from,
     sees_all_cases,
 )
@@ -941,9 +941,10 @@ def _authorise(
         authorise(principal, action, (case, app.get_case(case).mediator))
     if handler is _list and not sees_all_cases(principal):
         args.mediator = principal.identity  # a mediator lists their own cases
-    if handler is _join and args.party_id is not None and not sees_all_cases(principal):
-        message = "a mediator adds parties under generated ids only"  # as over HTTP
-        raise NotAllowedError(message, rule="role-may-act")
+    if handler is _join and args.party_id is not None:
+        authorise(principal, Action.NAME_PARTY_IDS)
+    if handler is _withdraw_mediator:
+        authorise_speaking_for(principal, args.mediator)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

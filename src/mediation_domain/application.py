@@ -127,20 +127,9 @@ _PROBE = Sealed("", "probe", "")  # stands for a value while the rules run, neve
 def _party_facts(name: object, party_id: str | None, contact: object) -> _PartyFacts:
     """A party's id (generated unless given), name and contact, checked."""
     pid = PartyId(party_id) if party_id is not None else PartyId(f"p-{uuid4().hex[:10]}")
-    if _reads_as_uuid(pid.value):  # it would share a case's key for free text
-        message = f"invalid party id {pid.value!r}: it reads as a case id; choose another"
-        raise InvalidInputError(message)
     text = _personal_text(name, "party name", limit=MAX_NAME_LENGTH, required=True)
     reach = _personal_text(contact, "contact", limit=MAX_NAME_LENGTH, required=False)
     return pid, text, reach
-
-
-def _reads_as_uuid(text: str) -> bool:
-    try:
-        UUID(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _case_id(value: UUID | str) -> UUID:

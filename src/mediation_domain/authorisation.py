@@ -42,6 +42,7 @@ class Action(Enum):
     REPORT = "report"
     AUDIT = "audit"  # the pseudonymised export and its verification
     ADMINISTER = "administer"  # keys, tokens, copies, serving: the operator's work
+    NAME_PARTY_IDS = "name party ids"  # others add parties under generated ids
 
 
 class Decision(Enum):
@@ -76,7 +77,10 @@ _MAY: dict[Action, frozenset[Role]] = {
     Action.REPORT: frozenset({Role.COORDINATOR, Role.PARTNER}),
     Action.AUDIT: frozenset({Role.COORDINATOR, Role.AUDITOR}),
     Action.ADMINISTER: frozenset({Role.COORDINATOR}),
+    # Choosing ids is the coordinator's: a mediator could otherwise probe other cases' ids.
+    Action.NAME_PARTY_IDS: frozenset({Role.COORDINATOR}),
 }
+_WHY = {Action.NAME_PARTY_IDS: ": parties are added under generated ids only"}
 _ON_A_CASE = frozenset(
     {Action.READ_CASE, Action.ACT_ON_CASE, Action.MEDIATOR_WITHDRAWS, Action.ASSIGN}
 )
@@ -120,10 +124,18 @@ def authorise(
     decision = decide(principal, action) if case is None else decide(principal, action, case[1])
     if decision is Decision.FORBIDDEN:
         message = f"a {principal.role.value} may not {action.value.replace('-', ' ')}"
+        message += _WHY.get(action, "")
         raise NotAllowedError(message, rule="role-may-act")
     if decision is Decision.HIDDEN and case is not None:
         message = f"no case {case[0]}"  # as if it did not exist: its existence stays private
         raise CaseNotFoundError(message)
+
+
+def authorise_speaking_for(principal: Principal, mediator: str) -> None:
+    """A mediator speaks for themselves only (their own refusal or withdrawal)."""
+    if principal.role is Role.MEDIATOR and mediator != principal.identity:
+        message = "a mediator withdraws for themselves only"
+        raise NotAllowedError(message, rule="role-may-act")
 
 
 def principal_from(text: str) -> Principal:

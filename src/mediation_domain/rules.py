@@ -157,6 +157,23 @@ def request_has_parties(_: None, event: HasParties) -> Violation | None:
     return None
 
 
+def _reads_as_a_case_id(party_ids: Iterable[Any]) -> Violation | None:
+    """Confidentiality: a party id spelled as a case id would share that case's key."""
+    for party_id in party_ids:
+        try:
+            UUID(str(party_id))
+        except ValueError:
+            continue
+        message = f"invalid party id {party_id!s}: it reads as a case id; choose another"
+        return Violation("party-id-is-not-a-case-id", message, InvalidInputError)
+    return None
+
+
+def requested_party_ids_are_not_case_ids(_: None, event: HasParties) -> Violation | None:
+    """Each party's personal values are sealed under a key of its own, never a case's."""
+    return _reads_as_a_case_id(party.id for party in event.parties)
+
+
 class HasParty(Protocol):
     """A PartyJoined event."""
 
@@ -172,6 +189,11 @@ def joining_party_is_new(case: CaseState, event: HasParty) -> Violation | None:
         message = f"party {event.party.id} is already a party of the case"
         return Violation("joining-party-is-new", message, InvalidInputError)
     return None
+
+
+def joining_party_id_is_not_a_case_id(_: CaseState, event: HasParty) -> Violation | None:
+    """As for a request: the joining party gets a key of its own."""
+    return _reads_as_a_case_id([event.party.id])
 
 
 def joining_party_is_not_the_mediator(case: CaseState, event: HasParty) -> Violation | None:
@@ -404,8 +426,13 @@ def erased_subject_belongs_to_case(case: CaseState, event: Erasure) -> Violation
 # The catalogue: which rules guard which event ----------------------------------------------
 
 RULES: Mapping[str, tuple[Rule, ...]] = {
-    "Requested": (request_has_parties,),
-    "PartyJoined": (case_is_open, joining_party_is_new, joining_party_is_not_the_mediator),
+    "Requested": (request_has_parties, requested_party_ids_are_not_case_ids),
+    "PartyJoined": (
+        case_is_open,
+        joining_party_is_new,
+        joining_party_is_not_the_mediator,
+        joining_party_id_is_not_a_case_id,
+    ),
     "MediatorAssigned": (
         case_is_open,
         one_mediator_at_a_time,

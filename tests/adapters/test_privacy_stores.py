@@ -14,6 +14,7 @@ from uuid import uuid4
 
 import pytest
 from eventsourcing.domain import CanCreateTimestamp
+from eventsourcing.utils import get_topic
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -28,6 +29,7 @@ from mediation_domain import (
 )
 from mediation_domain.case import Party
 from mediation_domain.privacy import ERASED, Sealed
+from mediation_domain.rules import review
 from mediation_domain.values import PartyId
 
 from .test_cli import run
@@ -485,15 +487,22 @@ def test_a_party_id_that_reads_as_a_case_id_is_refused_and_an_old_one_erased_as_
     # A store written before the refusal may hold one: it is erased as written.
     case_id = uuid4()
     name, summary = app.sealer.seal_all([(hexid, "Mme Hex"), (str(case_id), "")])
-    old = MediationCase.request(
-        case_id=case_id,
+    requested = MediationCase.Requested(  # as a release without the rule recorded it
+        originator_id=case_id,
+        originator_version=1,
+        timestamp=MediationCase.Requested.create_timestamp(),
+        originator_topic=get_topic(MediationCase),
         domain=InterventionDomain.ACCESS_TO_RIGHTS,
         neighbourhood="Bel-Air",
         referral=ReferralSource.CITY,
-        parties=[Party(PartyId(hexid), name)],
+        parties=(Party(PartyId(hexid), name),),
         summary=summary,
     )
+    old = requested.mutate(None)
+    old.pending_events.append(requested)
     app.save(old)
+    found = [f.violation.rule for f in review(app.history())]
+    assert found == ["party-id-is-not-a-case-id"]  # the auditor's replay sees it too
     erasure = app.erase_subject(hexid)
     assert erasure.cases == (case_id,)
     assert app.get_case(case_id).parties[0].name == ERASED

@@ -45,7 +45,10 @@ from mediation_domain import (
 from mediation_domain.authorisation import (
     Action,
     Decision,
+    NotAllowedError,
     Principal,
+    authorise,
+    authorise_speaking_for,
     decide,
     sees_all_cases,
     sees_exact_counts,
@@ -61,6 +64,7 @@ PROBLEM = "application/problem+json"
 
 # Each domain refusal: (HTTP status, stable problem type). The first match wins.
 _REFUSALS: tuple[tuple[type[MediationError], int, str], ...] = (
+    (NotAllowedError, 403, "forbidden"),
     (StaleVersionError, 412, "stale-version"),
     (ConcurrencyError, 409, "concurrency"),
     (ConsentError, 409, "consent"),
@@ -394,9 +398,8 @@ def _wrapped(
 def _join(
     app: Mediations, principal: Principal, case: UUID, body: dict[str, Any], v: int | None
 ) -> None:
-    if "party_id" in body and not sees_all_cases(principal):
-        # Naming ids is the coordinator's: a mediator could otherwise probe other cases' ids.
-        raise Problem(403, "forbidden", "a mediator adds parties under generated ids only")
+    if "party_id" in body:
+        authorise(principal, Action.NAME_PARTY_IDS)
     app.join_party(
         case,
         name=body["name"],
@@ -420,8 +423,7 @@ def _consent(
 def _mediator_withdraws(
     app: Mediations, principal: Principal, case: UUID, body: dict[str, Any], v: int | None
 ) -> None:
-    if not sees_all_cases(principal) and body["mediator"] != principal.identity:
-        raise Problem(403, "forbidden", "a mediator withdraws for themselves only")
+    authorise_speaking_for(principal, body["mediator"])
     app.withdraw_mediator(
         case, mediator=body["mediator"], reason=body["reason"], expected_version=v
     )
