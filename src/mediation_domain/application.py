@@ -550,11 +550,8 @@ class Mediations(Application[UUID]):
         if mediator is not None:
             wanted_mediator = MediatorId(mediator)
             wanted.append(lambda case: case.mediator == wanted_mediator)
-        return [
-            CaseView.of(case, self.sealer)
-            for case in self._all_cases()
-            if all(test(case) for test in wanted)
-        ]
+        chosen = [case for case in self._all_cases() if all(test(case) for test in wanted)]
+        return CaseView.all_of(chosen, self.sealer)  # one key lookup for the whole list
 
     def assignment(self, case_id: UUID | str) -> tuple[int, str | None]:
         """The case's version and mediator, without opening any personal value."""

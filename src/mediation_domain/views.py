@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
@@ -81,8 +82,17 @@ class CaseView:
     @classmethod
     def of(cls, case: MediationCase, sealer: Sealer) -> CaseView:
         """The view of `case`, its personal values opened by `sealer` (in one key lookup)."""
+        return cls.all_of([case], sealer)[0]
+
+    @classmethod
+    def all_of(cls, cases: Sequence[MediationCase], sealer: Sealer) -> list[CaseView]:
+        """The views of `cases`, every personal value opened in one key lookup."""
+        opened = _Opened(cases, sealer)
+        return [cls._view(case, opened) for case in cases]
+
+    @classmethod
+    def _view(cls, case: MediationCase, opened: _Opened) -> CaseView:
         by, reason = case.withdrawal or (None, None)
-        opened = _Opened(case, sealer)
         return cls(
             case_id=case.id,
             version=case.version,
@@ -124,11 +134,15 @@ class CaseView:
 
 
 class _Opened:
-    """The plaintexts of a case's sealed values, opened together; erased subjects stay shut."""
+    """The plaintexts of cases' sealed values, opened together; erased subjects stay shut."""
 
-    def __init__(self, case: MediationCase, sealer: Sealer) -> None:
-        values = case.sealed_values()
-        readable = [v for v in values if v.subject not in case.erased]
+    def __init__(self, cases: Sequence[MediationCase], sealer: Sealer) -> None:
+        readable = [
+            value
+            for case in cases
+            for value in case.sealed_values()
+            if value.subject not in case.erased
+        ]
         self._texts = dict(zip(map(id, readable), sealer.open_all(readable), strict=True))
 
     def __getitem__(self, value: Sealed | None) -> str:
