@@ -23,7 +23,9 @@ from uuid import UUID
 import attrs
 from eventsourcing.persistence import PersistenceError
 
-from mediation_adapters.demo import record_demo
+from mediation_adapters.demo import record_demo, record_year
+from mediation_adapters.report_formats import DEFAULT_BY, FORMATS, LANGUAGES, render
+from mediation_adapters.reporting import ReportView, report_period
 from mediation_adapters.stores import DEFAULT_STORE, open_store, redacted
 from mediation_domain import (
     CaseStatus,
@@ -40,11 +42,13 @@ from mediation_domain import (
 from mediation_domain.audit import verify, verify_excerpt
 from mediation_domain.authorisation import (
     Action,
+    NotAllowedError,
     Principal,
     authorise,
     authorise_speaking_for,
     principal_from,
     sees_all_cases,
+    sees_exact_counts,
 )
 from mediation_domain.privacy import ERASED, RetentionPeriod
 
@@ -298,10 +302,14 @@ def _list(app: Mediations, args: argparse.Namespace) -> int:
 
 
 def _demo(app: Mediations, args: argparse.Namespace) -> int:
+    history = 0
+    if not args.week_only and app.recorder.max_notification_id() is None:
+        history = record_year(app)  # the first run only: the report then has a year to show
     run = record_demo(app)
     cases = app.list_cases()
     events = app.recorder.max_notification_id() or 0
-    print(f"Recorded {len(run.cases)} mediations in {redacted(args.store)}")
+    print(f"Recorded {len(run.cases)} mediations in {redacted(args.store)}", end="")
+    print(f", after a year of {history} routine cases." if history else ".")
     print(f"(the store now holds {len(cases)} cases, {events} events).\n")
     print("The deontology refused, as it must:")
     for attempt, refusal in run.refusals:
@@ -319,6 +327,23 @@ def _demo(app: Mediations, args: argparse.Namespace) -> int:
     for subject in run.erased:
         print(f"\nErased on request (GDPR): {subject}; its values now read {ERASED}.")
     print(f"\nNext: mediation list   |   mediation show {run.cases[0]}")
+    print("      mediation report --exact   |   mediation report --format html > report.html")
+    return EXIT_OK
+
+
+def _report(app: Mediations, args: argparse.Namespace) -> int:
+    period = report_period(args.start, args.end, args.as_of, exact=args.exact)
+    by = [part.strip() for part in args.by.split(",") if part.strip()]
+    view = ReportView(app)
+    try:
+        if args.rebuild:
+            folded = view.rebuild()
+            print(f"report facts rebuilt from {folded} events", file=sys.stderr)
+        report = view.report(period, exact=args.exact)
+        text = render(report, args.format, lang=args.lang, by=by)
+    finally:
+        view.close()
+    sys.stdout.write(text)
     return EXIT_OK
 
 
@@ -707,6 +732,7 @@ _ACTIONS: dict[Handler, Action] = {
     _resolve: Action.ACT_ON_CASE,
     _show: Action.READ_CASE,
     _list: Action.LIST_CASES,
+    _report: Action.REPORT,
     _erase: Action.ERASE,
     _retention: Action.ERASE,
     _copy: Action.ADMINISTER,
@@ -745,6 +771,25 @@ def _command(
     parser.add_argument("--json", action="store_true", help="print the case as JSON")
     parser.set_defaults(handler=handler)
     return parser
+
+
+def _add_report(commands: argparse._SubParsersAction[_Parser]) -> None:
+    p = commands.add_parser(
+        "report",
+        help="activity indicators for funders (partners' view unless --exact)",
+        description="Activity indicators by neighbourhood, domain and month, with no personal "
+        "data. Unless --exact, counts from 1 to 4 show as '< 5' and the period is whole "
+        "finished months: what a partner or funder may receive.",
+    )
+    p.add_argument("--from", dest="start", help="first month or day (YYYY-MM[-DD]); default Jan 1")
+    p.add_argument("--to", dest="end", help="last month or day; default the last finished month")
+    p.add_argument("--as-of", help="the history as it stood then: a day or a time")
+    p.add_argument("--by", default=",".join(DEFAULT_BY), help="rows by neighbourhood,domain,month")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--lang", choices=LANGUAGES, default="fr")
+    p.add_argument("--exact", action="store_true", help="exact counts: the service's own use")
+    p.add_argument("--rebuild", action="store_true", help="fold the whole history again first")
+    p.set_defaults(handler=_report)
 
 
 def _add_audit(commands: argparse._SubParsersAction[_Parser]) -> None:
@@ -858,7 +903,14 @@ def _parser() -> _Parser:
     )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
-    _command(commands, "demo", _demo, "record a realistic set of Poitiers mediations", case=False)
+    p = _command(
+        commands, "demo", _demo, "record a realistic set of Poitiers mediations", case=False
+    )
+    p.add_argument(
+        "--week-only",
+        action="store_true",
+        help="only the week of stories, not the year of routine cases an empty store gets first",
+    )
 
     p = _command(commands, "request", _request, "open a case", case=False)
     p.add_argument("--domain", required=True, help=_codes(InterventionDomain))
@@ -918,6 +970,7 @@ def _parser() -> _Parser:
     )
     p.add_argument("--from", dest="source", help="read the case from an audit export file")
 
+    _add_report(commands)
     _add_audit(commands)
     _add_privacy(commands)
     _add_http(commands)
@@ -945,6 +998,9 @@ def _authorise(
         authorise(principal, Action.NAME_PARTY_IDS)
     if handler is _withdraw_mediator:
         authorise_speaking_for(principal, args.mediator)
+    if handler is _report and args.exact and not sees_exact_counts(principal):
+        message = f"a {principal.role.value} receives the partners' view only: drop --exact"
+        raise NotAllowedError(message, rule="role-may-act")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,7 +13,7 @@ import attrs
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import JSONTranscoder, RecordConflictError, Recording, Transcoder
 
-from mediation_domain.case import MediationCase, Party
+from mediation_domain.case import MediationCase, Party, now, stamped_by
 from mediation_domain.errors import (
     CaseNotFoundError,
     ConcurrencyError,
@@ -29,7 +29,7 @@ from mediation_domain.privacy import (
     Sealer,
     SubjectNotFoundError,
 )
-from mediation_domain.reports import ActivityRow, activity
+from mediation_domain.reports import Period, Report, facts_of
 from mediation_domain.transcodings import LeanJSONTranscoder, register_value_transcodings
 from mediation_domain.values import (
     MAX_NAME_LENGTH,
@@ -161,8 +161,11 @@ class Mediations(Application[UUID]):
         *,
         neighbourhoods: Neighbourhoods | Sequence[str] | None = None,
         sealer: Sealer | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__(env)
+        # Stamps new events: None is the wall clock; simulations and tests pass their own.
+        self.clock = clock
         if neighbourhoods is None:
             configured = self.env.get("MEDIATION_NEIGHBOURHOODS")
             neighbourhoods = Neighbourhoods.from_text(configured) if configured else POITIERS
@@ -259,10 +262,11 @@ class Mediations(Application[UUID]):
                 summary=summary,
             )
 
-        # The rules first, on unsealed stand-ins: a refused request makes no key.
-        opened([Party(pid, _PROBE) for pid, _, _ in facts], _PROBE)
-        sealed_parties, (sealed_summary,) = self._sealed(facts, [(str(case_id), summary)])
-        case = opened(sealed_parties, sealed_summary)
+        with stamped_by(self.clock):
+            # The rules first, on unsealed stand-ins: a refused request makes no key.
+            opened([Party(pid, _PROBE) for pid, _, _ in facts], _PROBE)
+            sealed_parties, (sealed_summary,) = self._sealed(facts, [(str(case_id), summary)])
+            case = opened(sealed_parties, sealed_summary)
         self.save(case)
         return case_id
 
@@ -280,7 +284,8 @@ class Mediations(Application[UUID]):
         fact = _party_facts(name, party_id, contact)
         case.check(case.PartyJoined, party=Party(fact[0], _PROBE))
         (party,), _ = self._sealed([fact])  # sealed once the rules accept the party
-        case.join(party)
+        with stamped_by(self.clock):
+            case.join(party)
         self.save(case)
         return str(party.id)
 
@@ -349,11 +354,12 @@ class Mediations(Application[UUID]):
         """Record a session (today unless `held_on`); its notes are sealed for the case."""
         session_kind = SessionKind.parse(kind)
         present = [PartyId(p) for p in _items(attendees, "attendees")]
-        day = date.today() if held_on is None else _day(held_on)  # noqa: DTZ011 - local day
-        text = _personal_text(notes, "session notes", limit=MAX_TEXT_LENGTH, required=False)
-        case = self._load(case_id, expected_version)
-        sealed = self.sealer.seal_all([(str(case.id), text)])[0] if text else None
-        case.hold_session(session_kind, present, day, sealed)
+        with stamped_by(self.clock):
+            day = now().astimezone().date() if held_on is None else _day(held_on)  # local day
+            text = _personal_text(notes, "session notes", limit=MAX_TEXT_LENGTH, required=False)
+            case = self._load(case_id, expected_version)
+            sealed = self.sealer.seal_all([(str(case.id), text)])[0] if text else None
+            case.hold_session(session_kind, present, day, sealed)
         self.save(case)
 
     def withdraw(
@@ -469,8 +475,9 @@ class Mediations(Application[UUID]):
             changed, loaded = [], [self._load(case_id) for case_id in plan]
             for case in loaded:
                 before = case.version
-                for subject in plan[case.id]:
-                    case.erase(subject, reason)
+                with stamped_by(self.clock):
+                    for subject in plan[case.id]:
+                        case.erase(subject, reason)
                 if case.version != before:
                     changed.append(case)
             try:
@@ -558,9 +565,13 @@ class Mediations(Application[UUID]):
         case = self._load(case_id)
         return case.version, str(case.mediator) if case.mediator else None
 
-    def activity(self) -> list[ActivityRow]:
-        """Cases counted by neighbourhood, domain and status (no personal data)."""
-        return activity(self._all_cases())
+    def report(self, period: Period, *, exact: bool = False) -> Report:
+        """The activity indicators over `period`, from a fold of the whole history.
+
+        `exact=False` is the partners' view (small counts hidden). Stores keep the facts
+        up to date incrementally instead: `mediation_adapters.reporting.ReportView`.
+        """
+        return Report.of(facts_of(self.history()).values(), period, exact=exact)
 
     # Internals ------------------------------------------------------------------------------
 
@@ -602,7 +613,8 @@ class Mediations(Application[UUID]):
         expected_version: int | None = None,
     ) -> None:
         case = self._load(case_id, expected_version)
-        command(case)
+        with stamped_by(self.clock):
+            command(case)
         self.save(case)
 
     def history(self) -> Iterator[MediationCase.Event]:

@@ -7,13 +7,15 @@ bodies never check anything, because they also run when a stored history is repl
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from datetime import date
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, date, datetime
 from typing import Any, Self
 from uuid import UUID
 
 import attrs
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, datetime_now_with_tzinfo
 from eventsourcing.utils import get_topic
 
 from mediation_domain import rules
@@ -49,6 +51,28 @@ class HeldSession:
     attendees: tuple[PartyId, ...]
     held_on: date
     notes: Sealed | None = None
+
+
+_CLOCK: ContextVar[Callable[[], datetime]] = ContextVar("_CLOCK", default=datetime_now_with_tzinfo)
+
+
+@contextmanager
+def stamped_by(clock: Callable[[], datetime] | None) -> Iterator[None]:
+    """Within the block, new events are stamped by `clock` (a naive time is taken as UTC)."""
+    if clock is None:
+        yield
+        return
+    token = _CLOCK.set(clock)
+    try:
+        yield
+    finally:
+        _CLOCK.reset(token)
+
+
+def now() -> datetime:
+    """When a new event happens: now, or the time the running command's clock gives."""
+    moment = _CLOCK.get()()
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _record_first(case: MediationCase | None, event: object) -> None:
@@ -280,7 +304,7 @@ class MediationCase(Aggregate):
             originator_topic=get_topic(cls),
             originator_id=case_id,
             originator_version=cls.INITIAL_VERSION,
-            timestamp=cls.Requested.create_timestamp(),
+            timestamp=now(),
             domain=domain,
             neighbourhood=neighbourhood,
             referral=referral,
@@ -383,6 +407,6 @@ class MediationCase(Aggregate):
         return event_class(
             originator_id=self.id,
             originator_version=self.version + 1,
-            timestamp=MediationCase.Event.create_timestamp(),
+            timestamp=now(),
             **fields,
         )

@@ -15,6 +15,7 @@ import logging
 import re
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 from uuid import UUID
@@ -27,7 +28,9 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from mediation_adapters.http.schema import BODIES, check, document
+from mediation_adapters.http.schema import BODIES, REPORT_MEDIA, check, document
+from mediation_adapters.report_formats import DEFAULT_BY, FORMATS, LANGUAGES, render
+from mediation_adapters.reporting import ReportView, report_period
 from mediation_adapters.stores import StoreError
 from mediation_adapters.tokens import Tokens
 from mediation_domain import (
@@ -55,7 +58,6 @@ from mediation_domain.authorisation import (
 )
 from mediation_domain.errors import StaleVersionError
 from mediation_domain.privacy import SubjectErasedError, SubjectNotFoundError
-from mediation_domain.reports import SMALL_COUNT, ActivityRow, shown
 
 _log = logging.getLogger("mediation.http")
 _NOBODY = object()  # the mediator of a case that does not exist: never anyone's
@@ -132,6 +134,8 @@ def _refusal(error: MediationError) -> Problem:
 class _Api:
     def __init__(self, mediations: Mediations, tokens: Tokens, store_url: str) -> None:
         self.mediations, self.tokens, self.store_url = mediations, tokens, store_url
+        self._report_view: ReportView | None = None
+        self._report_lock = threading.Lock()
 
     # Authentication and authorisation -----------------------------------------------------
 
@@ -280,16 +284,35 @@ class _Api:
         )
 
     async def report(self, request: Request) -> Response:
-        principal = self.principal(request)
+        principal = self.principal(request, *_REPORT_QUERY)
         self.allowed(principal, Action.REPORT)
-        exact = sees_exact_counts(principal)
-        rows = await run_in_threadpool(self.mediations.activity)
-        return JSONResponse(
-            {
-                "suppressed_below": None if exact else SMALL_COUNT,
-                "rows": [_report_row(row, exact=exact) for row in rows],
-            }
-        )
+        query = request.query_params
+        exact = _flag(query.get("exact", "false"), "exact")
+        if exact and not sees_exact_counts(principal):
+            raise Problem(403, "forbidden", "a partner receives the partners' view only")
+        fmt, lang = query.get("format", "json"), query.get("lang", "fr")
+        if fmt not in FORMATS or lang not in LANGUAGES:
+            message = (
+                f"format is one of {', '.join(FORMATS)}; lang is one of {', '.join(LANGUAGES)}"
+            )
+            raise Problem(422, "invalid-input", message)
+        by = [part.strip() for part in query.get("by", ",".join(DEFAULT_BY)).split(",")]
+        period = report_period(query.get("from"), query.get("to"), query.get("as_of"), exact=exact)
+
+        def run() -> str:
+            report = self.report_view().report(period, exact=exact)
+            return render(report, fmt, lang=lang, by=[b for b in by if b])
+
+        text = await run_in_threadpool(run)
+        return Response(text, media_type=REPORT_MEDIA[fmt])
+
+    def report_view(self) -> ReportView:
+        """The report's facts beside the store, opened on first use (closed with it)."""
+        with self._report_lock:
+            if self._report_view is None:
+                self._report_view = ReportView(self.mediations)
+                self.mediations.on_close.append(self._report_view.close)
+            return self._report_view
 
     async def audit_export(self, request: Request) -> Response:
         principal = self.principal(request)
@@ -314,12 +337,13 @@ class _Api:
         return JSONResponse(document(self.mediations.neighbourhoods.names))
 
 
-def _report_row(row: ActivityRow, *, exact: bool) -> dict[str, Any]:
-    cells = {status.value: shown(n, exact=exact) for status, n in row.counts.items()}
-    total: int | str | None = shown(row.total, exact=exact)
-    if isinstance(total, int) and any(isinstance(cell, str) for cell in cells.values()):
-        total = None  # with the other cells, an exact total would give the hidden one away
-    return {"neighbourhood": row.neighbourhood, "domain": row.domain.value, "total": total} | cells
+def _flag(value: str, name: str) -> bool:
+    if value not in {"true", "false"}:
+        raise Problem(422, "invalid-input", f"{name} is true or false, not {value!r}")
+    return value == "true"
+
+
+_REPORT_QUERY = ("from", "to", "as_of", "by", "exact", "format", "lang")
 
 
 def _chunks(spooled: Any) -> Iterator[str]:  # noqa: ANN401

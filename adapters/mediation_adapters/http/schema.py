@@ -137,25 +137,57 @@ _CASE = {
     },
 }
 _COUNT = {"oneOf": [{"type": "integer", "minimum": 0}, {"type": "string", "enum": ["< 5"]}]}
-_REPORT = {
+_SHOWN = {
+    "oneOf": [
+        {"type": "integer", "minimum": 0},
+        {"type": "string", "pattern": "^(< 5|[0-9]+-[0-9]+)$"},
+    ]
+}
+_REPORT_ROW = {
     "type": "object",
-    "required": ["rows", "suppressed_below"],
+    "required": ["counts", "measures"],
     "properties": {
-        "suppressed_below": {"type": ["integer", "null"]},
-        "rows": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "neighbourhood": {"type": "string"},
-                    "domain": _codes(InterventionDomain),
-                    "total": {"oneOf": [*_COUNT["oneOf"], {"type": "null"}]},
-                    **{status.value: _COUNT for status in CaseStatus},
-                },
-            },
-        },
+        "neighbourhood": {"type": "string"},
+        "domain": _codes(InterventionDomain),
+        "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+        "counts": {"type": "object", "additionalProperties": _SHOWN},
+        "measures": {"type": "object", "additionalProperties": {"type": ["number", "null"]}},
     },
 }
+_REPORT = {
+    "type": "object",
+    "required": ["period", "suppressed_below", "by", "total", "rows", "charts"],
+    "properties": {
+        "period": {"type": "object"},
+        "suppressed_below": {"type": ["integer", "null"]},
+        "by": {"type": "array", "items": {"type": "string"}},
+        "total": _REPORT_ROW,
+        "rows": {"type": "array", "items": _REPORT_ROW},
+        "charts": {"type": "object"},
+    },
+}
+REPORT_MEDIA = {
+    "json": "application/json",
+    "csv": "text/csv",
+    "html": "text/html",
+    "table": "text/plain",
+}
+_REPORT_PARAMS = [
+    {"name": name, "in": "query", "required": False, "description": text, "schema": schema}
+    for name, text, schema in (
+        ("from", "first month or day, YYYY-MM[-DD]", {"type": "string", "maxLength": 10}),
+        ("to", "last month or day, YYYY-MM[-DD]", {"type": "string", "maxLength": 10}),
+        ("as_of", "the history as it stood then", {"type": "string", "maxLength": 40}),
+        ("by", "rows by neighbourhood,domain,month", {"type": "string", "maxLength": 40}),
+        ("exact", "exact counts (not for partners)", {"type": "string", "enum": ["true", "false"]}),
+        (
+            "format",
+            "json, csv, html or table",
+            {"type": "string", "enum": ["json", "csv", "html", "table"]},
+        ),
+        ("lang", "fr or en", {"type": "string", "enum": ["fr", "en"]}),
+    )
+]
 _ERASURE = {
     "type": "object",
     "required": ["subject", "cases", "key_deleted", "recorded", "in_clear"],
@@ -231,6 +263,7 @@ def _operation(  # noqa: PLR0913 - the parts of an OpenAPI operation
     params: list[dict[str, Any]] | None = None,
     if_match: bool = False,
     media: str = "application/json",
+    more_media: Sequence[str] = (),
 ) -> dict[str, Any]:
     parameters = list(params or [])
     if if_match:
@@ -250,7 +283,10 @@ def _operation(  # noqa: PLR0913 - the parts of an OpenAPI operation
         "responses": {
             status: {
                 "description": "done",
-                "content": {media: {"schema": ok or {}}},
+                "content": {
+                    media: {"schema": ok or {}},
+                    **{other: {"schema": {"type": "string"}} for other in more_media},
+                },
             },
             "default": {
                 "description": "a refusal, as RFC 9457 problem details",
@@ -353,9 +389,12 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
             },
             "/report": {
                 "get": _operation(
-                    "Cases by neighbourhood, domain and status (partners: counts < 5 hidden)",
-                    "coordinator, partner",
+                    "Activity indicators by neighbourhood, domain and month (partners' view "
+                    "unless exact=true: counts from 1 to 4 shown as '< 5', whole months)",
+                    "coordinator, partner (partners' view only)",
                     ok=_REPORT,
+                    params=_REPORT_PARAMS,
+                    more_media=[media for media in REPORT_MEDIA.values() if "json" not in media],
                 )
             },
             "/audit/export": {
