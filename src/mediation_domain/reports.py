@@ -487,16 +487,13 @@ def _publish(cells: Mapping[Key, _Cell], *, exact: bool) -> dict[Node, Shown]:
 
 def _relations(values: Mapping[Node, int]) -> list[tuple[Node, list[Node]]]:
     """Each published figure that is the sum of others (zeros left out: they are known)."""
-    found: list[tuple[Node, list[Node]]] = []
-    by_parent: dict[Node, list[Node]] = defaultdict(list)
+    by_parent: dict[tuple[Node, tuple[str, ...]], list[Node]] = defaultdict(list)
     for node in values:
         table, key, month, name = node
-        if table:  # a neighbourhood's or domain's figure adds up into the coarser tables
-            for drop in range(len(table)):
-                parent_table = table[:drop] + table[drop + 1 :]
-                parent_key = key[:drop] + key[drop + 1 :]
-                by_parent[parent_table, parent_key, month, name].append(node)
-    found += list(by_parent.items())
+        for drop in range(len(table)):  # a table adds up into each coarser one, separately
+            parent = (table[:drop] + table[drop + 1 :], key[:drop] + key[drop + 1 :], month, name)
+            by_parent[parent, table].append(node)
+    found = [(parent, children) for (parent, _), children in by_parent.items()]
     for node in values:
         table, key, month, name = node
         for whole, parts in _PARTS:
@@ -516,6 +513,9 @@ def _suppressed(values: Mapping[Node, int]) -> dict[Node, Shown]:
     such sum, as a reader would; while a hidden count is pinned to one value, the smallest
     figure beside it in one of its sums is hidden too (secondary suppression).
     """
+    # The same figures must always give the same choices, whatever order they came in:
+    # two reports hiding different cells of one month could be played against each other.
+    values = dict(sorted(values.items()))
     small = {node for node, v in values.items() if v < SMALL_COUNT}
     hidden: set[Node] = set()
     relations = _relations(values)
@@ -525,7 +525,7 @@ def _suppressed(values: Mapping[Node, int]) -> dict[Node, Shown]:
             involving[node].append(relation)
     bounds = _bounds(values, small, hidden, relations)
     for _ in range(len(values)):
-        pinned = [n for n in small if bounds[n][0] == bounds[n][1]]
+        pinned = sorted(n for n in small if bounds[n][0] == bounds[n][1])
         choice = next(
             (c for n in pinned if (c := _beside(n, values, small, hidden, involving))), None
         )

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def sealed_demo(tmp_path: Path):
     store = tmp_path / "cases.sqlite3"
-    assert run("demo", store=store).returncode == 0
+    assert run("demo", "--week-only", store=store).returncode == 0
     keys = {"private": tmp_path / "audit.key", "public": tmp_path / "audit.pub"}
     made = run(
         "audit",
@@ -102,7 +102,7 @@ def test_a_deleted_event_is_detected(sealed_demo):
 
 def test_records_after_the_last_seal_are_reported_unsealed_then_sealed(sealed_demo):
     store, keys = sealed_demo
-    run("demo", store=store)
+    run("demo", "--week-only", store=store)
     report = json.loads(
         run("audit", "verify", "--public-key", str(keys["public"]), "--json", store=store).stdout
     )

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def demo(tmp_path):
     store = tmp_path / "cases.sqlite3"
-    assert run("demo", store=store).returncode == 0
+    assert run("demo", "--week-only", store=store).returncode == 0
     return store
 
 

@@ -24,7 +24,7 @@ GOLDEN, GOLDEN_KEY = FIXTURES / "golden-v1.jsonl", FIXTURES / "golden-v1.pub"
 def sealed_store(tmp_path: Path) -> tuple[Path, Path]:
     """The demo recorded and sealed in a SQLite file: (store, public key)."""
     store, key, public = tmp_path / "s.sqlite3", tmp_path / "k", tmp_path / "k.pub"
-    assert run("demo", store=store).returncode == 0
+    assert run("demo", "--week-only", store=store).returncode == 0
     made = run("audit", "keygen", "--private-key", str(key), "--public-key", str(public))
     assert made.returncode == 0
     assert run("audit", "seal", "--private-key", str(key), store=store).returncode == 0
@@ -112,7 +112,7 @@ def test_an_unreadable_export_is_exit_2(exported, tmp_path: Path, damage, says):
 
 def test_an_export_can_stop_at_a_record(tmp_path: Path):
     store = tmp_path / "s.sqlite3"
-    assert run("demo", store=store).returncode == 0
+    assert run("demo", "--week-only", store=store).returncode == 0
     out = tmp_path / "early.jsonl"
     assert run("audit", "export", "--out", str(out), "--until", "20", store=store).returncode == 0
     assert [line["id"] for line in _lines(out) if line.get("type") == "record"] == list(

@@ -169,7 +169,7 @@ def test_a_store_encrypted_at_rest_holds_no_readable_event_and_opens_with_its_ke
 ):
     store = tmp_path / "cases.sqlite3"
     with_key = {"MEDIATION_STORE_KEY_FILE": str(store_key)}
-    assert run("demo", store=store, env=with_key).returncode == 0
+    assert run("demo", "--week-only", store=store, env=with_key).returncode == 0
     states = _states(store)
     assert len(states) == 59
     assert not any(b'"domain"' in s or b"Couronneries" in s for s in states)
@@ -196,8 +196,10 @@ def test_a_store_encrypted_at_rest_holds_no_readable_event_and_opens_with_its_ke
 
 def test_a_clear_store_holding_data_is_not_encrypted_in_place(tmp_path, store_key):
     store = tmp_path / "cases.sqlite3"
-    assert run("demo", store=store).returncode == 0
-    refused = run("demo", store=store, env={"MEDIATION_STORE_KEY_FILE": str(store_key)})
+    assert run("demo", "--week-only", store=store).returncode == 0
+    refused = run(
+        "demo", "--week-only", store=store, env={"MEDIATION_STORE_KEY_FILE": str(store_key)}
+    )
     assert "cannot be encrypted in place" in _refused(refused)
     assert len(_states(store)) == 59
     assert "encrypted at rest: no" in run("keys", "status", store=store).stdout
@@ -209,7 +211,7 @@ def sealed_encrypted_demo(tmp_path, store_key) -> tuple[Path, dict[str, str], Pa
     store, with_key = tmp_path / "cases.sqlite3", {"MEDIATION_STORE_KEY_FILE": str(store_key)}
     audit_key, public = tmp_path / "audit.key", tmp_path / "audit.pub"
     run("audit", "keygen", "--private-key", str(audit_key), "--public-key", str(public))
-    assert run("demo", store=store, env=with_key).returncode == 0
+    assert run("demo", "--week-only", store=store, env=with_key).returncode == 0
     sealed = run("audit", "seal", "--private-key", str(audit_key), store=store, env=with_key)
     assert sealed.returncode == 0, sealed.stderr
     return store, with_key, public
@@ -246,7 +248,7 @@ def test_rotating_the_store_key_keeps_the_data_and_the_audit_chain(
 
 def test_a_clear_store_has_no_store_key_to_rotate(tmp_path, store_key):
     store = tmp_path / "cases.sqlite3"
-    assert run("demo", store=store).returncode == 0
+    assert run("demo", "--week-only", store=store).returncode == 0
     refused = run(
         "keys",
         "rotate",
@@ -301,7 +303,7 @@ def test_a_memory_store_takes_no_store_key():
 
 def test_erase_from_the_command_line(tmp_path):
     store = tmp_path / "cases.sqlite3"
-    assert run("demo", store=store).returncode == 0
+    assert run("demo", "--week-only", store=store).returncode == 0
     case = json.loads(run("list", "--json", store=store).stdout)[1]
     party = case["parties"][0]["id"]
     erased = run("erase", party, store=store)
@@ -338,7 +340,7 @@ def test_verify_and_replay_pass_after_erasure_and_a_retention_sweep(tmp_path, mo
     app.resolve(old, outcome="partial-agreement")
     app.close()
     monkeypatch.undo()
-    assert run("demo", store=store).returncode == 0  # recent cases: not due
+    assert run("demo", "--week-only", store=store).returncode == 0  # recent cases: not due
     audit_key, public = tmp_path / "audit.key", tmp_path / "audit.pub"
     run("audit", "keygen", "--private-key", str(audit_key), "--public-key", str(public))
     assert run("audit", "seal", "--private-key", str(audit_key), store=store).returncode == 0
@@ -444,7 +446,7 @@ def test_values_stored_in_clear_by_release_0_1_are_owned_up_to_and_copied_away(t
 
 def test_a_clear_store_is_copied_into_an_encrypted_one(tmp_path, store_key):
     old, new = tmp_path / "old.sqlite3", tmp_path / "new.sqlite3"
-    assert run("demo", store=old).returncode == 0
+    assert run("demo", "--week-only", store=old).returncode == 0
     copied = run("copy", "--to", f"sqlite:///{new}", "--to-key-file", str(store_key), store=old)
     assert copied.returncode == 0, copied.stderr
     assert not any(b"Couronneries" in state for state in _states(new))
@@ -511,7 +513,7 @@ def test_a_party_id_that_reads_as_a_case_id_is_refused_and_an_old_one_erased_as_
 
 def test_a_refused_request_makes_no_key(tmp_path):
     store = tmp_path / "cases.sqlite3"
-    assert run("demo", store=store).returncode == 0
+    assert run("demo", "--week-only", store=store).returncode == 0
     before = run("keys", "status", store=store).stdout
     refused = run(
         "request",
@@ -566,7 +568,7 @@ def test_an_erasure_while_a_reader_holds_the_log_says_what_may_remain(tmp_path):
 
 def test_a_retention_period_reaching_before_year_one_is_refused(tmp_path):
     store = tmp_path / "cases.sqlite3"
-    assert run("demo", store=store).returncode == 0
+    assert run("demo", "--week-only", store=store).returncode == 0
     assert "before the year 1" in _refused(run("retention", "--older-than", "2030y", store=store))
     assert "before the year 1" in _refused(run("retention", "--older-than", "9999y", store=store))
 

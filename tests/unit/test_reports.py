@@ -1,36 +1,371 @@
-"""The activity counts: a fold over cases, small counts suppressed for partners."""
+"""The activity indicators: a fold of the history, counted by hand on known stories."""
 
 from __future__ import annotations
 
-from mediation_domain.reports import SMALL_COUNT, activity, shown
-from mediation_domain.values import CaseStatus, InterventionDomain
+import random
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from mediation_domain import InvalidInputError, Mediations
+from mediation_domain.reports import (
+    COUNTS,
+    SMALL_COUNT,
+    CaseFacts,
+    Period,
+    Report,
+    Shown,
+    events_until,
+    facts_of,
+)
+
+PARIS = ZoneInfo("Europe/Paris")
 
 
-def test_cases_are_counted_by_neighbourhood_domain_and_status(app):
-    ids = [
-        app.request_mediation(
-            domain=domain, neighbourhood=place, referral="resident", parties=["A"]
+class Clock:
+    """A settable clock: each command happens when the test says."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def at(self, *when: int) -> Clock:
+        self.now = datetime(*when, tzinfo=UTC)  # type: ignore[misc]
+        return self
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def app(clock: Clock) -> Mediations:
+    return Mediations(clock=clock)
+
+
+def _open(app: Mediations, clock: Clock, when: tuple[int, ...], **facts: str) -> tuple:
+    clock.at(*when)
+    case = app.request_mediation(
+        domain=facts.get("domain", "public-transport"),
+        neighbourhood=facts.get("neighbourhood", "Beaulieu"),
+        referral=facts.get("referral", "resident"),
+        parties=["A", "B"],
+    )
+    a, b = (party.id for party in app.get_case(case).parties)
+    return case, a, b
+
+
+def _year(as_of: datetime | None = None, **kw) -> Period:
+    return Period(
+        date(2026, 1, 1), date(2026, 12, 31), as_of or datetime(2027, 1, 1, tzinfo=UTC), **kw
+    )
+
+
+def _counts(row) -> dict[str, int]:
+    assert all(shown.exact for shown in row.counts.values())
+    return {name: shown.low for name, shown in row.counts.items() if shown.low}
+
+
+def test_a_story_is_counted_on_every_indicator(app, clock):
+    case, a, b = _open(app, clock, (2026, 3, 2, 9), referral="landlord")
+    app.assign_mediator(case, mediator="med-1")  # at the same moment: proposed in March
+    clock.at(2026, 3, 5)
+    app.give_consent(case, party=a)
+    clock.at(2026, 3, 9)
+    app.give_consent(case, party=b)  # every consent: accepted
+    clock.at(2026, 3, 20)
+    app.hold_session(case, kind="individual-interview", attendees=[a])
+    clock.at(2026, 4, 3)
+    app.hold_session(case, kind="joint-session", attendees=[a, b])
+    clock.at(2026, 4, 11, 9)
+    app.resolve(case, outcome="partial-agreement")
+
+    report = app.report(_year(), exact=True)
+    assert _counts(report.total()) == {
+        "requests": 1,
+        "referral.landlord": 1,
+        "proposed": 1,
+        "accepted": 1,
+        "resolved": 1,
+        "resolved.partial-agreement": 1,
+        "closed": 1,
+        "sessions": 2,
+        "sessions.individual-interview": 1,
+        "sessions.joint-session": 1,
+    }
+    assert report.total().measures == {
+        "sessions_per_closed_case.mean": 2.0,
+        "closure_days.median": 40.0,  # 2 March 9:00 to 11 April 9:00
+        "closure_days.p90": 40.0,
+        "open_age_days.median": None,  # none open at the end of the year
+    }
+    by_month = {row.key: _counts(row) for row in report.rows(["month"])}
+    assert by_month[("2026-03",)]["open"] == 1  # open at the end of March...
+    assert "open" not in by_month[("2026-04",)]  # ...closed in April
+    assert by_month[("2026-04",)]["closed"] == 1
+    assert by_month[("2026-03",)]["sessions"] == by_month[("2026-04",)]["sessions"] == 1
+
+
+def test_refusals_withdrawals_and_open_cases_are_counted(app, clock):
+    refused, _, b = _open(app, clock, (2026, 5, 1), neighbourhood="Bel-Air")
+    clock.at(2026, 5, 3)
+    app.refuse_consent(refused, party=b)
+    clock.at(2026, 5, 4)
+    app.withdraw(refused, by="party", reason="consent-refused")
+    by_service, _, _ = _open(app, clock, (2026, 5, 10), domain="schools-and-youth")
+    clock.at(2026, 5, 20)
+    app.withdraw(by_service, by="service", reason="no-longer-needed")
+    _open(app, clock, (2026, 6, 25))  # open at the end of June: 6 days old
+    old, _, _ = _open(app, clock, (2026, 1, 2))  # open since January: 180 days
+
+    report = app.report(
+        Period(date(2026, 1, 1), date(2026, 6, 30), datetime(2026, 7, 1, tzinfo=UTC)), exact=True
+    )
+    total = _counts(report.total())
+    assert total["refused"] == 1
+    assert (total["withdrawn"], total["withdrawn.party"], total["withdrawn.service"]) == (2, 1, 1)
+    assert "accepted" not in total
+    assert "proposed" not in total
+    assert (total["open"], total["open.0-30d"], total["open.91-180d"]) == (2, 1, 1)
+    assert report.total().measures["open_age_days.median"] == (6 + 180) / 2
+    rows = {row.key: _counts(row) for row in report.rows(["neighbourhood", "domain"])}
+    assert rows["Bel-Air", "public-transport"]["refused"] == 1
+    assert rows["Beaulieu", "schools-and-youth"]["withdrawn.service"] == 1
+    assert str(old) not in repr(report)
+
+
+def test_a_report_as_of_a_past_moment_is_the_fold_of_the_history_then(app, clock):
+    case, a, b = _open(app, clock, (2026, 2, 1))
+    clock.at(2026, 2, 10)
+    app.give_consent(case, party=a)
+    clock.at(2026, 3, 10)
+    app.give_consent(case, party=b)
+    clock.at(2026, 3, 15)
+    app.withdraw(case, by="mediator", reason="conflict-of-interest")
+    moment = datetime(2026, 3, 1, tzinfo=UTC)
+    then = Report.of(
+        facts_of(events_until(app.history(), moment)).values(), _year(moment), exact=True
+    )
+    now_as_of_then = app.report(_year(moment), exact=True)
+    assert then.total() == now_as_of_then.total()
+    assert _counts(then.total()) == {
+        "requests": 1,
+        "referral.resident": 1,
+        "open": 1,
+        "open.0-30d": 1,
+    }
+    assert _counts(app.report(_year(), exact=True).total())["withdrawn.mediator"] == 1
+
+
+def test_months_are_the_service_s_not_utc_s(app, clock):
+    _open(app, clock, (2026, 1, 31, 23, 30))  # 1 February, 00:30 in Poitiers
+
+    def requested(period: Period) -> list[tuple[str, ...]]:
+        rows = app.report(period, exact=True).rows(["month"])
+        return [row.key for row in rows if row.counts["requests"].low]
+
+    assert requested(_year(zone=PARIS)) == [("2026-02",)]
+    assert requested(_year()) == [("2026-01",)]
+
+
+def test_a_period_counts_only_what_happened_within_it(app, clock):
+    case, a, _ = _open(app, clock, (2026, 1, 20))
+    clock.at(2026, 2, 5)
+    app.give_consent(case, party=a)
+    february = app.report(
+        Period(date(2026, 2, 1), date(2026, 2, 28), datetime(2026, 3, 1, tzinfo=UTC)), exact=True
+    )
+    assert "requests" not in _counts(february.total())  # requested in January
+    assert _counts(february.total())["open"] == 1  # but open at the end of February
+
+
+def test_p90_is_a_duration_some_case_took(app, clock):
+    for day in range(1, 11):
+        case, _, _ = _open(app, clock, (2026, 1, day))
+        clock.at(2026, 1, day + day)  # the n-th case takes n days
+        app.withdraw(case, by="service", reason="no-longer-needed")
+    measures = app.report(_year(), exact=True).total().measures
+    assert (measures["closure_days.median"], measures["closure_days.p90"]) == (5.5, 9.0)
+
+
+def test_facts_round_trip_through_json_and_forget_the_parties_once_closed(app, clock):
+    case, a, _ = _open(app, clock, (2026, 1, 5))
+    app.assign_mediator(case, mediator="med-1")
+    app.give_consent(case, party=a)
+    app.hold_session(case, kind="individual-interview", attendees=[a])
+    (open_facts,) = facts_of(app.history(), party_key=lambda p: f"key-{len(p)}").values()
+    assert CaseFacts.from_json(open_facts.to_json()) == open_facts
+    assert a not in str(open_facts.to_json())  # consents are kept under the caller's keys
+    app.resolve(case, outcome="agreement")
+    (closed_facts,) = facts_of(app.history()).values()
+    assert closed_facts.consents == {}
+    assert CaseFacts.from_json(closed_facts.to_json()) == closed_facts
+
+
+def test_erasures_and_mediators_stepping_down_change_no_count(app, clock):
+    case, a, _ = _open(app, clock, (2026, 1, 5))
+    app.assign_mediator(case, mediator="med-1")
+    before = app.report(_year(), exact=True).total()
+    app.withdraw_mediator(case, mediator="med-1", reason="conflict-of-interest")
+    app.erase_subject(a)
+    assert app.report(_year(), exact=True).total() == before
+
+
+def test_a_period_is_checked(app):
+    as_of = datetime(2026, 7, 1, tzinfo=UTC)
+    with pytest.raises(InvalidInputError, match=r"ends .* before it starts"):
+        Period.of("2026-05", "2026-04", as_of=as_of)
+    with pytest.raises(InvalidInputError, match="invalid date"):
+        Period.of("2026-13", None, as_of=as_of)
+    with pytest.raises(InvalidInputError, match="whole calendar months"):
+        Period.of("2026-01-15", "2026-03", as_of=as_of, whole_months=True)
+    with pytest.raises(InvalidInputError, match="2026-07 is not over"):
+        Period.of("2026-01", "2026-07", as_of=as_of, whole_months=True)
+    with pytest.raises(InvalidInputError, match="whole calendar months"):
+        app.report(Period(date(2026, 1, 1), date(2026, 6, 15), as_of))  # partners: months
+    with pytest.raises(InvalidInputError, match="cannot group by 'quartier'"):
+        app.report(_year(), exact=True).rows(["quartier"])
+    # Defaults: this year so far; for partners, up to the last finished month.
+    assert Period.of(None, None, as_of=as_of) == Period(date(2026, 1, 1), date(2026, 7, 1), as_of)
+    partners = Period.of(None, None, as_of=as_of, whole_months=True)
+    assert (partners.start, partners.end) == (date(2026, 1, 1), date(2026, 6, 30))
+    january = Period.of(None, None, as_of=datetime(2027, 1, 10, tzinfo=UTC), whole_months=True)
+    assert (january.start, january.end) == (date(2026, 1, 1), date(2026, 12, 31))
+
+
+# The partners' view ----------------------------------------------------------------------
+
+TABLES = ((), ("neighbourhood",), ("domain",), ("neighbourhood", "domain"))
+WHOLES = {
+    "requests": "referral.",
+    "withdrawn": "withdrawn.",
+    "resolved": "resolved.",
+    "sessions": "sessions.",
+    "open": "open.",
+}
+
+
+def published_months(report: Report) -> dict[tuple, Shown]:
+    """Every monthly figure of every table, as a partner reads it in the report's rows."""
+    figures = {}
+    for dims in TABLES:
+        for row in report.rows([*dims, "month"]):
+            *key, month = row.key
+            for name in COUNTS:
+                figures[dims, tuple(key), month, name] = row.counts[name]
+    return figures
+
+
+def worked_out(figures: dict[tuple, Shown]) -> list[tuple]:  # noqa: C901 - one propagation
+    """The figures shown as "< 5" that a reader can pin to one value (written independently
+    of the library: every table adds up into the coarser ones, every whole is its parts)."""
+    low = {node: shown.low for node, shown in figures.items()}
+    high = {node: shown.high for node, shown in figures.items()}
+    sums: dict[tuple, list[tuple]] = {}
+    for dims, key, month, name in figures:
+        for drop in range(len(dims)):
+            parent = (dims[:drop] + dims[drop + 1 :], key[:drop] + key[drop + 1 :], month, name)
+            sums.setdefault(parent, []).append((dims, key, month, name))
+        for whole, prefix in WHOLES.items():
+            if name.startswith(prefix):
+                sums.setdefault((dims, key, month, whole), []).append((dims, key, month, name))
+        if name in {"withdrawn", "resolved"}:
+            sums.setdefault((dims, key, month, "closed"), []).append((dims, key, month, name))
+    for _ in range(200):
+        changed = False
+        for whole, parts in sums.items():
+            low.setdefault(whole, 0), high.setdefault(whole, 0)
+            for node in (whole, *parts):
+                low.setdefault(node, 0), high.setdefault(node, 0)
+            floor, ceiling = sum(low[p] for p in parts), sum(high[p] for p in parts)
+            new = (max(low[whole], floor), min(high[whole], ceiling))
+            changed |= new != (low[whole], high[whole])
+            low[whole], high[whole] = new
+            for part in parts:
+                new = (
+                    max(low[part], low[whole] - (ceiling - high[part])),
+                    min(high[part], high[whole] - (floor - low[part])),
+                )
+                changed |= new != (low[part], high[part])
+                low[part], high[part] = new
+                floor, ceiling = sum(low[p] for p in parts), sum(high[p] for p in parts)
+        if not changed:
+            break
+    return [
+        node for node, shown in figures.items() if str(shown) == "< 5" and low[node] == high[node]
+    ]
+
+
+def _partners(app: Mediations, start: str, end: str) -> Report:
+    as_of = datetime(2027, 1, 1, tzinfo=UTC)
+    return app.report(Period.of(start, end, as_of=as_of, whole_months=True))
+
+
+def test_partners_see_small_counts_as_less_than_five_and_nothing_that_gives_them_away(app, clock):
+    for _ in range(7):
+        _open(app, clock, (2026, 3, 2), neighbourhood="Couronneries")
+    _open(app, clock, (2026, 3, 2), neighbourhood="Bel-Air")
+    report = _partners(app, "2026-03", "2026-03")
+    rows = {row.key: row for row in report.rows(["neighbourhood"])}
+    assert str(rows["Bel-Air",].counts["requests"]) == "< 5"
+    # 8 requests in all, 7 in Couronneries would give Bel-Air's 1 away: one of them is
+    # published as a range instead.
+    couronneries, total = (
+        rows["Couronneries",].counts["requests"],
+        report.total().counts["requests"],
+    )
+    assert not (couronneries.exact and total.exact)
+    assert couronneries.low <= 7 <= couronneries.high
+    assert total.low <= 8 <= total.high
+    assert worked_out(published_months(report)) == []
+    exact = app.report(report.period, exact=True)
+    assert exact.total().counts["requests"] == Shown(8, 8)
+    assert {str(r.counts["requests"]) for r in exact.rows(["neighbourhood"])} == {"1", "7"}
+
+
+def test_no_exact_small_count_reaches_a_partner(app, clock):
+    for day in range(1, 25):
+        case, a, _ = _open(
+            app,
+            clock,
+            (2026, 1 + day % 3, day),
+            neighbourhood=["Beaulieu", "Bel-Air", "Couronneries"][day % 3],
+            domain=["public-transport", "access-to-rights"][day % 2],
+            referral=["resident", "city", "school", "landlord"][day % 4],
         )
-        for place, domain in [
-            ("Couronneries", "public-transport"),
-            ("Couronneries", "public-transport"),
-            ("Beaulieu", "schools-and-youth"),
-            ("Couronneries", "public-space-and-housing"),
-        ]
-    ]
-    app.withdraw(ids[0], by="service", reason="no-longer-needed")
-    rows = app.activity()
-    assert [(r.neighbourhood, r.domain, r.total) for r in rows] == [
-        ("Beaulieu", InterventionDomain.SCHOOLS_AND_YOUTH, 1),
-        ("Couronneries", InterventionDomain.PUBLIC_SPACE_AND_HOUSING, 1),
-        ("Couronneries", InterventionDomain.PUBLIC_TRANSPORT, 2),
-    ]
-    transport = rows[2].counts
-    assert (transport[CaseStatus.WITHDRAWN], transport[CaseStatus.AWAITING_MEDIATOR]) == (1, 1)
-    assert activity([]) == []
+        if day % 5:
+            app.assign_mediator(case, mediator="med-1")
+            app.give_consent(case, party=a)
+    report = _partners(app, "2026-01", "2026-03")
+    for by in (["neighbourhood"], ["domain", "month"], ["neighbourhood", "domain", "month"], []):
+        for row in [*report.rows(by), report.total()]:
+            for name, shown in row.counts.items():
+                assert not (shown.exact and 0 < shown.low < SMALL_COUNT), (by, row.key, name)
+    assert worked_out(published_months(report)) == []
 
 
-def test_counts_from_one_to_four_are_hidden_from_partners_only():
-    assert [shown(n, exact=False) for n in (0, 1, 4, 5, 12)] == [0, "< 5", "< 5", 5, 12]
-    assert [shown(n, exact=True) for n in (0, 1, 4, 5)] == [0, 1, 4, 5]
-    assert SMALL_COUNT == 5
+def test_the_same_facts_in_any_order_publish_the_same_figures(app, clock):
+    for day in range(1, 29):
+        case, _, _ = _open(
+            app,
+            clock,
+            (2026, 1, day),
+            neighbourhood=["Beaulieu", "Bel-Air", "Trois-Cités"][day % 3],
+            referral=["resident", "city"][day % 2],
+        )
+        if day % 4:
+            app.assign_mediator(case, mediator="med-1")
+    facts = list(facts_of(app.history()).values())
+    period = Period.of(
+        "2026-01", "2026-01", as_of=datetime(2026, 3, 1, tzinfo=UTC), whole_months=True
+    )
+    first = Report.of(facts, period).published
+    assert any(not shown.exact and str(shown) != "< 5" for shown in first.values())  # secondary
+    for seed in range(5):
+        shuffled = facts[:]
+        random.Random(seed).shuffle(shuffled)  # noqa: S311 - an order, not a secret
+        assert Report.of(shuffled, period).published == first

@@ -1,0 +1,349 @@
+"""The report's materialised view: the same indicators as a full fold, kept incrementally.
+
+Random histories (hypothesis) are recorded on a clock that moves on by whole days; the
+view is refreshed after each of several batches, on memory, a SQLite file and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from mediation_adapters import reporting
+from mediation_adapters.reporting import ReportView, report_period
+from mediation_adapters.stores import env_for, open_store, postgres_connection
+from mediation_domain import MediationError, Mediations
+from mediation_domain.reports import DIMENSIONS, Period, Report
+from mediation_domain.values import POITIERS, InterventionDomain, ReferralSource
+
+START = datetime(2026, 1, 1, 8, tzinfo=UTC)
+ACTIONS = (
+    "assign_mediator",
+    "give_consent",
+    "withdraw_consent",
+    "refuse_consent",
+    "hold_session",
+    "withdraw",
+    "resolve",
+    "withdraw_mediator",
+    "erase",
+)
+
+steps = st.lists(
+    st.tuples(
+        st.integers(0, 25),  # days later
+        st.one_of(
+            st.tuples(
+                st.just("request"),
+                st.sampled_from(POITIERS.names),
+                st.sampled_from(InterventionDomain),
+                st.sampled_from(ReferralSource),
+                st.integers(1, 3),
+            ),
+            st.tuples(st.sampled_from(ACTIONS), st.integers(0, 30), st.integers(0, 2)),
+            *[st.tuples(st.just("advance"), st.integers(0, 30), st.integers(0, 59))] * 4,
+        ),
+    ),
+    min_size=8,
+    max_size=60,
+)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+COMMANDS = {
+    "assign_mediator": lambda app, case, _, __: app.assign_mediator(case, mediator="med-1"),
+    "give_consent": lambda app, case, party, _: app.give_consent(case, party=party),
+    "withdraw_consent": lambda app, case, party, _: app.withdraw_consent(case, party=party),
+    "refuse_consent": lambda app, case, party, _: app.refuse_consent(case, party=party),
+    "hold_session": lambda app, case, party, _: app.hold_session(
+        case, kind="individual-interview", attendees=[party]
+    ),
+    "withdraw": lambda app, case, _, n: app.withdraw(
+        case, by=["party", "mediator", "service"][n], reason="r"
+    ),
+    "resolve": lambda app, case, _, __: app.resolve(case, outcome="agreement"),
+    "withdraw_mediator": lambda app, case, _, __: app.withdraw_mediator(
+        case, mediator="med-1", reason="unavailable"
+    ),
+    "erase": lambda app, _, party, __: app.erase_subject(party),
+}
+
+
+def advance(app: Mediations, case: Any, choice: int) -> None:
+    """The case's next step in its life, as a mediation goes; `choice` picks the branch."""
+    view = app.get_case(case)
+    waiting = [p.id for p in view.parties if not p.consents]
+    if view.is_closed:
+        app.erase_subject(view.parties[choice % len(view.parties)].id)
+    elif view.mediator is None:
+        if choice % 9 == 0:
+            app.withdraw(case, by="service", reason="no-longer-needed")
+        else:
+            app.assign_mediator(case, mediator="med-1")
+    elif waiting:
+        if choice % 7 == 0:
+            app.refuse_consent(case, party=waiting[0])
+        else:
+            app.give_consent(case, party=waiting[0])
+    elif not view.sessions or len(view.sessions) < choice % 4:
+        app.hold_session(case, kind="joint-session", attendees=[p.id for p in view.parties])
+    elif choice % 11 == 0:
+        app.withdraw_mediator(case, mediator="med-1", reason="unavailable")
+    elif choice % 5 == 0:
+        app.withdraw(case, by=["party", "mediator", "service"][choice % 3], reason="ended")
+    else:
+        app.resolve(case, outcome=["agreement", "partial-agreement", "no-agreement"][choice % 3])
+
+
+def play(app: Mediations, clock: Clock, script: list) -> None:
+    """Run the script's commands; those the rules refuse store nothing and are skipped."""
+    cases: list[tuple[Any, list[str]]] = []
+    for days, (action, *args) in script:
+        clock.now += timedelta(days=days, minutes=7)
+        try:
+            if action == "request":
+                place, domain, referral, count = args
+                case = app.request_mediation(
+                    domain=domain,
+                    neighbourhood=place,
+                    referral=referral,
+                    parties=[f"P{n}" for n in range(count)],
+                )
+                cases.append((case, [p.id for p in app.get_case(case).parties]))
+                continue
+            if not cases:
+                continue
+            case, parties = cases[args[0] % len(cases)]
+            if action == "advance":
+                advance(app, case, args[1])
+                continue
+            party = parties[args[1] % len(parties)]
+            COMMANDS[action](app, case, party, args[1])
+        except MediationError:
+            pass
+
+
+def periods(clock: Clock) -> list[tuple[Period, bool]]:
+    """Exact reports over the whole history and as of its middle; partners' by months."""
+    end = clock.now + timedelta(days=1)
+    middle = START + (clock.now - START) / 2
+    whole = Period(START.date(), end.date(), end)
+    months_over = Period.of(None, None, as_of=end + timedelta(days=31), whole_months=True)
+    return [
+        (whole, True),
+        (Period(START.date(), end.date(), middle), True),
+        (Period(date(2026, 2, 1), max(end.date(), date(2026, 2, 28)), end), True),
+        (
+            Period.of(
+                "2026-01", f"{months_over.end:%Y-%m}", as_of=months_over.as_of, whole_months=True
+            ),
+            False,
+        ),
+    ]
+
+
+def same(view_report: Report, full: Report) -> None:
+    for by in ([], ["neighbourhood"], ["domain", "month"], list(DIMENSIONS)):
+        assert view_report.rows(by) == full.rows(by), by
+    assert view_report.total() == full.total()
+
+
+def check_incremental(url: str, script: list, cuts: list[int]) -> None:
+    clock = Clock()
+    app = open_store(url)
+    app.clock = clock
+    view = ReportView(app)
+    try:
+        done = 0
+        for cut in [*sorted({min(c, len(script)) for c in cuts}), len(script)]:
+            play(app, clock, script[done:cut])
+            done = cut
+            view.refresh(page=3)  # small pages: a batch spans several transactions
+        for period, exact in periods(clock):
+            same(view.report(period, exact=exact), app.report(period, exact=exact))
+        total = app.report(periods(clock)[0][0], exact=True).total().counts
+        event(f"steps: {'< 20' if done < 20 else '20+'}")
+        event(f"closed cases: {'some' if total['closed'].low else 'none'}")
+        event(f"sessions: {'some' if total['sessions'].low else 'none'}")
+        rebuilt = view.rebuild()
+        assert rebuilt == (app.recorder.max_notification_id() or 0)
+        period, exact = periods(clock)[0]
+        same(view.report(period, exact=exact), app.report(period, exact=exact))
+    finally:
+        view.close()
+        app.close()
+
+
+_settings = settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
+
+
+@_settings
+@given(script=steps, cuts=st.lists(st.integers(0, 40), max_size=3))
+def test_the_view_in_memory_equals_a_full_fold(script, cuts):
+    check_incremental("memory://", script, cuts)
+
+
+@settings(_settings, max_examples=25)
+@given(script=steps, cuts=st.lists(st.integers(0, 40), max_size=3))
+def test_the_view_in_sqlite_equals_a_full_fold(tmp_path_factory, script, cuts):
+    folder = tmp_path_factory.mktemp("view")
+    check_incremental(f"sqlite:///{folder / 'cases.sqlite3'}", script, cuts)
+
+
+@settings(_settings, max_examples=10)
+@given(script=steps, cuts=st.lists(st.integers(0, 40), max_size=3))
+def test_the_view_in_postgresql_equals_a_full_fold(postgres_server, script, cuts):
+    schema = f"md_view_{uuid.uuid4().hex[:12]}"
+    try:
+        check_incremental(f"{postgres_server}?schema={schema}", script, cuts)
+    finally:
+        with postgres_connection(env_for(postgres_server)) as connection:
+            connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+# The view's life: new versions, failures, several processes ----------------------------------
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def recorded(request, tmp_path: Path):
+    url = (
+        "memory://"
+        if request.param == "memory"
+        else request.getfixturevalue("postgres_url")
+        if request.param == "postgres"
+        else f"sqlite:///{tmp_path / 'cases.sqlite3'}"
+    )
+    clock = Clock()
+    app = open_store(url)
+    app.clock = clock
+    play(app, clock, [(1, ("request", "Beaulieu", "public-transport", "resident", 2))] * 3)
+    yield app, clock, url
+    app.close()
+
+
+def _requests(view: ReportView) -> int:
+    period = Period(START.date(), date(2027, 12, 31), datetime(2028, 1, 1, tzinfo=UTC))
+    return view.report(period, exact=True).total().counts["requests"].low
+
+
+def test_a_refresh_reads_only_what_is_new(recorded):
+    app, clock, _ = recorded
+    view = ReportView(app)
+    assert view.refresh() == 3
+    assert view.refresh() == 0
+    play(app, clock, [(1, ("request", "Bel-Air", "public-transport", "city", 1))])
+    assert view.refresh() == 1
+    assert _requests(view) == 4
+    view.close()
+
+
+@pytest.mark.parametrize("new_events", ["none", "new cases", "old cases"])
+def test_a_view_written_by_another_version_rebuilds_itself(recorded, monkeypatch, new_events):
+    app, clock, _ = recorded
+    view = ReportView(app)
+    assert _requests(view) == 3
+    monkeypatch.setattr(reporting, "FACTS_VERSION", reporting.FACTS_VERSION + 1)
+    if new_events == "new cases":
+        play(app, clock, [(1, ("request", "Bel-Air", "public-transport", "city", 1))])
+    if new_events == "old cases":
+        play(app, clock, [(1, ("assign_mediator", 0, 0))])
+    assert _requests(view) == (4 if new_events == "new cases" else 3)
+    assert view.refresh() == 0
+    view.close()
+
+
+def test_a_failed_refresh_changes_nothing(recorded, monkeypatch):
+    app, clock, _ = recorded
+    view = ReportView(app)
+    assert view.refresh() == 3
+    play(app, clock, [(1, ("request", "Bel-Air", "public-transport", "city", 1))])
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(type(view.view), "_insert_tracking", broken)
+    with pytest.raises(RuntimeError):
+        view.refresh()
+    monkeypatch.undo()
+    assert _requests(view) == 4  # the facts written before the failure were rolled back
+    view.close()
+
+
+def test_two_views_refreshing_at_once_count_each_event_once(recorded):
+    app, clock, url = recorded
+    play(app, clock, [(1, ("request", "Bel-Air", "public-transport", "city", 1))] * 40)
+    views = [ReportView(app) for _ in range(2)] if url == "memory://" else []
+    if not views:
+        others = [open_store(url) for _ in range(2)]
+        views = [ReportView(other) for other in others]
+    errors: list[BaseException] = []
+
+    def refresh(view: ReportView) -> None:
+        try:
+            view.refresh(page=2)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=refresh, args=(view,)) for view in views]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    if url == "memory://":  # in memory each view is its own; on a store they share one
+        assert [_requests(view) for view in views] == [43, 43]
+    else:
+        assert _requests(views[0]) == 43
+    for view in views:
+        view.close()
+
+
+def test_the_view_holds_no_party_id_and_no_name(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'cases.sqlite3'}"
+    clock = Clock()
+    app = open_store(url)
+    app.clock = clock
+    case = app.request_mediation(
+        domain="public-transport",
+        neighbourhood="Beaulieu",
+        referral="resident",
+        parties=["Mme Lefèvre"],
+        party_ids=["p-lefevre"],
+    )
+    app.give_consent(case, party="p-lefevre")
+    view = ReportView(app)
+    view.refresh()
+    view.close()
+    app.close()
+    with sqlite3.connect(tmp_path / "cases.sqlite3") as db:
+        rows = " ".join(row[0] for row in db.execute("SELECT facts FROM report_facts"))
+    assert "Beaulieu" in rows  # the facts are there...
+    assert "lefevre" not in rows.lower()  # ...and no one in them: no party id,
+    assert "Lefèvre" not in rows  # no name
+
+
+def test_report_period_reads_what_users_type():
+    zone = reporting.time_zone("Europe/Paris")
+    day = report_period("2026-01", "2026-03", "2026-06-30", exact=True, zone=zone)
+    assert day.as_of == datetime(2026, 7, 1, tzinfo=zone) - timedelta(microseconds=1)
+    moment = report_period(None, None, "2026-06-30T18:00", exact=True, zone=zone)
+    assert moment.as_of == datetime(2026, 6, 30, 18, tzinfo=zone)
+    with pytest.raises(MediationError, match="invalid as-of"):
+        report_period(None, None, "yesterday", exact=True, zone=zone)
+    with pytest.raises(MediationError, match="unknown time zone 'Mars/Olympus'"):
+        reporting.time_zone("Mars/Olympus")
