@@ -13,7 +13,15 @@ from collections.abc import Callable, Sequence
 from html import escape
 from typing import Any
 
-from mediation_domain.reports import COUNTS, MEASURES, SMALL_COUNT, Report, Row, Shown
+from mediation_domain.reports import (
+    COUNTS,
+    MEASURES,
+    SMALL_COUNT,
+    Report,
+    Row,
+    Shown,
+    dimensions,
+)
 from mediation_domain.values import InterventionDomain
 
 FORMATS = ("table", "json", "csv", "html")
@@ -209,7 +217,7 @@ def render(report: Report, fmt: str, *, lang: str = "fr", by: Sequence[str] = DE
         "csv": _csv,
         "html": _html,
     }
-    return renderers[fmt](report, Labels(lang), by)
+    return renderers[fmt](report, Labels(lang), dimensions(by))
 
 
 # JSON -----------------------------------------------------------------------------------
@@ -217,6 +225,7 @@ def render(report: Report, fmt: str, *, lang: str = "fr", by: Sequence[str] = DE
 
 def as_json(report: Report, by: Sequence[str] = DEFAULT_BY) -> dict[str, Any]:
     """The report as a JSON object: stable codes, counts as numbers or "< 5" / "12-20"."""
+    by = dimensions(by)
     period = report.period
     return {
         "period": {
@@ -273,9 +282,10 @@ def _csv(report: Report, labels: Labels, by: Sequence[str]) -> str:
     writer.writerow([*(labels[d] for d in by), *COUNTS, *MEASURES])
     rows = [*report.rows(by), report.total()]
     for row in rows:
-        key = [labels.value(d, v) for d, v in zip(by, row.key, strict=True)]
-        if not row.key:
-            key = [labels["total"]] + [""] * (len(by) - 1) if by else []
+        if row is rows[-1]:  # the whole period: its label under the first grouping
+            key = [labels["total"], *[""] * (len(by) - 1)] if by else []
+        else:
+            key = [labels.value(d, v) for d, v in zip(by, row.key, strict=True)]
         writer.writerow(
             [
                 *key,

@@ -384,7 +384,7 @@ class Report:
 
     def rows(self, by: Sequence[str]) -> list[Row]:
         """The indicators grouped by `by` (a subset of DIMENSIONS), in a stable order."""
-        dims = _dimensions(by)
+        dims = dimensions(by)
         table = tuple(d for d in _PLACES if d in dims)
         groups: dict[tuple[str, ...], list[Key]] = defaultdict(list)
         for key in self.cells:
@@ -649,7 +649,8 @@ def _count_open(case: CaseFacts, ends: list[tuple[str, datetime]], cells: dict[K
         cell.open_ages.append(age)
 
 
-def _dimensions(by: Sequence[str]) -> tuple[str, ...]:
+def dimensions(by: Sequence[str]) -> tuple[str, ...]:
+    """The groupings asked for, checked, each once and in the order given."""
     dims = tuple(dict.fromkeys(d.strip() for d in by if d.strip()))
     unknown = [d for d in dims if d not in DIMENSIONS]
     if unknown:

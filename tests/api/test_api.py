@@ -5,9 +5,12 @@ from __future__ import annotations
 import base64
 import json
 import threading
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
+
+from mediation_adapters.stores import open_store
 
 from .conftest import Server
 
@@ -184,54 +187,81 @@ def test_erasure_over_http_leaves_the_case_and_hides_the_values(server):
         _problem(coordinator.post("/subjects/p-nobody/erasure", json={}), 404, "not-found")
 
 
-def test_the_report_hides_small_counts_from_partners_only(server):
-    rare = REQUEST | {"neighbourhood": "Trois-Cités", "domain": "residents-participation"}
+@pytest.fixture(scope="module")
+def last_month(server) -> str:
+    """Cases recorded last month (a finished month: the partners' view shows it)."""
+    first = datetime.now(UTC).replace(day=1, hour=12, minute=0, second=0, microsecond=0)
+    when = (first - timedelta(days=20)).replace(day=10)
+    app = open_store(server.store)
+    app.clock = lambda: when
+    try:
+        rare = REQUEST | {"neighbourhood": "Trois-Cités", "domain": "residents-participation"}
+        app.request_mediation(**_as_command(rare))
+        for _ in range(6):
+            app.request_mediation(**_as_command(REQUEST | {"neighbourhood": "Beaulieu"}))
+    finally:
+        app.close()
+    return f"{when:%Y-%m}"
+
+
+def _as_command(body: dict) -> dict:
+    return body | {"parties": [party["name"] for party in body["parties"]]}
+
+
+def _cell(report: dict, place: str, domain: str, month: str) -> dict:
+    (row,) = [
+        r["counts"]
+        for r in report["rows"]
+        if (r["neighbourhood"], r["domain"], r["month"]) == (place, domain, month)
+    ]
+    return row
+
+
+def test_the_report_hides_small_counts_from_partners_only(server, last_month):
     with server.client("coordinator") as coordinator:
-        assert coordinator.post("/cases", json=rare).status_code == 201
-        exact = coordinator.get("/report").json()
+        exact = coordinator.get("/report", params={"exact": "true"}).json()
     with server.client("partner") as partner:
         hidden = partner.get("/report").json()
-
-    def row(report: dict) -> dict:
-        (found,) = [
-            r
-            for r in report["rows"]
-            if (r["neighbourhood"], r["domain"]) == ("Trois-Cités", "residents-participation")
-        ]
-        return found
-
+        _problem(partner.get("/report", params={"exact": "true"}), 403, "forbidden")
     assert (exact["suppressed_below"], hidden["suppressed_below"]) == (None, 5)
-    assert (row(exact)["total"], row(exact)["awaiting-mediator"], row(exact)["resolved"]) == (
-        1,
-        1,
-        0,
-    )
-    assert (row(hidden)["total"], row(hidden)["awaiting-mediator"], row(hidden)["resolved"]) == (
-        "< 5",
-        "< 5",
-        0,
-    )
-    assert all(r["total"] in {"< 5", None} or r["total"] >= 5 for r in hidden["rows"])
+    rare = ("Trois-Cités", "residents-participation", last_month)
+    assert _cell(exact, *rare)["requests"] == 1
+    assert _cell(hidden, *rare)["requests"] == "< 5"
+    assert _cell(hidden, "Beaulieu", "public-space-and-housing", last_month)["requests"] == 6
+    shown = [v for row in hidden["rows"] for v in row["counts"].values()]
+    assert not [v for v in shown if isinstance(v, int) and 0 < v < 5]
     text = json.dumps(hidden)
     assert "Lef" not in text
     assert "p-" not in text  # no party id either
 
 
-def test_a_partner_cannot_subtract_a_hidden_count_from_the_total(server):
-    rare = REQUEST | {"neighbourhood": "Bellejouanne", "domain": "public-transport"}
-    with server.client("coordinator") as coordinator:
-        ids = [coordinator.post("/cases", json=rare).json()["case_id"] for _ in range(6)]
-        withdrawn = coordinator.post(
-            f"/cases/{ids[0]}/withdrawal", json={"by": "service", "reason": "no-longer-needed"}
-        )
-        assert withdrawn.status_code == 200
+def test_a_partner_cannot_subtract_a_hidden_count_from_the_total(server, last_month):
     with server.client("partner") as partner:
-        (row,) = [
-            r
-            for r in partner.get("/report").json()["rows"]
-            if (r["neighbourhood"], r["domain"]) == ("Bellejouanne", "public-transport")
-        ]
-    assert (row["awaiting-mediator"], row["withdrawn"], row["total"]) == (5, "< 5", None)
+        month = partner.get("/report", params={"by": "neighbourhood,month"}).json()
+        whole = partner.get(
+            "/report", params={"by": "month", "from": last_month, "to": last_month}
+        ).json()
+    places = [r["counts"]["requests"] for r in month["rows"] if r["month"] == last_month]
+    (total,) = [r["counts"]["requests"] for r in whole["rows"]]
+    assert "< 5" in places  # Trois-Cités' one request
+    # A published total less the published exact parts would give a lone hidden part away.
+    masked = [p for p in places if not isinstance(p, int)]
+    assert not (isinstance(total, int) and len(masked) == 1), (total, places)
+
+
+@pytest.mark.usefixtures("last_month")
+def test_the_report_comes_in_every_format(server):
+    with server.client("coordinator") as coordinator:
+        html = coordinator.get("/report", params={"format": "html", "lang": "en"})
+        csv = coordinator.get("/report", params={"format": "csv", "exact": "true"})
+        _problem(coordinator.get("/report", params={"exact": "maybe"}), 422, "invalid-input")
+        _problem(coordinator.get("/report", params={"format": "pdf"}), 422, "invalid-input")
+        _problem(coordinator.get("/report", params={"from": "2026-01-15"}), 422, "invalid-input")
+        _problem(coordinator.get("/report", params={"by": "street"}), 422, "invalid-input")
+    assert html.headers["content-type"] == "text/html; charset=utf-8"
+    assert html.text.count("<svg") == 3
+    assert csv.headers["content-type"] == "text/csv; charset=utf-8"
+    assert csv.text.splitlines()[0].startswith("Quartier,Domaine,Mois,requests")
 
 
 def test_the_audit_export_carries_no_name(server):

@@ -1,0 +1,128 @@
+"""`mediation report` as a coordinator runs it: on the demo's store, every format, both views."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from mediation_adapters.reporting import report_period
+from mediation_adapters.stores import open_store
+
+from .test_cli import run
+
+pytestmark = pytest.mark.slow
+AS_OF = (datetime.now(UTC) + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M+00:00")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    store = tmp_path_factory.mktemp("report") / "cases.sqlite3"
+    done = run("demo", store=store)
+    assert done.returncode == 0, done.stderr
+    return store
+
+
+def report(store: Path, *args: str, **kw) -> str:
+    done = run("report", "--as-of", AS_OF, *args, store=store, **kw)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    return done.stdout
+
+
+def refused(done) -> str:
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stdout == ""
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    return done.stderr
+
+
+def test_the_exact_json_report_is_the_fold_of_the_whole_history(demo: Path):
+    data = json.loads(report(demo, "--exact", "--format", "json"))
+    app = open_store(f"sqlite:///{demo}")
+    try:
+        expected = app.report(report_period(None, None, AS_OF, exact=True), exact=True).total()
+    finally:
+        app.close()
+    assert data["suppressed_below"] is None
+    assert data["total"]["counts"] == {name: s.to_json() for name, s in expected.counts.items()}
+    assert data["total"]["counts"]["requests"] > 100  # the year of routine cases is there
+    assert data["period"]["time_zone"] == "Europe/Paris"
+    assert {row["month"] for row in data["rows"]} <= {p["month"] for p in data["charts"]["month"]}
+
+
+def test_the_default_report_is_the_partners_view(demo: Path):
+    data = json.loads(report(demo, "--format", "json"))
+    assert data["suppressed_below"] == 5
+    assert data["period"]["from"].endswith("-01")
+    shown = [v for row in data["rows"] for v in row["counts"].values()]
+    assert "< 5" in shown
+    assert not [v for v in shown if isinstance(v, int) and 0 < v < 5]
+    table = report(demo)
+    assert "Vue partenaires" in table
+    assert "Espace public et habitat collectif" in table
+
+
+def test_formats_and_languages(demo: Path):
+    english = report(demo, "--exact", "--lang", "en", "--by", "domain")
+    assert "Requests" in english
+    assert "Public space and collective housing" in english
+    rows = list(
+        csv.reader(io.StringIO(report(demo, "--exact", "--format", "csv", "--by", "month")))
+    )
+    assert rows[0][:2] == ["Mois", "requests"]
+    assert rows[-1][0] == "Ensemble de la période"
+    page = report(demo, "--format", "html", "--lang", "en")
+    assert page.startswith("<!DOCTYPE html>")
+    assert page.count("<svg") == 3
+    assert 'lang="en"' in page
+
+
+def test_no_report_carries_personal_data(demo: Path):
+    app = open_store(f"sqlite:///{demo}")
+    try:
+        views = app.list_cases()
+    finally:
+        app.close()
+    names = {party.name for view in views for party in view.parties} - {"[erased]"}
+    ids = {party.id for view in views for party in view.parties}
+    cases = {str(view.case_id) for view in views}
+    for fmt in ("table", "json", "csv", "html"):
+        for view in ((), ("--exact",)):
+            text = report(demo, "--format", fmt, *view)
+            leaked = [x for x in names | ids | cases if x in text]
+            assert leaked == [], (fmt, view, leaked[:3])
+
+
+def test_refusals_are_one_line(demo: Path):
+    partner = run("--as", "partner:ville", "report", "--exact", store=demo)
+    assert "partners' view only" in refused(partner)
+    assert run("--as", "partner:ville", "report", store=demo).returncode == 0
+    assert "may not report" in refused(run("--as", "mediator:med-1", "report", store=demo))
+    assert "whole calendar months" in refused(run("report", "--from", "2026-01-15", store=demo))
+    assert "cannot group by 'quartier'" in refused(run("report", "--by", "quartier", store=demo))
+    assert "invalid date" in refused(run("report", "--exact", "--to", "2026-02-30", store=demo))
+    assert "invalid as-of" in refused(run("report", "--as-of", "hier", store=demo))
+    zone = {"MEDIATION_TIMEZONE": "Mars/Olympus"}
+    assert "unknown time zone" in refused(run("report", store=demo, env=zone))
+
+
+def test_rebuild_folds_the_history_again(demo: Path):
+    done = run("report", "--exact", "--rebuild", "--format", "json", "--as-of", AS_OF, store=demo)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith("report facts rebuilt from ")
+    again = report(demo, "--exact", "--format", "json")
+    assert json.loads(done.stdout) == json.loads(again)
+
+
+def test_a_report_as_of_a_past_day_does_not_see_later_events(tmp_path: Path):
+    store = tmp_path / "cases.sqlite3"
+    assert run("demo", "--week-only", store=store).returncode == 0
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%d")
+    done = run("report", "--exact", "--format", "json", "--as-of", yesterday, store=store)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["total"]["counts"]["requests"] == 0
