@@ -272,7 +272,7 @@ _REFERRALS = ("resident", "landlord", "school", "transport-operator", "city", "p
 _OUTCOMES = (
     ("agreement",) * 5 + ("partial-agreement",) * 2 + ("no-agreement", "oriented-to-partner")
 )
-_CASES_PER_MONTH = 24
+_CASES_PER_MONTH = 60
 
 
 def record_year(app: Mediations, *, until: datetime | None = None, seed: int = 2026) -> int:

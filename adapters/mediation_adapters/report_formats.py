@@ -206,7 +206,7 @@ class Labels:
 
     def count(self, shown: Shown) -> str:
         """A count: exact, "< 5", or a range with an en dash ("12\u201320")."""
-        return str(shown).replace("-", _EN_DASH)
+        return str(shown).replace("-", _EN_DASH).replace(">=", "\u2265")
 
 
 def render(report: Report, fmt: str, *, lang: str = "fr", by: Sequence[str] = DEFAULT_BY) -> str:
@@ -244,7 +244,7 @@ def as_json(report: Report, by: Sequence[str] = DEFAULT_BY) -> dict[str, Any]:
 
 def _row_json(row: Row, by: tuple[str, ...]) -> dict[str, Any]:
     return dict(zip(by, row.key, strict=True)) | {
-        "counts": {name: row.counts[name].to_json() for name in COUNTS},
+        "counts": {name: row.counts[name].to_json() for name in COUNTS if name in row.counts},
         "measures": row.measures,
     }
 
@@ -289,7 +289,7 @@ def _csv(report: Report, labels: Labels, by: Sequence[str]) -> str:
         writer.writerow(
             [
                 *key,
-                *(row.counts[name].to_json() for name in COUNTS),
+                *(row.counts[n].to_json() if n in row.counts else "" for n in COUNTS),
                 *("" if row.measures[m] is None else row.measures[m] for m in MEASURES),
             ]
         )
@@ -309,7 +309,9 @@ def _heading(report: Report, labels: Labels) -> list[str]:
 
 
 def _indicator_lines(row: Row, labels: Labels) -> list[tuple[str, str]]:
-    lines = [(labels[name], labels.count(row.counts[name])) for name in COUNTS]
+    lines = [
+        (labels[name], labels.count(row.counts[name])) for name in COUNTS if name in row.counts
+    ]
     return lines + [(labels[m], labels.number(row.measures[m])) for m in MEASURES]
 
 
@@ -407,6 +409,8 @@ def _bounds(value: int | str) -> tuple[int, int]:
         return value, value
     if value.startswith("<"):
         return 1, SMALL_COUNT - 1
+    if value.startswith(">="):  # no upper bound: drawn to its low end only
+        return int(value[2:]), int(value[2:])
     low, high = value.split("-")
     return int(low), int(high)
 
@@ -441,6 +445,8 @@ def _bars(points: list[dict[str, Any]], dim: str, labels: Labels) -> str:
 
 
 def _shown(value: int | str) -> Shown:
+    if isinstance(value, str) and value.startswith(">="):
+        return Shown(int(value[2:]), None)
     low, high = _bounds(value)
     return Shown(low, high)
 

@@ -15,7 +15,7 @@ from typing import Any, Self
 from uuid import UUID
 
 import attrs
-from eventsourcing.domain import Aggregate, datetime_now_with_tzinfo
+from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
 from mediation_domain import rules
@@ -53,7 +53,12 @@ class HeldSession:
     notes: Sealed | None = None
 
 
-_CLOCK: ContextVar[Callable[[], datetime]] = ContextVar("_CLOCK", default=datetime_now_with_tzinfo)
+def _eventsourcing_clock() -> datetime:
+    """The hook of eventsourcing (CanCreateTimestamp.create_timestamp), read at each call."""
+    return Aggregate.Event.create_timestamp()
+
+
+_CLOCK: ContextVar[Callable[[], datetime]] = ContextVar("_CLOCK", default=_eventsourcing_clock)
 
 
 @contextmanager

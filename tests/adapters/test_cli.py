@@ -183,7 +183,7 @@ def test_the_demo_runs_twice_on_the_default_store_in_the_working_directory(tmp_p
     first = run("demo", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert "Recorded 10 mediations" in first.stdout
-    assert "after a year of 288 routine cases" in first.stdout  # an empty store gets a year
+    assert "after a year of 720 routine cases" in first.stdout  # an empty store gets a year
     for place in (
         "Beaulieu",
         "Bel-Air",
@@ -197,9 +197,9 @@ def test_the_demo_runs_twice_on_the_default_store_in_the_working_directory(tmp_p
     second = run("demo", cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     assert "routine cases" not in second.stdout  # once only: a second run adds a week
-    assert "the store now holds 308 cases" in second.stdout
+    assert "the store now holds 740 cases" in second.stdout
     listed = json.loads(run("list", "--json", cwd=tmp_path).stdout)
-    assert len(listed) == 308
+    assert len(listed) == 740
     assert {c["domain"] for c in listed} == {
         "public-space-and-housing",
         "access-to-rights",
@@ -227,7 +227,7 @@ def test_the_demo_runs_on_postgresql(postgres_url: str):
     assert done.returncode == 0, done.stderr
     assert "Recorded 10 mediations" in done.stdout
     listed = json.loads(run("list", "--json", env={"MEDIATION_STORE": postgres_url}).stdout)
-    assert len(listed) == 298
+    assert len(listed) == 730
 
 
 def test_a_refused_postgresql_connection_is_exit_2_one_line(postgres_server: str):

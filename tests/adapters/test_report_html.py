@@ -99,7 +99,7 @@ def pixels_vary(png: bytes) -> int:
 
 
 def shown(value: int | str) -> str:
-    return str(value).replace("-", "\u2013")
+    return str(value).replace("-", "\u2013").replace(">=", "\u2265")
 
 
 @pytest.mark.parametrize("view", ["partners", "exact"])

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from mediation_domain import InvalidInputError, Mediations
+from mediation_domain import (
+    InterventionDomain,
+    InvalidInputError,
+    Mediations,
+    Outcome,
+    ReferralSource,
+)
 from mediation_domain.reports import (
     COUNTS,
+    FLOWS,
     SMALL_COUNT,
     CaseFacts,
     Period,
@@ -369,3 +378,56 @@ def test_the_same_facts_in_any_order_publish_the_same_figures(app, clock):
         shuffled = facts[:]
         random.Random(seed).shuffle(shuffled)  # noqa: S311 - an order, not a secret
         assert Report.of(shuffled, period).published == first
+
+
+# Reports of adjacent periods are made of the same monthly figures ------------------------
+
+_facts = st.builds(
+    lambda day, hours, place, domain, referral, closes: CaseFacts(
+        requested_at=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=day, hours=hours),
+        neighbourhood=place,
+        domain=domain,
+        referral=referral,
+        closed_at=(
+            datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=day + closes, hours=hours)
+            if closes is not None
+            else None
+        ),
+        outcome=Outcome.AGREEMENT if closes is not None else None,
+    ),
+    st.integers(0, 119),
+    st.integers(0, 23),
+    st.sampled_from(["Beaulieu", "Bel-Air", "Trois-Cités"]),
+    st.sampled_from([InterventionDomain.PUBLIC_TRANSPORT, InterventionDomain.ACCESS_TO_RIGHTS]),
+    st.sampled_from([ReferralSource.RESIDENT, ReferralSource.CITY]),
+    st.one_of(st.none(), st.integers(0, 60)),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(facts=st.lists(_facts, min_size=1, max_size=80))
+def test_adjacent_periods_difference_into_published_monthly_figures_only(facts):
+    as_of = datetime(2026, 6, 1, tzinfo=UTC)
+
+    def partners(start: str, end: str) -> Report:
+        return Report.of(facts, Period.of(start, end, as_of=as_of, whole_months=True))
+
+    quarter, four, april = (
+        partners("2026-01", "2026-03"),
+        partners("2026-01", "2026-04"),
+        partners("2026-04", "2026-04"),
+    )
+    for by in ([], ["neighbourhood"], ["domain"], ["neighbourhood", "domain"]):
+        longer = {row.key: row.counts for row in four.rows(by)}
+        shorter = {row.key: row.counts for row in quarter.rows(by)}
+        month = {row.key: row.counts for row in april.rows(by)}
+        for key in longer.keys() | shorter.keys() | month.keys():
+            for name in FLOWS:
+                parts = [part.get(key, {}).get(name, Shown(0, 0)) for part in (shorter, month)]
+                whole = longer.get(key, {}).get(name, Shown(0, 0))
+                # January to April is exactly January to March plus April, as published:
+                # subtracting the two reports gives April's published figure, no more.
+                assert whole == Shown(parts[0].low + parts[1].low, parts[0].high + parts[1].high)
+    # The monthly figures themselves are the same in every report that covers the month.
+    march = {k: v for k, v in four.published.items() if k[2] == "2026-03"}
+    assert march == {k: v for k, v in quarter.published.items() if k[2] == "2026-03"}

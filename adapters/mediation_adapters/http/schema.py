@@ -140,7 +140,7 @@ _COUNT = {"oneOf": [{"type": "integer", "minimum": 0}, {"type": "string", "enum"
 _SHOWN = {
     "oneOf": [
         {"type": "integer", "minimum": 0},
-        {"type": "string", "pattern": "^(< 5|[0-9]+-[0-9]+)$"},
+        {"type": "string", "pattern": "^(< 5|[0-9]+-[0-9]+|>= [0-9]+)$"},
     ]
 }
 _REPORT_ROW = {
