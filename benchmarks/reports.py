@@ -4,7 +4,7 @@
                                  [--store sqlite|postgres] [--postgres URL] [--json out.json]
 
 One history is grown through the sizes of `--events`, from copies of a year of realistic
-cases (`demo.record_year`: ~290 cases, ~1,800 events in time order, fresh case ids in each
+cases (`demo.record_year`: ~720 cases, ~4,600 events in time order, fresh case ids in each
 copy). At each size, `ReportView.rebuild()` folds the whole history (timed); then, `--rounds`
 times, `--new` events are appended and `refresh()` is timed (median and best kept). The new
 events continue the copy being written, so they are new cases and later steps of cases the

@@ -511,7 +511,9 @@ def _relations(values: Mapping[Node, int]) -> list[tuple[Node, list[Node]]]:
     for node in values:
         table, key, month, name = node
         for whole, parts in _PARTS:
-            if name == whole:
+            # A whole and its parts, where the parts are published: partners get the
+            # breakdowns for the whole service only (absent there, a part is a zero).
+            if name == whole and (not table or all(p in MAIN for p in parts)):
                 children = [
                     (table, key, month, p) for p in parts if (table, key, month, p) in values
                 ]
@@ -569,10 +571,11 @@ def _beside(
     """The published figure to hide next to protect `node`.
 
     The smallest sharing a sum with it (parts before totals); when every such figure is
-    hidden already, the nearest beyond, through the sums of those hidden figures.
+    hidden already, the nearest beyond, through the sums of those hidden figures. The whole
+    service's figures, the most read, are hidden only when nothing else would do.
     """
     masked = small | hidden
-    seen, frontier = {node}, [node]
+    seen, frontier, totals = {node}, [node], []
     while frontier:
         candidates = []
         reached = []
@@ -584,12 +587,14 @@ def _beside(
                     seen.add(member)
                     if member in masked:
                         reached.append(member)
+                    elif not member[0]:  # the whole service's: the last figure to hide
+                        totals.append((values[member], member))
                     else:
                         candidates.append((member is parent, values[member], member))
         if candidates:
             return min(candidates)[2]
         frontier = reached
-    return None
+    return min(totals)[1] if totals else None
 
 
 def _bounds(
