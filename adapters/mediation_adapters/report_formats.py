@@ -289,11 +289,17 @@ def _csv(report: Report, labels: Labels, by: Sequence[str]) -> str:
         writer.writerow(
             [
                 *key,
-                *(row.counts[n].to_json() if n in row.counts else "" for n in COUNTS),
+                *(_csv_count(row.counts[n]) if n in row.counts else "" for n in COUNTS),
                 *("" if row.measures[m] is None else row.measures[m] for m in MEASURES),
             ]
         )
     return out.getvalue()
+
+
+def _csv_count(shown: Shown) -> int | str:
+    """A count for a spreadsheet: a number, or text it will not take for a date (en dash)."""
+    value = shown.to_json()
+    return value if isinstance(value, int) else str(value).replace("-", _EN_DASH)
 
 
 def _heading(report: Report, labels: Labels) -> list[str]:
@@ -325,7 +331,7 @@ def _table(report: Report, labels: Labels, by: Sequence[str]) -> str:
         header = [labels[d] for d in by] + [labels[f"short.{c}"] for c in _ROW_COUNTS]
         body = [
             [labels.value(d, v) for d, v in zip(by, row.key, strict=True)]
-            + [labels.count(row.counts[c]) for c in _ROW_COUNTS]
+            + [labels.count(row.counts[c]) if c in row.counts else "—" for c in _ROW_COUNTS]
             for row in rows
         ]
         widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
@@ -395,7 +401,9 @@ def _html(report: Report, labels: Labels, by: Sequence[str]) -> str:
                 f"<td>{escape(labels.value(d, v))}</td>" for d, v in zip(by, row.key, strict=True)
             )
             counts = "".join(
-                f'<td class="n">{escape(labels.count(row.counts[c]))}</td>' for c in _ROW_COUNTS
+                f'<td class="n">{escape(labels.count(row.counts[c]) if c in row.counts else "—")}'
+                "</td>"
+                for c in _ROW_COUNTS
             )
             parts.append(f"<tr>{keys}{counts}</tr>")
         parts.append("</tbody></table>")

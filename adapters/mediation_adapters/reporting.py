@@ -40,6 +40,9 @@ from mediation_domain.reports import CaseFacts, Period, Report, fold
 FACTS_VERSION = 1  # raise it when CaseFacts or the fold change: views rebuild themselves
 VIEW_NAME = "ReportFacts"
 PAGE = 2000
+# An event is stamped before it commits (after sealing, and a wait for the lock): a month
+# is over for partners a minute after its end, when its last events have surely landed.
+COMMIT_GRACE = timedelta(minutes=1)
 DEFAULT_TIME_ZONE = "Europe/Paris"  # months and days are the service's, not UTC's
 _IN_CHUNK = 500
 READ_CHUNK = 5000
@@ -231,17 +234,22 @@ class FactsProjection(Projection[FactsRecorder]):
         """Fold one event (eventsourcing's projection interface)."""
         self.process_events([(domain_event, tracking)])
 
-    def process_events(self, batch: Sequence[tuple[Any, Tracking]]) -> int:
+    def process_events(
+        self, batch: Sequence[tuple[Any, Tracking]], after: int | None = None
+    ) -> int:
         """Fold the events of `batch` the view has not seen yet; returns how many.
 
-        A view written by another FACTS_VERSION is reset instead, and nothing is folded:
-        the caller reads the position again (now none) and starts from the first event.
+        `after` is the position the batch was read after. If the view is now behind it
+        (reset meanwhile by a rebuild elsewhere), nothing is folded: the caller reads the
+        position again. A view written by an older FACTS_VERSION is reset the same way.
         """
         with self.view.locked() as tx:
             key = self._current_key(tx)
             if key is None:
                 return 0
             position = self.view.position(tx, self.application_name) or 0
+            if position < (after or 0):  # the batch does not follow on: read again
+                return 0
             fresh = [(e, t) for e, t in batch if t.notification_id > position]
             if not fresh:
                 return 0
@@ -265,8 +273,14 @@ class FactsProjection(Projection[FactsRecorder]):
             return self._current_key(tx) is None
 
     def _current_key(self, tx: Any) -> bytes | None:  # noqa: ANN401
-        """The view's hashing key; None after resetting a view of another version."""
+        """The view's hashing key; None after resetting a view of an older version."""
         meta = self.view.meta(tx)
+        if meta is not None and meta[0] > FACTS_VERSION:  # two versions must not take turns
+            message = (
+                f"the report's facts were written by a newer version ({meta[0]}, this is "
+                f"{FACTS_VERSION}): upgrade mediation-domain"
+            )
+            raise InvalidInputError(message)
         if meta is None or meta[0] != FACTS_VERSION:
             self.view.reset(tx, self.application_name, FACTS_VERSION, os.urandom(16))
             return None
@@ -315,7 +329,7 @@ class ReportView:
                 (self.app.mapper.to_domain_event(n), Tracking(self.app.name, n.id))
                 for n in notifications
             ]
-            folded += self.projection.process_events(batch)
+            folded += self.projection.process_events(batch, after=start)
 
     def rebuild(self, page: int = PAGE) -> int:
         """Fold the whole history again (a new indicator); returns how many events."""
@@ -358,7 +372,8 @@ def report_period(
     partners' report (not `exact`) covers whole months, all over at `as_of`.
     """
     where = zone or time_zone()
-    moment = datetime.now(UTC)
+    now = datetime.now(UTC)
+    moment = now if exact else now - COMMIT_GRACE
     if as_of:
         text = as_of.strip()
         try:
@@ -368,7 +383,11 @@ def report_period(
             else:
                 moment = datetime.fromisoformat(text)
                 moment = moment if moment.tzinfo else moment.replace(tzinfo=where)
-        except ValueError:
+        except (ValueError, OverflowError):
             message = f"invalid as-of {as_of!r}: a day (2026-06-30) or a time (2026-06-30T18:00)"
             raise InvalidInputError(message) from None
+        if not exact and moment > now - COMMIT_GRACE:
+            # A partner may not look at a month still running, nor at its last minute.
+            message = f"as-of {as_of!r} is not yet past: a partner's report is of what is over"
+            raise InvalidInputError(message)
     return Period.of(start, end, as_of=moment, zone=where, whole_months=not exact)

@@ -80,8 +80,12 @@ class PostgresFactsRecorder(PostgresTrackingRecorder, FactsRecorder):
         self._insert_tracking(tx, tracking)
 
     def all_facts(self) -> Iterator[CaseFacts]:
-        """See FactsRecorder."""
-        with self.datastore.transaction(commit=False) as tx:
-            tx.execute(self._sql["all"])
-            while rows := tx.fetchmany(READ_CHUNK):
+        """See FactsRecorder (a server-side cursor: memory stays flat)."""
+        with (
+            self.datastore.get_connection() as connection,
+            connection.transaction(),
+            connection.cursor(name="report_facts") as cursor,
+        ):
+            cursor.execute(self._sql["all"])
+            while rows := cursor.fetchmany(READ_CHUNK):
                 yield from (loads(row["facts"]) for row in rows)

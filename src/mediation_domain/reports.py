@@ -62,7 +62,10 @@ COUNTS = FLOWS + STOCKS
 # What partners get per neighbourhood or domain; the breakdowns (by referral source, who
 # withdrew, outcome, session kind, age) they get for the whole service only: split that
 # fine, nearly every count would be small.
-MAIN = tuple(name for name in COUNTS if "." not in name)
+MAIN = tuple(name for name in FLOWS if "." not in name)
+# Open cases are the service's own: month after month, open(M) = open(M-1) + requests(M)
+# - closures(M), which would let a partner subtract a hidden request or closure back out.
+PARTNERS = FLOWS
 MEASURES = (
     "sessions_per_closed_case.mean",
     "closure_days.median",
@@ -252,14 +255,20 @@ class Period:
         that were over at `as_of`; with no end given it ends with the last such month.
         """
         moment = as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)
-        today = moment.astimezone(zone).date()
-        last = _day(end, last=True) if end is not None else None
-        if last is None:
-            last = today.replace(day=1) - timedelta(days=1) if whole_months else today
-        first = _day(start, last=False) if start is not None else last.replace(month=1, day=1)
-        period = cls(first, last, moment, zone)
-        if whole_months:
-            period.check_whole_months()
+        try:
+            today = moment.astimezone(zone).date()
+            last = _day(end, last=True) if end is not None else None
+            if last is None:
+                last = today.replace(day=1) - timedelta(days=1) if whole_months else today
+            first = _day(start, last=False) if start is not None else last.replace(month=1, day=1)
+            period = cls(first, last, moment, zone)
+            if whole_months:
+                period.check_whole_months()
+        except InvalidInputError:
+            raise
+        except (OverflowError, ValueError):  # the calendar's own ends (year 1, year 9999)
+            message = f"the period {start} to {end} as of {moment:%Y-%m-%d} is out of range"
+            raise InvalidInputError(message) from None
         return period
 
     def check_whole_months(self) -> None:
@@ -270,7 +279,7 @@ class Period:
                 f"{self.end}: give months, e.g. --from {self.start:%Y-%m} --to {self.end:%Y-%m}"
             )
             raise InvalidInputError(message)
-        if self._midnight(_next_month(self.end)) > self.as_of:
+        if self._midnight(_next_month(self.end)) > self.as_of + timedelta(microseconds=1):
             message = (
                 f"{self.end:%Y-%m} is not over at {self.as_of.isoformat(timespec='seconds')}: "
                 "a partner's report ends with a finished month"
@@ -423,7 +432,7 @@ class Report:
     ) -> Row:
         """Flows added up over `months`; stocks as they stood at the end of the last one."""
         last = months[-1:] if months else []
-        names = COUNTS if self.exact or not place[0] else MAIN
+        names = COUNTS if self.exact else MAIN if place[0] else PARTNERS
         counts = {
             name: _sum(
                 self.published.get((*place, m, name)) for m in (last if name in STOCKS else months)
@@ -438,7 +447,7 @@ class Report:
             "sessions_per_closed_case.mean": self._measure(sessions, statistics.fmean),
             "closure_days.median": self._measure(closure, statistics.median),
             "closure_days.p90": self._measure(closure, _p90),
-            "open_age_days.median": self._measure(ages, statistics.median),
+            "open_age_days.median": self._measure(ages, statistics.median) if self.exact else None,
         }
         return Row(key, counts, measures)
 
@@ -491,7 +500,7 @@ def _publish(cells: Mapping[Key, _Cell], *, exact: bool) -> dict[Node, Shown]:
         return {node: Shown(v, v) for node, v in values.items() if v}
     by_month: dict[str, dict[Node, int]] = defaultdict(dict)
     for node, value in values.items():
-        if value and (not node[0] or node[3] in MAIN):
+        if value and node[3] in (MAIN if node[0] else PARTNERS):
             by_month[node[2]][node] = value
     published: dict[Node, Shown] = {}
     for month_values in by_month.values():

@@ -267,6 +267,37 @@ def test_a_view_written_by_another_version_rebuilds_itself(recorded, monkeypatch
     view.close()
 
 
+def test_a_page_read_before_a_rebuild_elsewhere_is_read_again(recorded):
+    app, clock, url = recorded
+    if url == "memory://":
+        pytest.skip("in memory each view is its own: no one else can rebuild it")
+    view, other = ReportView(app), ReportView(app)
+    assert view.refresh() == 3
+    play(app, clock, [(1, ("request", "Bel-Air", "public-transport", "city", 1))])
+    start = view.view.max_tracking_id(app.name)
+    page = [
+        (app.mapper.to_domain_event(n), reporting.Tracking(app.name, n.id))
+        for n in app.recorder.select_notifications(start, 10, inclusive_of_start=False)
+    ]
+    other.projection.reset()  # someone runs --rebuild meanwhile
+    assert view.projection.process_events(page, after=start) == 0  # not folded onto nothing
+    assert _requests(view) == 4  # the next refresh starts from the first event
+    view.close()
+    other.close()
+
+
+def test_an_older_version_does_not_undo_a_newer_view(recorded, monkeypatch):
+    app, _, _ = recorded
+    view = ReportView(app)
+    assert _requests(view) == 3
+    monkeypatch.setattr(reporting, "FACTS_VERSION", reporting.FACTS_VERSION - 1)
+    with pytest.raises(MediationError, match="newer version"):
+        view.refresh()
+    monkeypatch.undo()
+    assert _requests(view) == 3
+    view.close()
+
+
 def test_a_failed_refresh_changes_nothing(recorded, monkeypatch):
     app, clock, _ = recorded
     view = ReportView(app)
