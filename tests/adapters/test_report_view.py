@@ -219,15 +219,26 @@ def test_the_view_in_postgresql_equals_a_full_fold(postgres_server, script, cuts
 # The view's life: new versions, failures, several processes ----------------------------------
 
 
+def _url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "memory":
+        return "memory://"
+    if request.param == "postgres":
+        return request.getfixturevalue("postgres_url")
+    return f"sqlite:///{tmp_path / 'cases.sqlite3'}"
+
+
 @pytest.fixture(params=["memory", "sqlite", "postgres"])
 def recorded(request, tmp_path: Path):
-    url = (
-        "memory://"
-        if request.param == "memory"
-        else request.getfixturevalue("postgres_url")
-        if request.param == "postgres"
-        else f"sqlite:///{tmp_path / 'cases.sqlite3'}"
-    )
+    yield from _three_requests(_url(request, tmp_path))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def shared(request, tmp_path: Path):
+    """On a store several processes share (in memory, each view is its own)."""
+    yield from _three_requests(_url(request, tmp_path))
+
+
+def _three_requests(url: str):
     clock = Clock()
     app = open_store(url)
     app.clock = clock
@@ -267,10 +278,8 @@ def test_a_view_written_by_another_version_rebuilds_itself(recorded, monkeypatch
     view.close()
 
 
-def test_a_page_read_before_a_rebuild_elsewhere_is_read_again(recorded):
-    app, clock, url = recorded
-    if url == "memory://":
-        pytest.skip("in memory each view is its own: no one else can rebuild it")
+def test_a_page_read_before_a_rebuild_elsewhere_is_read_again(shared):
+    app, clock, _ = shared
     view, other = ReportView(app), ReportView(app)
     assert view.refresh() == 3
     play(app, clock, [(1, ("request", "Bel-Air", "public-transport", "city", 1))])
