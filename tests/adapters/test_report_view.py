@@ -219,23 +219,19 @@ def test_the_view_in_postgresql_equals_a_full_fold(postgres_server, script, cuts
 # The view's life: new versions, failures, several processes ----------------------------------
 
 
-def _url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "memory":
-        return "memory://"
-    if request.param == "postgres":
-        return request.getfixturevalue("postgres_url")
-    return f"sqlite:///{tmp_path / 'cases.sqlite3'}"
-
-
-@pytest.fixture(params=["memory", "sqlite", "postgres"])
-def recorded(request, tmp_path: Path):
-    yield from _three_requests(_url(request, tmp_path))
+@pytest.fixture
+def recorded(store_url: str):
+    """Three requests on each store: memory, a SQLite file, PostgreSQL (conftest)."""
+    yield from _three_requests(store_url)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def shared(request, tmp_path: Path):
     """On a store several processes share (in memory, each view is its own)."""
-    yield from _three_requests(_url(request, tmp_path))
+    if request.param == "postgres":
+        yield from _three_requests(request.getfixturevalue("postgres_url"))
+    else:
+        yield from _three_requests(f"sqlite:///{tmp_path / 'cases.sqlite3'}")
 
 
 def _three_requests(url: str):
