@@ -274,6 +274,19 @@ def test_a_view_written_by_another_version_rebuilds_itself(recorded, monkeypatch
     view.close()
 
 
+def test_eventsourcings_projection_interface_folds_one_event_at_a_time(recorded):
+    app, _, _ = recorded
+    view = ReportView(app)
+    view.projection.make_current()
+    for notification in app.recorder.select_notifications(None, 10):
+        event = app.mapper.to_domain_event(notification)
+        view.projection.process_event(event, reporting.Tracking(app.name, notification.id))
+    assert view.view.max_tracking_id(app.name) == 3
+    assert view.refresh() == 0  # nothing left: the events were tracked as they were folded
+    assert _requests(view) == 3
+    view.close()
+
+
 def test_a_page_read_before_a_rebuild_elsewhere_is_read_again(shared):
     app, clock, _ = shared
     view, other = ReportView(app), ReportView(app)
