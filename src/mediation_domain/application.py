@@ -53,6 +53,19 @@ _ERASE_TRIES = 3
 _ERASED = "PersonalDataErased"
 
 
+def _project(
+    case: MediationCase | None, events: Iterable[MediationCase.Event]
+) -> MediationCase | None:
+    """Replay a case's events, as eventsourcing's own projector does.
+
+    Without its per-event isinstance check against a runtime Protocol: about 10 us an
+    event, a third of a command in memory (benchmarks/run.py).
+    """
+    for event in events:
+        case = cast("MediationCase | None", event.mutate(case))
+    return case
+
+
 @attrs.frozen
 class Erasure:
     """What erasing a data subject did: the cases concerned and whether the key was live."""
@@ -517,7 +530,7 @@ class Mediations(Application[UUID]):
             ):
                 message = f"version must be between 1 and {case.version}, not {version!r}"
                 raise InvalidInputError(message)
-            case = self.repository.get(case.id, version=version)
+            case = self.repository.get(case.id, version=version, projector_func=_project)
         return CaseView.of(case, self.sealer)
 
     def _version_at(self, case: MediationCase, at: datetime) -> int:
@@ -594,7 +607,7 @@ class Mediations(Application[UUID]):
         """The case; with `expected_version`, only if it is still at that version."""
         uuid = _case_id(case_id)
         try:
-            case: MediationCase = self.repository.get(uuid)
+            case: MediationCase = self.repository.get(uuid, projector_func=_project)
         except AggregateNotFoundError:
             message = f"no case {uuid}"
             raise CaseNotFoundError(message) from None

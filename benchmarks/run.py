@@ -1,0 +1,600 @@
+"""Our commands and reads side by side with bare eventsourcing and raw SQL, in one run.
+
+    python benchmarks/run.py [--cases 1000] [--rounds 3] [--stores memory,sqlite,postgres]
+                             [--postgres URL] [--json out.json]
+
+Every figure is measured in the same run on the same machine, and read as a ratio:
+
+writes   `--cases` cases of six commands through `Mediations` (request with two names and a
+         summary, assign, two consents, a joint session with notes, resolve: each a load,
+         the rules, sealing and one `save()`), against the same number of events of a
+         bare eventsourcing `Aggregate` whose stored states have the same sizes, each
+         also in its own `save()`: "bare" loads the aggregate before each event (the
+         shape of our commands), "bare, save only" keeps it in memory. Set-ups run in
+         alternation, `--rounds` times, the best round kept. Target: ours >= 0.8x bare.
+raw      the stored events we wrote, inserted again by sqlite3 `executemany` in one
+         transaction, or by psycopg binary `COPY`, and read back 1,000 rows a page; our
+         write rate and our log reads (eventsourcing's recorder alone, then
+         `Mediations.history()`, which decodes every event) as fractions of those.
+get_case a case of 6 and one of 60 events, on a store without snapshots, on one with
+         snapshotting enabled (each load looks for a snapshot first), with a snapshot
+         taken by eventsourcing's `take_snapshot` as shipped (the failure is reported),
+         and with one taken by `CaseSnapshot`, a benchmark-only workaround.
+list     `list_cases()` over every case the run wrote.
+
+Each store starts empty (SQLite files in a temporary directory, PostgreSQL schemas dropped
+at the end). Growth to 1M events and profiling (items 4 and 5 of issue 8) are not here yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import json
+import os
+import platform
+import sqlite3
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, Snapshot, event
+from eventsourcing.persistence import Notification
+
+from mediation_adapters.stores import env_for, open_store, postgres_connection
+from mediation_domain import Mediations
+from mediation_domain.case import HeldSession, Party
+from mediation_domain.values import CaseStatus, ConsentStatus, PartyId, SessionKind
+
+STORES = ("memory", "sqlite", "postgres")
+EVENTS_PER_CASE = 6
+LONG_CASE_SESSIONS = 56
+LONG_CASE_EVENTS = 4 + LONG_CASE_SESSIONS  # request, assign, two consents, sessions
+PAGE = 1_000
+GET_CASE_CALLS = 500
+TARGET = 0.8
+
+Figures = dict[str, Any]
+
+
+# Writes ------------------------------------------------------------------------------------
+
+
+def party_ids() -> list[str]:
+    """Two fresh pseudonymous party ids (given, so no read is needed to learn them)."""
+    return [f"p-{uuid.uuid4().hex[:10]}" for _ in range(2)]
+
+
+def one_case(app: Mediations) -> uuid.UUID:
+    """The realistic case: six commands, each loads the case, checks the rules and saves."""
+    a, b = party_ids()
+    case_id = app.request_mediation(
+        domain="public-transport",
+        neighbourhood="Beaulieu",
+        referral="resident",
+        parties=["Mme Rousseau", "M. Nguyễn"],
+        party_ids=[a, b],
+        summary="Incivilités répétées à l'arrêt de bus, ligne 1",
+    )
+    app.assign_mediator(case_id, mediator="med-1")
+    app.give_consent(case_id, party=a)
+    app.give_consent(case_id, party=b)
+    app.hold_session(
+        case_id, kind="joint-session", attendees=[a, b], notes="Accord sur les horaires"
+    )
+    app.resolve(case_id, outcome="agreement")
+    return case_id
+
+
+def long_case(app: Mediations) -> uuid.UUID:
+    """A case still in mediation after 56 sessions: 60 events."""
+    a, b = party_ids()
+    case_id = app.request_mediation(
+        domain="public-space-and-housing",
+        neighbourhood="Beaulieu",
+        referral="resident",
+        parties=["Mme Rousseau", "M. Nguyễn"],
+        party_ids=[a, b],
+        summary="Bruit de voisinage",
+    )
+    app.assign_mediator(case_id, mediator="med-1")
+    app.give_consent(case_id, party=a)
+    app.give_consent(case_id, party=b)
+    for _ in range(LONG_CASE_SESSIONS):
+        app.hold_session(case_id, kind="joint-session", attendees=[a, b], notes="Suivi")
+    return case_id
+
+
+class Bare(Aggregate):
+    """A bare eventsourcing aggregate: one text payload per event, no rules, no sealing."""
+
+    def __init__(self, payload: str) -> None:
+        self.payload = payload
+
+    @event("Noted")
+    def note(self, payload: str) -> None:
+        """Record the next payload."""
+        self.payload = payload
+
+
+class BareApp(Application[uuid.UUID]):
+    """eventsourcing's application with its default JSON transcoder."""
+
+
+def bare_payloads(app: BareApp, sizes: Sequence[int]) -> list[str]:
+    """Payloads that give bare events the stored sizes `sizes` (first a creation)."""
+    probe = Bare("")
+    probe.note("")
+    created, noted = (len(app.mapper.to_stored_event(e).state) for e in probe.collect_events())
+    return ["x" * (sizes[0] - created), *("x" * (size - noted) for size in sizes[1:])]
+
+
+def bare_case(app: BareApp, payloads: Sequence[str], *, load: bool) -> uuid.UUID:
+    """One bare aggregate, one `save()` per event; with `load`, reloaded before each event."""
+    bare = Bare(payloads[0])
+    app.save(bare)
+    for payload in payloads[1:]:
+        if load:
+            bare = app.repository.get(bare.id)
+        bare.note(payload)
+        app.save(bare)
+    return bare.id
+
+
+def events_per_second(write_case: Callable[[], object], cases: int) -> float:
+    """Events per second of `cases` calls of `write_case`."""
+    started = time.perf_counter()
+    for _ in range(cases):
+        write_case()
+    return cases * EVENTS_PER_CASE / (time.perf_counter() - started)
+
+
+def stored_sizes(notifications: Sequence[Notification]) -> list[int]:
+    """Bytes of stored state of each event."""
+    return [len(notification.state) for notification in notifications]
+
+
+def measure_writes(ours: Mediations, bare: BareApp, cases: int, rounds: int) -> Figures:
+    """Events/s of ours, bare (load + save) and bare (save only), best of `rounds`."""
+    first = one_case(ours)  # warm up (tables, connections), and the sizes to match
+    written = ours.recorder.select_notifications(None, EVENTS_PER_CASE)
+    assert all(n.originator_id == first for n in written)
+    sizes = stored_sizes(written)
+    payloads = bare_payloads(bare, sizes)
+    bare_id = bare_case(bare, payloads, load=True)
+    assert stored_sizes(bare.recorder.select_notifications(None, EVENTS_PER_CASE)) == sizes
+    assert bare.repository.get(bare_id).version == EVENTS_PER_CASE
+    setups: dict[str, Callable[[], object]] = {
+        "ours": lambda: one_case(ours),
+        "bare": lambda: bare_case(bare, payloads, load=True),
+        "bare_save_only": lambda: bare_case(bare, payloads, load=False),
+    }
+    best = dict.fromkeys(setups, 0.0)
+    for _ in range(rounds):
+        for name, write_case in setups.items():
+            best[name] = max(best[name], events_per_second(write_case, cases))
+    return {
+        "stored_bytes_per_event": sizes,
+        "ours_events_per_second": best["ours"],
+        "bare_events_per_second": best["bare"],
+        "ours_over_bare": best["ours"] / best["bare"],
+        "bare_save_only_events_per_second": best["bare_save_only"],
+        "ours_over_bare_save_only": best["ours"] / best["bare_save_only"],
+    }
+
+
+# Raw limits and log reads ------------------------------------------------------------------
+
+
+def all_notifications(app: Mediations) -> list[Notification]:
+    """Every stored event of `app`, in the order recorded."""
+    found: list[Notification] = []
+    start: int | None = None
+    while page := app.recorder.select_notifications(start, PAGE, inclusive_of_start=False):
+        found.extend(page)
+        start = page[-1].id
+    return found
+
+
+def timed_rate(action: Callable[[], int], rounds: int) -> float:
+    """The best items/s of `rounds` runs of `action`, which returns how many it handled."""
+    best = 0.0
+    for _ in range(rounds):
+        started = time.perf_counter()
+        count = action()
+        best = max(best, count / (time.perf_counter() - started))
+    return best
+
+
+def read_ours(app: Mediations, rounds: int) -> Figures:
+    """Log reads through eventsourcing's recorder alone, then through `Mediations.history()`."""
+
+    def recorder() -> int:
+        return len(all_notifications(app))
+
+    def history() -> int:
+        return sum(1 for _ in app.history())
+
+    return {
+        "recorder_read_events_per_second": timed_rate(recorder, rounds),
+        "history_read_events_per_second": timed_rate(history, rounds),
+    }
+
+
+SQLITE_TABLE = (
+    "CREATE TABLE raw_events (originator_id TEXT, originator_version INTEGER, topic TEXT, "
+    "state BLOB, PRIMARY KEY (originator_id, originator_version))"
+)  # eventsourcing's stored_events table
+SQLITE_INSERT = "INSERT INTO raw_events VALUES (?, ?, ?, ?)"
+SQLITE_PAGE = (
+    "SELECT rowid, originator_id, originator_version, topic, state FROM raw_events "
+    "WHERE rowid > ? ORDER BY rowid LIMIT ?"
+)
+
+
+def raw_sqlite(path: Path, notifications: Sequence[Notification], rounds: int) -> Figures:
+    """sqlite3 `executemany` of the rows in one transaction, and a paged read (WAL, as ours)."""
+    rows = [
+        (uuid.UUID(str(n.originator_id)).hex, n.originator_version, n.topic, n.state)
+        for n in notifications
+    ]
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+
+    def write() -> int:
+        connection.execute("DROP TABLE IF EXISTS raw_events")
+        connection.execute(SQLITE_TABLE)
+        connection.execute("BEGIN")
+        connection.executemany(SQLITE_INSERT, rows)
+        connection.execute("COMMIT")
+        return len(rows)
+
+    def read() -> int:
+        count, last = 0, 0
+        while page := connection.execute(SQLITE_PAGE, (last, PAGE)).fetchall():
+            count += len(page)
+            last = page[-1][0]
+        return count
+
+    try:
+        return {
+            "raw_write_events_per_second": timed_rate(write, rounds),
+            "raw_read_events_per_second": timed_rate(read, rounds),
+        }
+    finally:
+        connection.close()
+
+
+POSTGRES_TABLE = (
+    "CREATE TABLE raw_events (originator_id uuid NOT NULL, originator_version bigint NOT NULL, "
+    "topic text, state bytea, notification_id bigserial, "
+    "PRIMARY KEY (originator_id, originator_version))"
+)  # eventsourcing's stored_events table, with its unique index below
+POSTGRES_INDEX = "CREATE UNIQUE INDEX raw_events_notification_id ON raw_events (notification_id)"
+POSTGRES_COPY = (
+    "COPY raw_events (originator_id, originator_version, topic, state) FROM STDIN (FORMAT BINARY)"
+)
+POSTGRES_PAGE = (
+    "SELECT notification_id, originator_id, originator_version, topic, state FROM raw_events "
+    "WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+)
+
+
+def raw_postgres(url: str, notifications: Sequence[Notification], rounds: int) -> Figures:
+    """psycopg binary `COPY` of the rows in one transaction, and a paged read."""
+    env = env_for(url)
+    rows = [(n.originator_id, n.originator_version, n.topic, n.state) for n in notifications]
+    with postgres_connection(env) as connection:
+        connection.execute(f'SET search_path TO "{env["POSTGRES_SCHEMA"]}"')
+
+        def write() -> int:
+            connection.execute("DROP TABLE IF EXISTS raw_events")
+            connection.execute(POSTGRES_TABLE)
+            connection.execute(POSTGRES_INDEX)
+            with (
+                connection.transaction(),
+                connection.cursor() as cursor,
+                cursor.copy(POSTGRES_COPY) as copy,
+            ):
+                copy.set_types(["uuid", "bigint", "text", "bytea"])
+                for row in rows:
+                    copy.write_row(row)
+            return len(rows)
+
+        def read() -> int:
+            count, last = 0, 0
+            with connection.cursor() as cursor:
+                while page := cursor.execute(POSTGRES_PAGE, (last, PAGE), prepare=True).fetchall():
+                    count += len(page)
+                    last = page[-1][0]
+            return count
+
+        return {
+            "raw_write_events_per_second": timed_rate(write, rounds),
+            "raw_read_events_per_second": timed_rate(read, rounds),
+        }
+
+
+# get_case with and without snapshots -------------------------------------------------------
+
+
+class CaseSnapshot(Snapshot):
+    """Benchmark-only workaround: a case's snapshot with its state in JSON-ready form.
+
+    eventsourcing's `Snapshot.take` stores `vars(case)`, which holds dicts keyed by PartyId,
+    a set, CaseStatus, ConsentStatus and HeldSession values: the JSON transcoder refuses
+    the first. Here they become lists and codes, and are rebuilt on the way back.
+    """
+
+    @classmethod
+    def take(cls, aggregate: Any) -> CaseSnapshot:  # noqa: ANN401 - eventsourcing's signature
+        """The snapshot of `aggregate`, a MediationCase."""
+        snapshot = super().take(aggregate)
+        state = dict(snapshot.state)
+        state["parties"] = list(state["parties"].values())
+        state["consents"] = [[pid.value, status.value] for pid, status in state["consents"].items()]
+        state["sessions"] = [
+            [s.kind, list(s.attendees), s.held_on, s.notes] for s in state["sessions"]
+        ]
+        state["withdrawal"] = list(state["withdrawal"] or [])
+        state["closed_as"] = state["closed_as"] and state["closed_as"].value
+        state["erased"] = sorted(state["erased"])
+        return dataclasses.replace(snapshot, state=state)
+
+    def mutate(self, _: None) -> Any:  # noqa: ANN401 - eventsourcing's signature
+        """The case as it was when the snapshot was taken."""
+        state = dict(self.state)
+        parties: list[Party] = state["parties"]
+        state["parties"] = {party.id: party for party in parties}
+        state["consents"] = {PartyId(pid): ConsentStatus(code) for pid, code in state["consents"]}
+        state["sessions"] = [
+            HeldSession(SessionKind(kind), tuple(attendees), held_on, notes)
+            for kind, attendees, held_on, notes in state["sessions"]
+        ]
+        state["withdrawal"] = tuple(state["withdrawal"]) or None
+        state["closed_as"] = state["closed_as"] and CaseStatus(state["closed_as"])
+        state["erased"] = set(state["erased"])
+        return super(CaseSnapshot, dataclasses.replace(self, state=state)).mutate(None)
+
+
+@contextlib.contextmanager
+def snapshotting() -> Iterator[None]:
+    """Stores opened within have snapshotting enabled (`open_store` takes no such option)."""
+    os.environ["IS_SNAPSHOTTING_ENABLED"] = "y"  # read by eventsourcing's construct_env
+    try:
+        yield
+    finally:
+        del os.environ["IS_SNAPSHOTTING_ENABLED"]
+
+
+def get_case_rate(app: Mediations, case_id: uuid.UUID) -> float:
+    """get_case calls per second."""
+    started = time.perf_counter()
+    for _ in range(GET_CASE_CALLS):
+        app.get_case(case_id)
+    return GET_CASE_CALLS / (time.perf_counter() - started)
+
+
+def measure_get_case(plain: Mediations, snapped: Mediations, rounds: int) -> Figures:
+    """get_case/s on 6 and 60 events: no snapshots, snapshotting on, shipped, workaround."""
+    cases = {
+        EVENTS_PER_CASE: (one_case(plain), one_case(snapped)),
+        LONG_CASE_EVENTS: (long_case(plain), long_case(snapped)),
+    }
+    figures: Figures = {}
+
+    def best(app: Mediations, case_id: uuid.UUID) -> float:
+        return max(get_case_rate(app, case_id) for _ in range(rounds))
+
+    for events, (plain_id, snapped_id) in cases.items():
+        assert plain.get_case(plain_id).version == events
+        figures[f"get_case_{events}_no_snapshots"] = best(plain, plain_id)
+        figures[f"get_case_{events}_snapshotting_none_taken"] = best(snapped, snapped_id)
+    try:
+        snapped.take_snapshot(cases[LONG_CASE_EVENTS][1])
+        figures["shipped_snapshot_error"] = None
+    except Exception as error:  # noqa: BLE001 - reported, not hidden
+        figures["shipped_snapshot_error"] = f"{type(error).__name__}: {error}"
+    assert snapped.snapshots is not None
+    for events, (_, snapped_id) in cases.items():
+        before = snapped.get_case(snapped_id)
+        snapped.snapshots.put([CaseSnapshot.take(snapped.repository.get(snapped_id))])
+        assert snapped.get_case(snapped_id) == before, "the snapshot changed the case"
+        figures[f"get_case_{events}_workaround_snapshot"] = best(snapped, snapped_id)
+        figures[f"get_case_{events}_snapshot_over_none"] = (
+            figures[f"get_case_{events}_workaround_snapshot"]
+            / figures[f"get_case_{events}_no_snapshots"]
+        )
+    long_id = cases[LONG_CASE_EVENTS][1]
+    snapped.resolve(long_id, outcome="agreement")  # a command on a case loaded from a snapshot
+    resolved = snapped.get_case(long_id)
+    assert resolved.version == LONG_CASE_EVENTS + 1, "a command after a snapshot went wrong"
+    return figures
+
+
+# One store ---------------------------------------------------------------------------------
+
+
+def measure_store(store: str, urls: dict[str, str], cases: int, rounds: int) -> Figures:
+    """Every figure of one store; `urls` names an empty store for ours, bare and raw."""
+    ours = open_store(urls["ours"])
+    bare = BareApp(env_for(urls["bare"]))
+    with snapshotting():
+        snapped = open_store(urls["ours"])
+    try:
+        figures = measure_writes(ours, bare, cases, rounds)
+        notifications = all_notifications(ours)
+        figures["log_events"] = len(notifications)
+        figures |= read_ours(ours, rounds)
+        if store == "sqlite":
+            figures |= raw_sqlite(Path(urls["raw"]), notifications, rounds)
+        elif store == "postgres":
+            figures |= raw_postgres(urls["raw"], notifications, rounds)
+        if "raw_write_events_per_second" in figures:
+            for ours_key, raw_key, ratio_key in (
+                ("ours_events_per_second", "raw_write", "ours_write_over_raw"),
+                ("recorder_read_events_per_second", "raw_read", "recorder_read_over_raw"),
+                ("history_read_events_per_second", "raw_read", "history_read_over_raw"),
+            ):
+                figures[ratio_key] = figures[ours_key] / figures[f"{raw_key}_events_per_second"]
+        started = time.perf_counter()
+        listed = ours.list_cases()
+        figures["list_cases_seconds"] = time.perf_counter() - started
+        figures["list_cases_cases"] = len(listed)
+        figures |= measure_get_case(ours, snapped, rounds)
+    finally:
+        snapped.close()
+        bare.close()
+        ours.close()
+    return figures
+
+
+@contextlib.contextmanager
+def empty_stores(store: str, folder: Path, postgres: str) -> Iterator[dict[str, str]]:
+    """URLs of empty stores for ours, bare and raw; PostgreSQL schemas dropped afterwards."""
+    if store == "memory":
+        yield {"ours": "memory://", "bare": "memory://"}
+        return
+    if store == "sqlite":
+        yield {
+            "ours": f"sqlite:///{folder / 'ours.sqlite3'}",
+            "bare": f"sqlite:///{folder / 'bare.sqlite3'}",
+            "raw": str(folder / "raw.sqlite3"),
+        }
+        return
+    tag = uuid.uuid4().hex[:8]
+    urls = {use: f"{postgres}?schema=bench_run_{tag}_{use}" for use in ("ours", "bare", "raw")}
+    schemas = [env_for(url)["POSTGRES_SCHEMA"] for url in urls.values()]
+    with postgres_connection(env_for(urls["ours"])) as connection:
+        for schema in schemas:
+            connection.execute(f'CREATE SCHEMA "{schema}"')
+        try:
+            yield urls
+        finally:
+            for schema in schemas:
+                connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+# Report ------------------------------------------------------------------------------------
+
+
+def machine(stores: Sequence[str], postgres: str) -> dict[str, str | int | None]:
+    """What the figures were measured on."""
+    facts: dict[str, str | int | None] = {
+        "cores": os.cpu_count(),
+        "cpu": _cpu_model(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "eventsourcing": version("eventsourcing"),
+    }
+    if "postgres" in stores:
+        with postgres_connection(env_for(postgres)) as connection:
+            facts["postgresql"] = connection.execute("SHOW server_version").fetchone()[0]
+    return facts
+
+
+def _cpu_model() -> str | None:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip()
+    return platform.processor() or None
+
+
+ROWS: tuple[tuple[str, str, str], ...] = (
+    # (label, key, format): "rate" events or calls per second, "ratio", "s" seconds
+    ("writes, events/s: ours", "ours_events_per_second", "rate"),
+    ("  bare eventsourcing (load + save)", "bare_events_per_second", "rate"),
+    ("  ours / bare (target >= 0.8)", "ours_over_bare", "ratio"),
+    ("  bare eventsourcing (save only)", "bare_save_only_events_per_second", "rate"),
+    ("  ours / bare save only", "ours_over_bare_save_only", "ratio"),
+    ("  raw executemany / COPY", "raw_write_events_per_second", "rate"),
+    ("  ours / raw", "ours_write_over_raw", "ratio"),
+    ("log read, events/s: raw pages", "raw_read_events_per_second", "rate"),
+    ("  eventsourcing recorder", "recorder_read_events_per_second", "rate"),
+    ("  recorder / raw", "recorder_read_over_raw", "ratio"),
+    ("  ours: history(), decoded", "history_read_events_per_second", "rate"),
+    ("  history / raw", "history_read_over_raw", "ratio"),
+    ("get_case, calls/s: 6 events", "get_case_6_no_snapshots", "rate"),
+    ("  6, snapshotting on, none taken", "get_case_6_snapshotting_none_taken", "rate"),
+    ("  6, snapshot (workaround)", "get_case_6_workaround_snapshot", "rate"),
+    ("  6, snapshot / none", "get_case_6_snapshot_over_none", "ratio"),
+    ("  60 events", "get_case_60_no_snapshots", "rate"),
+    ("  60, snapshotting on, none taken", "get_case_60_snapshotting_none_taken", "rate"),
+    ("  60, snapshot (workaround)", "get_case_60_workaround_snapshot", "rate"),
+    ("  60, snapshot / none", "get_case_60_snapshot_over_none", "ratio"),
+    ("list_cases(): cases", "list_cases_cases", "count"),
+    ("  seconds", "list_cases_seconds", "s"),
+)
+
+
+def _cell(value: Any, kind: str) -> str:  # noqa: ANN401 - a figure of any kind
+    if value is None:
+        return "-"
+    if kind == "ratio":
+        return f"{value:.2f}"
+    if kind == "s":
+        return f"{value:.3f}"
+    return f"{value:,.0f}"
+
+
+def show(results: dict[str, Figures], facts: dict[str, str | int | None], args: Any) -> None:  # noqa: ANN401 - argparse's namespace
+    """The machine, then one table: a row per measure, a column per store."""
+    names = {"postgresql": "PostgreSQL", "sqlite": "SQLite", "python": "Python"}
+    parts = [f"{facts['cores']} cores ({facts['cpu']})"]
+    parts += [f"{names.get(k, k)} {v}" for k, v in facts.items() if k not in {"cores", "cpu"}]
+    print(", ".join(parts))
+    log = {store: figures["log_events"] for store, figures in results.items()}
+    print(
+        f"writes: {args.cases} cases x {EVENTS_PER_CASE} events per set-up and round, best of "
+        f"{args.rounds} rounds; log read: the events written ({', '.join(map(str, log.values()))})"
+    )
+    print(f"{'measure':<36}" + "".join(f"{store:>12}" for store in results))
+    for label, key, kind in ROWS:
+        print(f"{label:<36}" + "".join(f"{_cell(f.get(key), kind):>12}" for f in results.values()))
+    for store, figures in results.items():
+        if figures["shipped_snapshot_error"]:
+            print(f"{store}: take_snapshot as shipped fails: {figures['shipped_snapshot_error']}")
+        verdict = "met" if figures["ours_over_bare"] >= TARGET else "NOT met"
+        print(f"{store}: ours / bare {figures['ours_over_bare']:.2f}, target {TARGET}: {verdict}")
+
+
+def main() -> None:
+    """Measure every store asked for, print the table, write the JSON if asked."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--stores", default=",".join(STORES))
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    stores = [store.strip() for store in args.stores.split(",") if store.strip()]
+    unknown = sorted(set(stores) - set(STORES))
+    if unknown:
+        parser.error(f"unknown store {unknown[0]!r}: choose among {', '.join(STORES)}")
+    facts = machine(stores, args.postgres)
+    results: dict[str, Figures] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for store in stores:
+            with empty_stores(store, Path(folder), args.postgres) as urls:
+                results[store] = measure_store(store, urls, args.cases, args.rounds)
+    show(results, facts, args)
+    if args.json:
+        measured = {
+            "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "machine": facts,
+            "cases": args.cases,
+            "rounds": args.rounds,
+            "stores": results,
+        }
+        args.json.write_text(json.dumps(measured, indent=2, default=str) + "\n")
+
+
+if __name__ == "__main__":
+    main()
