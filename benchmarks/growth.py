@@ -1,0 +1,375 @@
+"""Growth: writes and reads on top of 10k, 100k and 1M events; time per event and peak RSS.
+
+    python benchmarks/growth.py [--events 10000 100000 1000000] [--store sqlite|postgres]
+                                [--postgres URL] [--cases 300] [--gets 2000]
+                                [--cap-seconds 180] [--cap-mb 4096] [--json out.json]
+
+Item 4 of issue 8. For each size, an empty store (a SQLite file in a temporary directory, or
+a fresh PostgreSQL schema) is given a year of realistic cases through the public API
+(`demo.record_year`, ~4,500 events, so their personal values are sealed with keys held by
+that store), then filled up to the size with copies of those stored events, each copy with
+fresh case ids (`recorder.insert_events`, 10,000 a transaction). On top of that history,
+each pass runs in a fresh process, so that its peak RSS (VmHWM) is its own:
+
+open      open the store and nothing else: the floor of every pass's peak RSS.
+get_case  `--gets` cases picked at random among all the store holds, each loaded once
+          (time per call; the cases are the template's, ~6 events on average).
+history   `Mediations.history()`: every stored event read page by page and decoded.
+list      `list_cases()`: folds the whole history and keeps every case (time per event).
+writes    `--cases` new cases of six commands through `Mediations` (request, assign, two
+          consents, a joint session, resolve: each a load, the rules, sealing and a save),
+          after 10 warm-up cases; time per event written. Runs last, so reads see the size.
+
+A pass that takes longer than `--cap-seconds` or more than `--cap-mb` of address space is
+stopped and reported as capped. Then the ratio of each figure between consecutive sizes
+(1M/100k with the default sizes). Target: every ratio <= 1.5 (flat).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import platform
+import random
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+
+from mediation_adapters.demo import record_year
+from mediation_adapters.stores import env_for, open_store, postgres_connection
+from mediation_domain import Mediations
+
+BATCH = 10_000
+PAGE = 10_000
+WARM_UP_CASES = 10
+EVENTS_PER_CASE = 6
+TARGET = 1.5
+PASSES = ("open", "get_case", "history", "list", "writes")
+# The figure whose growth each pass is judged by, and its unit.
+MEASURES: dict[str, tuple[str, str]] = {
+    "get_case": ("us_per_call", "us/call"),
+    "history": ("us_per_event", "us/event"),
+    "list": ("us_per_event", "us/event"),
+    "writes": ("us_per_event", "us/event"),
+}
+
+Figures = dict[str, Any]
+
+
+# Fill ---------------------------------------------------------------------------------------
+
+
+def copies(template: Sequence[StoredEvent]) -> Iterator[StoredEvent]:
+    """The template's events over and over, each copy with fresh case ids."""
+    while True:
+        ids: dict[uuid.UUID | str, uuid.UUID] = {}
+        for record in template:
+            case = ids.setdefault(record.originator_id, uuid.uuid4())
+            yield StoredEvent(case, record.originator_version, record.topic, record.state)
+
+
+def fill(url: str, events: int) -> tuple[list[str], float]:
+    """Fill the empty store `url` to `events` events; every case id, and the seconds taken."""
+    started = time.perf_counter()
+    app = open_store(url)
+    try:
+        record_year(app)
+        template: list[StoredEvent] = []
+        start: int | None = None
+        while page := app.recorder.select_notifications(start, PAGE, inclusive_of_start=False):
+            template += page
+            start = page[-1].id
+        cases = [str(r.originator_id) for r in template if r.originator_version == 1]
+        feed = copies(template)
+        missing = events - len(template)
+        while missing > 0:
+            batch = list(itertools.islice(feed, min(missing, BATCH)))
+            app.recorder.insert_events(batch)
+            cases += [str(r.originator_id) for r in batch if r.originator_version == 1]
+            missing -= len(batch)
+        held = app.recorder.max_notification_id() or 0
+        assert held == max(events, len(template)), (held, events)
+    finally:
+        app.close()
+    return cases, time.perf_counter() - started
+
+
+# Passes (each in its own process) -----------------------------------------------------------
+
+
+def one_case(app: Mediations) -> uuid.UUID:
+    """The realistic case of benchmarks/run.py: six commands, each a load and a save."""
+    a, b = (f"p-{uuid.uuid4().hex[:10]}" for _ in range(2))
+    case_id = app.request_mediation(
+        domain="public-transport",
+        neighbourhood="Beaulieu",
+        referral="resident",
+        parties=["Mme Rousseau", "M. Nguyễn"],
+        party_ids=[a, b],
+        summary="Incivilités répétées à l'arrêt de bus, ligne 1",
+    )
+    app.assign_mediator(case_id, mediator="med-1")
+    app.give_consent(case_id, party=a)
+    app.give_consent(case_id, party=b)
+    app.hold_session(
+        case_id, kind="joint-session", attendees=[a, b], notes="Accord sur les horaires"
+    )
+    app.resolve(case_id, outcome="agreement")
+    return case_id
+
+
+def measure(url: str, step: str, ids_file: Path, cases: int) -> Figures:
+    """Run one pass on the store `url` in this process; its figures and this process's peak."""
+    app = open_store(url)
+    figures: Figures = {}
+    try:
+        started = time.perf_counter()
+        if step == "get_case":
+            ids = json.loads(ids_file.read_text())
+            app.get_case(ids[0])  # warm up the connection and the key store
+            started = time.perf_counter()
+            events = sum(app.get_case(case_id).version for case_id in ids)
+            seconds = time.perf_counter() - started
+            figures = {"calls": len(ids), "events": events, "us_per_call": seconds / len(ids)}
+        elif step == "history":
+            events = sum(1 for _ in app.history())
+            seconds = time.perf_counter() - started
+            figures = {"events": events, "us_per_event": seconds / events}
+        elif step == "list":
+            events = app.recorder.max_notification_id() or 0
+            started = time.perf_counter()
+            listed = len(app.list_cases())
+            seconds = time.perf_counter() - started
+            figures = {"events": events, "cases": listed, "us_per_event": seconds / events}
+        elif step == "writes":
+            for _ in range(WARM_UP_CASES):
+                one_case(app)
+            before = app.recorder.max_notification_id() or 0
+            started = time.perf_counter()
+            for _ in range(cases):
+                one_case(app)
+            seconds = time.perf_counter() - started
+            events = (app.recorder.max_notification_id() or 0) - before
+            assert events == cases * EVENTS_PER_CASE, events
+            figures = {"events": events, "us_per_event": seconds / events}
+        else:
+            seconds = time.perf_counter() - started
+        figures["seconds"] = seconds
+        figures = {k: v * 1e6 if k.startswith("us_") else v for k, v in figures.items()}
+    finally:
+        app.close()
+    figures["peak_mb"] = peak_mb()
+    return figures
+
+
+def peak_mb() -> float:
+    """This process's peak RSS since it was exec'd (VmHWM), in MB.
+
+    Not `ru_maxrss`: Linux carries it over an exec from the process forked, so a child
+    started by a parent holding 90 MB would report at least 90 MB whatever it did.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # pragma: no cover
+
+
+def run_pass(url: str, step: str, ids_file: Path, args: argparse.Namespace) -> Figures:
+    """The pass `step` in a fresh process, stopped past `--cap-seconds` or `--cap-mb`."""
+    cap_seconds: float = args.cap_seconds
+
+    command = [sys.executable, __file__, "--measure", step, "--url", url]
+    command += ["--ids", str(ids_file), "--cases", str(args.cases), "--cap-mb", str(args.cap_mb)]
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=cap_seconds,
+        )
+    except subprocess.TimeoutExpired:
+        return {"capped": f"stopped after {cap_seconds:.0f} s"}
+    except subprocess.CalledProcessError as error:
+        last = (error.stderr.strip().splitlines() or ["?"])[-1]
+        return {"capped": f"failed after {time.perf_counter() - started:.0f} s: {last}"}
+    figures: Figures = json.loads(done.stdout)
+    return figures
+
+
+# Stores and machine -------------------------------------------------------------------------
+
+
+def store_url(store: str, folder: Path, postgres: str, size: int) -> str:
+    """A URL for an empty store of `size` events."""
+    if store == "sqlite":
+        return f"sqlite:///{folder / f'growth_{size}.sqlite3'}"
+    return f"{postgres}?schema=bench_growth_{size}_{uuid.uuid4().hex[:8]}"
+
+
+def drop(url: str) -> None:
+    """Drop a PostgreSQL store's schema (a SQLite file goes with its folder)."""
+    if url.startswith("postgresql://"):
+        env = env_for(url)
+        with postgres_connection(env) as connection:
+            connection.execute(f'DROP SCHEMA IF EXISTS "{env["POSTGRES_SCHEMA"]}" CASCADE')
+
+
+def machine(store: str, postgres: str) -> dict[str, str | int | None]:
+    """What the figures were measured on."""
+    facts: dict[str, str | int | None] = {
+        "cores": os.cpu_count(),
+        "cpu": _cpu_model(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "eventsourcing": version("eventsourcing"),
+    }
+    if store == "postgres":
+        with postgres_connection(env_for(postgres)) as connection:
+            facts["postgresql"] = connection.execute("SHOW server_version").fetchone()[0]
+    return facts
+
+
+def _cpu_model() -> str | None:
+    with_info = Path("/proc/cpuinfo")
+    if with_info.exists():
+        for line in with_info.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip()
+    return platform.processor() or None
+
+
+def measure_size(store: str, folder: Path, args: argparse.Namespace, size: int) -> Figures:
+    """Fill a store to `size` events, then run every pass on it."""
+    url = store_url(store, folder, args.postgres, size)
+    try:
+        cases, fill_seconds = fill(url, size)
+        ids_file = folder / f"ids_{size}.json"
+        picked = random.Random(size).sample(  # noqa: S311 - a sample, not a secret
+            cases, min(args.gets, len(cases))
+        )
+        ids_file.write_text(json.dumps(picked))
+        stage: Figures = {"events": size, "cases": len(cases), "fill_seconds": fill_seconds}
+        for step in PASSES:
+            stage[step] = run_pass(url, step, ids_file, args)
+            print(f"  {size:,} {step}: {stage[step]}", file=sys.stderr, flush=True)
+    finally:
+        drop(url)
+    return stage
+
+
+# Table --------------------------------------------------------------------------------------
+
+
+def _figure(stage: Figures, step: str, key: str) -> float | None:
+    value = stage[step].get(key)
+    return float(value) if value is not None else None
+
+
+def _cell(value: float | None, width: int, digits: int = 1) -> str:
+    return f"{'capped':>{width}}" if value is None else f"{value:>{width},.{digits}f}"
+
+
+def ratios(stages: Sequence[Figures]) -> list[Figures]:
+    """Each measure and each peak RSS at one size over the size before it."""
+    found: list[Figures] = []
+    for low, high in itertools.pairwise(stages):
+        pair: Figures = {"sizes": f"{high['events']:,}/{low['events']:,}", "measures": {}}
+        for step, (key, _) in MEASURES.items():
+            for name, figure in ((f"{step} {key}", key), (f"{step} peak_mb", "peak_mb")):
+                a, b = _figure(low, step, figure), _figure(high, step, figure)
+                ratio = b / a if a and b is not None else None
+                met = None if ratio is None else ratio <= TARGET
+                pair["measures"][name] = {"ratio": ratio, "met": met}
+        found.append(pair)
+    return found
+
+
+def show(stages: Sequence[Figures], found: Sequence[Figures], facts: Figures, store: str) -> None:
+    """The table per size, then the ratios against the target."""
+    names = {"postgresql": "PostgreSQL", "sqlite": "SQLite", "python": "Python"}
+    print(", ".join([*(f"{names.get(k, k)} {v}" for k, v in facts.items()), f"store {store}"]))
+    print(
+        f"{'':>10}{'fill':>7}{'open':>7}{'-- get_case --':>17}{'-- history --':>17}"
+        f"{'---------- list_cases ----------':>35}{'--- writes ---':>17}"
+    )
+    print(
+        f"{'events':>10}{'s':>7}{'MB':>7}{'us/call':>10}{'MB':>7}{'us/event':>10}{'MB':>7}"
+        f"{'cases':>10}{'s':>8}{'us/event':>10}{'MB':>7}{'us/event':>10}{'MB':>7}"
+    )
+    for s in stages:
+        print(
+            f"{s['events']:>10,}{s['fill_seconds']:>7.1f}"
+            f"{_cell(_figure(s, 'open', 'peak_mb'), 7, 0)}"
+            f"{_cell(_figure(s, 'get_case', 'us_per_call'), 10)}"
+            f"{_cell(_figure(s, 'get_case', 'peak_mb'), 7, 0)}"
+            f"{_cell(_figure(s, 'history', 'us_per_event'), 10)}"
+            f"{_cell(_figure(s, 'history', 'peak_mb'), 7, 0)}"
+            f"{s['cases']:>10,}{_cell(_figure(s, 'list', 'seconds'), 8)}"
+            f"{_cell(_figure(s, 'list', 'us_per_event'), 10)}"
+            f"{_cell(_figure(s, 'list', 'peak_mb'), 7, 0)}"
+            f"{_cell(_figure(s, 'writes', 'us_per_event'), 10)}"
+            f"{_cell(_figure(s, 'writes', 'peak_mb'), 7, 0)}"
+        )
+        for step in PASSES:
+            if "capped" in s[step]:
+                print(f"{'':>10}{step} capped: {s[step]['capped']}")
+    for pair in found:
+        print(f"ratios {pair['sizes']} (target <= {TARGET}):")
+        for name, result in pair["measures"].items():
+            ratio, met = result["ratio"], result["met"]
+            verdict = "n/a (capped)" if met is None else ("met" if met else "NOT met")
+            shown = "-" if ratio is None else f"{ratio:.2f}"
+            print(f"  {name:<24}{shown:>7}  {verdict}")
+
+
+def main() -> None:
+    """Parse the arguments; run one pass (`--measure`) or the whole benchmark."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--cases", type=int, default=300)
+    parser.add_argument("--gets", type=int, default=2_000)
+    parser.add_argument("--cap-seconds", type=float, default=180.0)
+    parser.add_argument("--cap-mb", type=int, default=4_096)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--measure", choices=PASSES, help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--ids", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        cap = args.cap_mb * 1024 * 1024  # address space: past it, the pass fails (capped)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+        print(json.dumps(measure(args.url, args.measure, args.ids, args.cases)))
+        return
+    facts = machine(args.store, args.postgres)
+    with tempfile.TemporaryDirectory() as folder:
+        stages = [
+            measure_size(args.store, Path(folder), args, size) for size in sorted(args.events)
+        ]
+    found = ratios(stages)
+    show(stages, found, facts, args.store)
+    if args.json:
+        figures = {"machine": facts, "store": args.store, "target": TARGET, "cases": args.cases}
+        figures |= {"gets": args.gets, "stages": stages, "ratios": found}
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
