@@ -40,16 +40,16 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
+from workload import copies, one_case
 
 from mediation_adapters.demo import record_year
 from mediation_adapters.stores import env_for, open_store, postgres_connection
-from mediation_domain import Mediations
 
 BATCH = 10_000
 PAGE = 10_000
@@ -69,15 +69,6 @@ Figures = dict[str, Any]
 
 
 # Fill ---------------------------------------------------------------------------------------
-
-
-def copies(template: Sequence[StoredEvent]) -> Iterator[StoredEvent]:
-    """The template's events over and over, each copy with fresh case ids."""
-    while True:
-        ids: dict[uuid.UUID | str, uuid.UUID] = {}
-        for record in template:
-            case = ids.setdefault(record.originator_id, uuid.uuid4())
-            yield StoredEvent(case, record.originator_version, record.topic, record.state)
 
 
 def fill(url: str, events: int) -> tuple[list[str], float]:
@@ -107,27 +98,6 @@ def fill(url: str, events: int) -> tuple[list[str], float]:
 
 
 # Passes (each in its own process) -----------------------------------------------------------
-
-
-def one_case(app: Mediations) -> uuid.UUID:
-    """The realistic case of benchmarks/run.py: six commands, each a load and a save."""
-    a, b = (f"p-{uuid.uuid4().hex[:10]}" for _ in range(2))
-    case_id = app.request_mediation(
-        domain="public-transport",
-        neighbourhood="Beaulieu",
-        referral="resident",
-        parties=["Mme Rousseau", "M. Nguyễn"],
-        party_ids=[a, b],
-        summary="Incivilités répétées à l'arrêt de bus, ligne 1",
-    )
-    app.assign_mediator(case_id, mediator="med-1")
-    app.give_consent(case_id, party=a)
-    app.give_consent(case_id, party=b)
-    app.hold_session(
-        case_id, kind="joint-session", attendees=[a, b], notes="Accord sur les horaires"
-    )
-    app.resolve(case_id, outcome="agreement")
-    return case_id
 
 
 def measure(url: str, step: str, ids_file: Path, cases: int) -> Figures:

@@ -28,12 +28,13 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
+from workload import copies
 
 from mediation_adapters.demo import record_year
 from mediation_adapters.reporting import ReportView, report_period
@@ -42,15 +43,6 @@ from mediation_domain import Mediations
 
 BATCH = 10_000
 TARGET = 50
-
-
-def copies(template: Sequence[StoredEvent]) -> Iterator[StoredEvent]:
-    """The template's events over and over, each copy with fresh case ids."""
-    while True:
-        ids: dict[uuid.UUID | str, uuid.UUID] = {}
-        for record in template:
-            case = ids.setdefault(record.originator_id, uuid.uuid4())
-            yield StoredEvent(case, record.originator_version, record.topic, record.state)
 
 
 def append(app: Mediations, feed: Iterator[StoredEvent], count: int) -> int:

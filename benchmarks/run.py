@@ -46,6 +46,7 @@ from typing import Any
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, Snapshot, event
 from eventsourcing.persistence import Notification
+from workload import one_case, party_ids
 
 from mediation_adapters.stores import env_for, open_store, postgres_connection
 from mediation_domain import Mediations
@@ -64,32 +65,6 @@ Figures = dict[str, Any]
 
 
 # Writes ------------------------------------------------------------------------------------
-
-
-def party_ids() -> list[str]:
-    """Two fresh pseudonymous party ids (given, so no read is needed to learn them)."""
-    return [f"p-{uuid.uuid4().hex[:10]}" for _ in range(2)]
-
-
-def one_case(app: Mediations) -> uuid.UUID:
-    """The realistic case: six commands, each loads the case, checks the rules and saves."""
-    a, b = party_ids()
-    case_id = app.request_mediation(
-        domain="public-transport",
-        neighbourhood="Beaulieu",
-        referral="resident",
-        parties=["Mme Rousseau", "M. Nguyễn"],
-        party_ids=[a, b],
-        summary="Incivilités répétées à l'arrêt de bus, ligne 1",
-    )
-    app.assign_mediator(case_id, mediator="med-1")
-    app.give_consent(case_id, party=a)
-    app.give_consent(case_id, party=b)
-    app.hold_session(
-        case_id, kind="joint-session", attendees=[a, b], notes="Accord sur les horaires"
-    )
-    app.resolve(case_id, outcome="agreement")
-    return case_id
 
 
 def long_case(app: Mediations) -> uuid.UUID:

@@ -1,0 +1,49 @@
+"""What the benchmarks record: the realistic case, and copies of a stored history.
+
+Shared by run.py, growth.py, reports.py and write_rate.py (run them as scripts: this
+directory is then on the import path).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+
+from eventsourcing.persistence import StoredEvent
+
+from mediation_domain import Mediations
+
+
+def party_ids() -> list[str]:
+    """Two fresh pseudonymous party ids (given, so no read is needed to learn them)."""
+    return [f"p-{uuid.uuid4().hex[:10]}" for _ in range(2)]
+
+
+def one_case(app: Mediations) -> uuid.UUID:
+    """The realistic case: six commands, each loads the case, checks the rules and saves."""
+    a, b = party_ids()
+    case_id = app.request_mediation(
+        domain="public-transport",
+        neighbourhood="Beaulieu",
+        referral="resident",
+        parties=["Mme Rousseau", "M. Nguyễn"],
+        party_ids=[a, b],
+        summary="Incivilités répétées à l'arrêt de bus, ligne 1",
+    )
+    app.assign_mediator(case_id, mediator="med-1")
+    app.give_consent(case_id, party=a)
+    app.give_consent(case_id, party=b)
+    app.hold_session(
+        case_id, kind="joint-session", attendees=[a, b], notes="Accord sur les horaires"
+    )
+    app.resolve(case_id, outcome="agreement")
+    return case_id
+
+
+def copies(template: Sequence[StoredEvent]) -> Iterator[StoredEvent]:
+    """The template's events over and over, each copy with fresh case ids."""
+    while True:
+        ids: dict[uuid.UUID | str, uuid.UUID] = {}
+        for record in template:
+            case = ids.setdefault(record.originator_id, uuid.uuid4())
+            yield StoredEvent(case, record.originator_version, record.topic, record.state)
