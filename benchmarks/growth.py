@@ -30,23 +30,19 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
-import platform
 import random
 import resource
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Sequence
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
-from workload import copies, one_case
+from workload import copies, machine, one_case
 
 from mediation_adapters.demo import record_year
 from mediation_adapters.stores import env_for, open_store, postgres_connection
@@ -200,30 +196,6 @@ def drop(url: str) -> None:
             connection.execute(f'DROP SCHEMA IF EXISTS "{env["POSTGRES_SCHEMA"]}" CASCADE')
 
 
-def machine(store: str, postgres: str) -> dict[str, str | int | None]:
-    """What the figures were measured on."""
-    facts: dict[str, str | int | None] = {
-        "cores": os.cpu_count(),
-        "cpu": _cpu_model(),
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-        "eventsourcing": version("eventsourcing"),
-    }
-    if store == "postgres":
-        with postgres_connection(env_for(postgres)) as connection:
-            facts["postgresql"] = connection.execute("SHOW server_version").fetchone()[0]
-    return facts
-
-
-def _cpu_model() -> str | None:
-    with_info = Path("/proc/cpuinfo")
-    if with_info.exists():
-        for line in with_info.read_text().splitlines():
-            if line.startswith("model name"):
-                return line.partition(":")[2].strip()
-    return platform.processor() or None
-
-
 def measure_size(store: str, folder: Path, args: argparse.Namespace, size: int) -> Figures:
     """Fill a store to `size` events, then run every pass on it."""
     url = store_url(store, folder, args.postgres, size)
@@ -328,7 +300,7 @@ def main() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
         print(json.dumps(measure(args.url, args.measure, args.ids, args.cases)))
         return
-    facts = machine(args.store, args.postgres)
+    facts = machine([args.store], args.postgres)
     with tempfile.TemporaryDirectory() as folder:
         stages = [
             measure_size(args.store, Path(folder), args, size) for size in sorted(args.events)

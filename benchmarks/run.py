@@ -33,20 +33,18 @@ import contextlib
 import dataclasses
 import json
 import os
-import platform
 import sqlite3
 import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, Snapshot, event
 from eventsourcing.persistence import Notification
-from workload import one_case, party_ids
+from workload import machine, one_case, party_ids
 
 from mediation_adapters.stores import env_for, open_store, postgres_connection
 from mediation_domain import Mediations
@@ -457,29 +455,6 @@ def empty_stores(store: str, folder: Path, postgres: str) -> Iterator[dict[str, 
 
 
 # Report ------------------------------------------------------------------------------------
-
-
-def machine(stores: Sequence[str], postgres: str) -> dict[str, str | int | None]:
-    """What the figures were measured on."""
-    facts: dict[str, str | int | None] = {
-        "cores": os.cpu_count(),
-        "cpu": _cpu_model(),
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-        "eventsourcing": version("eventsourcing"),
-    }
-    if "postgres" in stores:
-        with postgres_connection(env_for(postgres)) as connection:
-            facts["postgresql"] = connection.execute("SHOW server_version").fetchone()[0]
-    return facts
-
-
-def _cpu_model() -> str | None:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.partition(":")[2].strip()
-    return platform.processor() or None
 
 
 ROWS: tuple[tuple[str, str, str], ...] = (

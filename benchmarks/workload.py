@@ -1,4 +1,4 @@
-"""What the benchmarks record: the realistic case, and copies of a stored history.
+"""What the benchmarks record (the realistic case, copies of a stored history) and where.
 
 Shared by run.py, growth.py, reports.py and write_rate.py (run them as scripts: this
 directory is then on the import path).
@@ -6,11 +6,18 @@ directory is then on the import path).
 
 from __future__ import annotations
 
+import contextlib
+import os
+import platform
+import sqlite3
 import uuid
 from collections.abc import Iterator, Sequence
+from importlib.metadata import version
+from pathlib import Path
 
 from eventsourcing.persistence import StoredEvent
 
+from mediation_adapters.stores import env_for, postgres_connection
 from mediation_domain import Mediations
 
 
@@ -47,3 +54,26 @@ def copies(template: Sequence[StoredEvent]) -> Iterator[StoredEvent]:
         for record in template:
             case = ids.setdefault(record.originator_id, uuid.uuid4())
             yield StoredEvent(case, record.originator_version, record.topic, record.state)
+
+
+def machine(stores: Sequence[str], postgres: str) -> dict[str, str | int | None]:
+    """What the figures were measured on."""
+    facts: dict[str, str | int | None] = {
+        "cores": os.cpu_count(),
+        "cpu": _cpu_model(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "eventsourcing": version("eventsourcing"),
+    }
+    if "postgres" in stores:
+        with postgres_connection(env_for(postgres)) as connection:
+            facts["postgresql"] = connection.execute("SHOW server_version").fetchone()[0]
+    return facts
+
+
+def _cpu_model() -> str | None:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip()
+    return platform.processor() or None
