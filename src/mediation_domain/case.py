@@ -412,6 +412,8 @@ class MediationCase(Aggregate):
         return event_class(
             originator_id=self.id,
             originator_version=self.version + 1,
-            timestamp=now(),
+            # Never before the case's last event, were the clock set back (time order is
+            # a rule: the replay holds stored histories to it).
+            timestamp=max(now(), self.modified_on),
             **fields,
         )

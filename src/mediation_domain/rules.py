@@ -80,6 +80,11 @@ class CaseState(Protocol):
         """Whose personal data the case holds (the case id and the party ids)."""
         ...
 
+    @property
+    def modified_on(self) -> datetime:
+        """When the case's last event was recorded."""
+        ...
+
 
 class HasEventTime(Protocol):
     """Every event carries the time it was recorded."""
@@ -466,12 +471,21 @@ def violations(case: CaseState | None, event: object) -> list[Violation]:
     if (case is None) != (name == "Requested"):
         where = "before its case was requested" if case is None else "on an existing case"
         return [Violation("event-in-sequence", f"{name} recorded {where}", LifecycleError)]
-    found = []
+    found = [] if case is None else [v for v in (_in_time_order(case.modified_on, event),) if v]
     for rule in RULES.get(name, ()):
         violation = rule(case, event)
         if violation is not None:
             found.append(violation)
     return found
+
+
+def _in_time_order(last: datetime, event: object) -> Violation | None:
+    """A case's events are recorded in time order: reports and as-of reads rely on it."""
+    at: datetime = event.timestamp  # type: ignore[attr-defined]
+    if at < last:
+        message = f"recorded at {at.isoformat()}, before the case's last event ({last.isoformat()})"
+        return Violation("events-in-time-order", message, LifecycleError)
+    return None
 
 
 class Replayable(Protocol):
@@ -543,7 +557,7 @@ def review_positioned(history: Iterable[tuple[int, Replayable]]) -> Iterator[Fin
             continue
         if name in _CLOSING and case.status in _CLOSED:
             parties = " ".join(party.value for party in case.party_ids)  # ids have no space
-            closed[key] = _ClosedCase(case.status, case.version, parties)
+            closed[key] = _ClosedCase(case.status, case.version, parties, case.modified_on)
             cases.pop(key, None)
         else:
             cases[key] = case
@@ -567,10 +581,12 @@ class _ClosedCase:
     status: CaseStatus
     version: int
     parties: str  # the party ids, space-separated (ids have no space)
+    modified_on: datetime  # when its last event was recorded
 
     def after(self, event: Replayable) -> list[Violation]:
         """What an event recorded after the case closed breaks."""
         name = type(event).__name__
+        late = _in_time_order(self.modified_on, event)
         if name in _ALLOWED_WHEN_CLOSED:
             state = _Closed(self.status, str(event.originator_id), self.parties.split())
             found = [v for rule in RULES[name] if (v := rule(state, event)) is not None]
@@ -581,7 +597,8 @@ class _ClosedCase:
             found.append(Violation("event-in-sequence", message, LifecycleError))
         else:
             self.version += 1
-        return found
+            self.modified_on = max(self.modified_on, event.timestamp)  # type: ignore[attr-defined]
+        return [late, *found] if late else found
 
 
 @attrs.frozen

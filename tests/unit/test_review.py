@@ -203,3 +203,36 @@ def test_an_erasure_after_the_closing_is_allowed_for_the_cases_subjects_only():
     found = [(f.version, f.violation.rule) for f in review(forged)]
     assert (8, "erased-subject-belongs-to-case") in found
     assert not any(rule == "case-is-open" for version, rule in found if version > 5)
+
+
+def test_events_recorded_back_in_time_are_reported_open_or_closed():
+    _, history = _forged_history()
+    requested, assigned, resolved = history[0], history[1], history[4]
+    earlier = NOW.replace(hour=9)
+    back = dataclasses.replace(assigned, mediator=MediatorId("med-1"), timestamp=earlier)
+    erased_back = MediationCase.PersonalDataErased(
+        originator_id=requested.originator_id,
+        originator_version=3,
+        timestamp=earlier,
+        subject="p-a",
+        reason=ReasonCode("data-subject-request"),
+    )
+    closed = dataclasses.replace(resolved, originator_version=2)  # closes at NOW
+    assert [(f.position, f.violation.rule) for f in review([requested, back])] == [
+        (2, "events-in-time-order")
+    ]
+    findings = [(f.position, f.violation.rule) for f in review([requested, closed, erased_back])]
+    assert (3, "events-in-time-order") in findings
+
+
+def test_a_clock_set_back_stamps_no_event_before_the_case_s_last():
+    clock = [NOW]
+    app = Mediations(clock=lambda: clock[0])
+    case_id = app.request_mediation(
+        domain="public-transport", neighbourhood="Beaulieu", referral="resident", parties=["A"]
+    )
+    clock[0] = NOW.replace(hour=8)  # set two hours back
+    app.assign_mediator(case_id, mediator="med-1")
+    stamps = [event.timestamp for event in app.history()]
+    assert stamps == [NOW, NOW]
+    assert list(review(app.history())) == []
