@@ -44,7 +44,7 @@ from typing import Any
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, Snapshot, event
 from eventsourcing.persistence import Notification
-from workload import machine, one_case, party_ids
+from workload import consented_case, machine, one_case
 
 from mediation_adapters.stores import env_for, open_store, postgres_connection
 from mediation_domain import Mediations
@@ -67,18 +67,7 @@ Figures = dict[str, Any]
 
 def long_case(app: Mediations) -> uuid.UUID:
     """A case still in mediation after 56 sessions: 60 events."""
-    a, b = party_ids()
-    case_id = app.request_mediation(
-        domain="public-space-and-housing",
-        neighbourhood="Beaulieu",
-        referral="resident",
-        parties=["Mme Rousseau", "M. Nguyễn"],
-        party_ids=[a, b],
-        summary="Bruit de voisinage",
-    )
-    app.assign_mediator(case_id, mediator="med-1")
-    app.give_consent(case_id, party=a)
-    app.give_consent(case_id, party=b)
+    case_id, a, b = consented_case(app, "Bruit de voisinage")
     for _ in range(LONG_CASE_SESSIONS):
         app.hold_session(case_id, kind="joint-session", attendees=[a, b], notes="Suivi")
     return case_id

@@ -26,8 +26,8 @@ def party_ids() -> list[str]:
     return [f"p-{uuid.uuid4().hex[:10]}" for _ in range(2)]
 
 
-def one_case(app: Mediations) -> uuid.UUID:
-    """The realistic case: six commands, each loads the case, checks the rules and saves."""
+def consented_case(app: Mediations, summary: str) -> tuple[uuid.UUID, str, str]:
+    """A case requested, assigned and consented to by both parties: four commands."""
     a, b = party_ids()
     case_id = app.request_mediation(
         domain="public-transport",
@@ -35,11 +35,17 @@ def one_case(app: Mediations) -> uuid.UUID:
         referral="resident",
         parties=["Mme Rousseau", "M. Nguyễn"],
         party_ids=[a, b],
-        summary="Incivilités répétées à l'arrêt de bus, ligne 1",
+        summary=summary,
     )
     app.assign_mediator(case_id, mediator="med-1")
     app.give_consent(case_id, party=a)
     app.give_consent(case_id, party=b)
+    return case_id, a, b
+
+
+def one_case(app: Mediations) -> uuid.UUID:
+    """The realistic case: six commands, each loads the case, checks the rules and saves."""
+    case_id, a, b = consented_case(app, "Incivilités répétées à l'arrêt de bus, ligne 1")
     app.hold_session(
         case_id, kind="joint-session", attendees=[a, b], notes="Accord sur les horaires"
     )
