@@ -275,8 +275,11 @@ def test_the_audit_export_carries_no_name(server):
     states = b"".join(
         base64.b64decode(line["state"]) for line in lines if line.get("type") == "record"
     )
-    assert b"Lef" not in states  # what the export carries opens to ciphertext, not names
-    assert b"Lef\\u00e8vre" not in states
+    # What the export carries opens to ciphertext, not names. Whole names only: a
+    # three-letter needle turns up in random base64 ciphertext now and then.
+    for name in ("Lefèvre", "Diallo"):
+        assert name.encode() not in states
+        assert json.dumps(name).strip('"').encode() not in states
     assert b'"scheme":"aes-gcm"' in states
     assert (lines[0]["format"], lines[0]["version"]) == ("mediation-domain/audit-export", 1)
     assert any(line.get("type") == "record" for line in lines)
