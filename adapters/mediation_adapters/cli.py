@@ -180,17 +180,30 @@ def _print_case(view: CaseView) -> None:
         print(f"  {label:<14}{value}")
 
 
-def _print_list(views: Sequence[CaseView]) -> None:
-    if not views:
-        print("no case matches")
-        return
+def _print_list(views: Iterable[CaseView]) -> None:
+    """One line a case, printed as the cases are read (a long history is never held)."""
     header = ("case", "status", "neighbourhood", "domain", "mediator", "events")
-    print("{:<36}  {:<17}  {:<13}  {:<24}  {:<10}  {}".format(*header))
+    shown = False
     for v in views:
+        if not shown:
+            print("{:<36}  {:<17}  {:<13}  {:<24}  {:<10}  {}".format(*header))
+            shown = True
         print(
             f"{v.case_id!s:<36}  {v.status.value:<17}  {v.neighbourhood:<13}  "
             f"{v.domain.value:<24}  {v.mediator or '-':<10}  {v.version}"
         )
+    if not shown:
+        print("no case matches")
+
+
+def _emit_json_list(items: Iterable[object]) -> None:
+    """The JSON `_emit_json` prints for a list, written an item at a time."""
+    opened = False
+    for item in items:
+        text = json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        print(",\n  " if opened else "[\n  ", text, sep="", end="")
+        opened = True
+    print("\n]" if opened else "[]")
 
 
 def _done(app: Mediations, args: argparse.Namespace) -> int:
@@ -288,14 +301,14 @@ def _show(app: Mediations, args: argparse.Namespace) -> int:
 
 
 def _list(app: Mediations, args: argparse.Namespace) -> int:
-    views = app.list_cases(
+    views = app.iter_cases(
         status=args.status,
         neighbourhood=args.neighbourhood,
         domain=args.domain,
         mediator=args.mediator,
     )
     if args.json:
-        _emit_json([view.to_dict() for view in views])
+        _emit_json_list(view.to_dict() for view in views)
     else:
         _print_list(views)
     return EXIT_OK

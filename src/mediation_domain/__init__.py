@@ -1,6 +1,6 @@
 """Social mediation cases as event streams, with the deontology as invariants."""
 
-from mediation_domain.application import Mediations
+from mediation_domain.application import CasePage, Mediations
 from mediation_domain.case import MediationCase
 from mediation_domain.errors import (
     CaseClosedError,
@@ -29,6 +29,7 @@ __all__ = [
     "POITIERS",
     "CaseClosedError",
     "CaseNotFoundError",
+    "CasePage",
     "CaseStatus",
     "CaseView",
     "ConcurrencyError",

@@ -12,6 +12,7 @@ from uuid import UUID, uuid4
 import attrs
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import JSONTranscoder, RecordConflictError, Recording, Transcoder
+from eventsourcing.utils import get_topic
 
 from mediation_domain.case import MediationCase, Party, now, stamped_by
 from mediation_domain.errors import (
@@ -48,9 +49,11 @@ from mediation_domain.values import (
 )
 from mediation_domain.views import CaseView
 
-_PAGE = 500
+_PAGE = 500  # rows read from the store at a time
+MOST_CASES = 1000  # the largest page of cases `cases_page` hands out
 _ERASE_TRIES = 3
 _ERASED = "PersonalDataErased"
+_REQUESTED = get_topic(MediationCase.Requested)
 
 
 def _project(
@@ -64,6 +67,14 @@ def _project(
     for event in events:
         case = cast("MediationCase | None", event.mutate(case))
     return case
+
+
+@attrs.frozen
+class CasePage:
+    """A page of cases, and the cursor that asks for the next (None after the last)."""
+
+    cases: tuple[CaseView, ...]
+    after: str | None
 
 
 @attrs.frozen
@@ -130,6 +141,16 @@ def _day(value: object) -> date:
         except ValueError:
             pass
     message = f"invalid session date {value!r}: expected a date or YYYY-MM-DD"
+    raise InvalidInputError(message)
+
+
+def _cursor(after: object) -> int | None:
+    """The position a `cases_page` cursor stands for (None: the first page)."""
+    if after is None:
+        return None
+    if isinstance(after, str) and after.strip().isascii() and after.strip().isdigit():
+        return int(after)
+    message = f"invalid cursor {after!r}: pass the `after` of the page before"
     raise InvalidInputError(message)
 
 
@@ -556,7 +577,71 @@ class Mediations(Application[UUID]):
         domain: InterventionDomain | str | None = None,
         mediator: str | None = None,
     ) -> list[CaseView]:
-        """Cases in the order they were requested, filtered by whatever is given."""
+        """Cases in the order they were requested, filtered by whatever is given.
+
+        Holds every matching case at once: `iter_cases` streams them instead, and
+        `cases_page` hands them out a page at a time.
+        """
+        return list(
+            self.iter_cases(
+                status=status, neighbourhood=neighbourhood, domain=domain, mediator=mediator
+            )
+        )
+
+    def iter_cases(
+        self,
+        *,
+        status: CaseStatus | str | None = None,
+        neighbourhood: str | None = None,
+        domain: InterventionDomain | str | None = None,
+        mediator: str | None = None,
+    ) -> Iterator[CaseView]:
+        """The cases `list_cases` gives, one page of the store in memory at a time.
+
+        The filters are checked at once, before the first case is read.
+        """
+        wanted = self._case_filter(status, neighbourhood, domain, mediator)
+        pages = self._pages_of_cases(wanted, None)
+        return (
+            view for page in pages for view in CaseView.all_of([c for _, c in page], self.sealer)
+        )
+
+    def cases_page(  # noqa: PLR0913 - the filters of list_cases, a cursor and a size
+        self,
+        *,
+        status: CaseStatus | str | None = None,
+        neighbourhood: str | None = None,
+        domain: InterventionDomain | str | None = None,
+        mediator: str | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> CasePage:
+        """Up to `limit` cases of `list_cases`, from the cursor `after` of the page before.
+
+        The page's `after` is the cursor of the next page, None after the last. A case
+        requested while a client pages is found on a later page, never twice.
+        """
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MOST_CASES:
+            message = f"limit must be between 1 and {MOST_CASES}, not {limit!r}"
+            raise InvalidInputError(message)
+        start = _cursor(after)
+        wanted = self._case_filter(status, neighbourhood, domain, mediator)
+        found: list[tuple[int, MediationCase]] = []
+        for page in self._pages_of_cases(wanted, start):
+            found.extend(page)
+            if len(found) > limit:  # one more than asked: there is a next page
+                break
+        chosen = found[:limit]
+        cursor = str(chosen[-1][0]) if len(found) > limit else None
+        return CasePage(tuple(CaseView.all_of([c for _, c in chosen], self.sealer)), cursor)
+
+    def _case_filter(
+        self,
+        status: CaseStatus | str | None,
+        neighbourhood: str | None,
+        domain: InterventionDomain | str | None,
+        mediator: str | None,
+    ) -> Callable[[MediationCase], bool]:
         wanted: list[Callable[[MediationCase], bool]] = []
         if status is not None:
             wanted_status = CaseStatus.parse(status)
@@ -570,8 +655,26 @@ class Mediations(Application[UUID]):
         if mediator is not None:
             wanted_mediator = MediatorId(mediator)
             wanted.append(lambda case: case.mediator == wanted_mediator)
-        chosen = [case for case in self._all_cases() if all(test(case) for test in wanted)]
-        return CaseView.all_of(chosen, self.sealer)  # one key lookup for the whole list
+        return lambda case: all(test(case) for test in wanted)
+
+    def _pages_of_cases(
+        self, wanted: Callable[[MediationCase], bool], start: int | None
+    ) -> Iterator[list[tuple[int, MediationCase]]]:
+        """The wanted cases after position `start`, in request order, a page at a time.
+
+        Reads the requests alone (eventsourcing's topic filter on the notification log),
+        then loads each case: memory holds one page, however long the history.
+        """
+        while page := self.recorder.select_notifications(
+            start, _PAGE, topics=(_REQUESTED,), inclusive_of_start=False
+        ):
+            found = []
+            for notification in page:
+                case = self._load(notification.originator_id)
+                if wanted(case):
+                    found.append((notification.id, case))
+            yield found
+            start = page[-1].id
 
     def assignment(self, case_id: UUID | str) -> tuple[int, str | None]:
         """The case's version and mediator, without opening any personal value."""

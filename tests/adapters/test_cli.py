@@ -90,6 +90,23 @@ def test_a_mediation_from_request_to_agreement(store: Path):
     assert stored_events(store) == 6
 
 
+def test_the_list_is_printed_as_the_cases_are_read(store: Path):
+    assert run("list", "--json", store=store).stdout == "[]\n"
+    assert run("list", store=store).stdout == "no case matches\n"
+    ids = [request(store)["case_id"] for _ in range(3)]
+    streamed = run("list", "--json", store=store).stdout
+    listed = json.loads(streamed)
+    assert [c["case_id"] for c in listed] == ids
+    # Written an item at a time, the same text as one dump of the whole list.
+    assert streamed == json.dumps(listed, ensure_ascii=False, indent=2) + "\n"
+    lines = run("list", store=store).stdout.splitlines()
+    assert lines[0].split() == ["case", "status", "neighbourhood", "domain", "mediator", "events"]
+    assert [line.split()[0] for line in lines[1:]] == ids
+    refused = run("list", "--status", "sleeping", "--json", store=store)
+    assert (refused.returncode, refused.stdout) == (2, "")  # refused before a case is read
+    assert len(refused.stderr.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize(
     ("args", "says"),
     [

@@ -266,6 +266,30 @@ def test_the_report_comes_in_every_format(server):
     assert csv.text.splitlines()[0].startswith("Quartier,Domaine,Mois,requests")
 
 
+def test_cases_come_in_pages_linked_to_the_next(server):
+    for _ in range(3):
+        _open_case(server, mediator="med-pages")
+    with server.client("coordinator") as coordinator:
+        everything = coordinator.get("/cases")
+        assert "link" not in everything.headers
+        pages, url = [], "/cases?limit=2"
+        while url:
+            page = coordinator.get(url)
+            assert page.status_code == 200, page.text
+            pages.append(page.json())
+            url = page.links.get("next", {}).get("url")
+        mine = coordinator.get("/cases", params={"limit": 1, "status": "in-mediation"})
+        follow = coordinator.get(mine.links["next"]["url"])
+        for wrong in ({"limit": "0"}, {"limit": "many"}, {"limit": "1001"}, {"after": "x"}):
+            _problem(coordinator.get("/cases", params=wrong), 422, "invalid-input")
+    assert [len(page) for page in pages[:-1]] == [2] * (len(pages) - 1)
+    assert [c["case_id"] for page in pages for c in page] == [
+        c["case_id"] for c in everything.json()
+    ]
+    assert {c["status"] for c in mine.json() + follow.json()} == {"in-mediation"}
+    assert mine.json()[0]["case_id"] != follow.json()[0]["case_id"]
+
+
 def test_the_audit_export_carries_no_name(server):
     _open_case(server)
     with server.client("auditor") as auditor:

@@ -14,6 +14,7 @@ from mediation_domain import (
     ConsentStatus,
     InvalidInputError,
     Mediations,
+    application,
 )
 from mediation_domain.errors import StaleVersionError
 from mediation_domain.testing import record_every_event
@@ -68,6 +69,29 @@ def test_cases_are_listed_in_request_order_and_filtered(app: Mediations):
     assert app.list_cases(mediator="med-1") == []
     with pytest.raises(InvalidInputError):
         app.list_cases(status="sleeping")
+
+
+def test_a_page_of_cases_spans_several_reads_of_the_store(monkeypatch):
+    monkeypatch.setattr(application, "_PAGE", 2)  # the store is read two requests at a time
+    app = Mediations()
+    ids = [
+        app.request_mediation(
+            domain="public-transport", neighbourhood=place, referral="resident", parties=["A"]
+        )
+        for place in ["Beaulieu", "Bel-Air", "Bel-Air", "Bel-Air", "Beaulieu", "Bel-Air"]
+    ]
+    app.join_party(ids[0], name="B")  # other events between the requests are passed over
+    page = app.cases_page(neighbourhood="Beaulieu", limit=1)
+    assert [v.case_id for v in page.cases] == [ids[0]]
+    page = app.cases_page(neighbourhood="Beaulieu", limit=1, after=page.after)
+    assert ([v.case_id for v in page.cases], page.after) == ([ids[4]], None)
+    assert [v.case_id for v in app.cases_page(limit=5).cases] == ids[:5]
+    assert [v.case_id for v in app.iter_cases(neighbourhood="Bel-Air")] == [
+        ids[1],
+        ids[2],
+        ids[3],
+        ids[5],
+    ]
 
 
 def test_neighbourhoods_are_configuration(store_url):

@@ -45,6 +45,7 @@ from mediation_domain import (
     Mediations,
     NeutralityError,
 )
+from mediation_domain.application import MOST_CASES
 from mediation_domain.authorisation import (
     Action,
     Decision,
@@ -174,18 +175,27 @@ class _Api:
     # Endpoints ----------------------------------------------------------------------------
 
     async def list_cases(self, request: Request) -> Response:
-        principal = self.principal(request, "status", "neighbourhood", "domain")
+        principal = self.principal(request, "status", "neighbourhood", "domain", "limit", "after")
         self.allowed(principal, Action.LIST_CASES)
         query = request.query_params
         mediator = None if sees_all_cases(principal) else principal.identity
-        views = await run_in_threadpool(
-            self.mediations.list_cases,
+        limit = query.get("limit", str(MOST_CASES))
+        if not (limit.isascii() and limit.isdigit()):
+            raise Problem(422, "invalid-input", f"limit must be a whole number, not {limit!r}")
+        page = await run_in_threadpool(
+            self.mediations.cases_page,
             status=query.get("status"),
             neighbourhood=query.get("neighbourhood"),
             domain=query.get("domain"),
             mediator=mediator,
+            after=query.get("after"),
+            limit=int(limit),
         )
-        return JSONResponse([view.to_dict() for view in views])
+        response = JSONResponse([view.to_dict() for view in page.cases])
+        if page.after is not None:  # RFC 8288: the next page, with the same filters
+            following = request.url.include_query_params(after=page.after, limit=limit)
+            response.headers["link"] = f'<{following.path}?{following.query}>; rel="next"'
+        return response
 
     async def request_case(self, request: Request) -> Response:
         principal = self.principal(request)

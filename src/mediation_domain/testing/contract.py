@@ -189,6 +189,34 @@ class MediationsContract:
         assert app.recorder.max_notification_id() == before
         assert opener().get_case(case_id).version == 2
 
+    def test_cases_come_in_pages_in_request_order(self, opener: Opener) -> None:
+        app = opener()
+
+        def request(place: str) -> UUID:
+            return app.request_mediation(
+                domain="public-transport", neighbourhood=place, referral="resident", parties=["A"]
+            )
+
+        first = [request("Beaulieu" if n % 2 else "Bel-Air") for n in range(5)]
+        app.assign_mediator(first[1], mediator="med-1")
+        page = app.cases_page(limit=2)
+        seen = [view.case_id for view in page.cases]
+        late = request("Beaulieu")  # requested while a client pages: found once, at the end
+        while page.after is not None:
+            page = opener().cases_page(limit=2, after=page.after)
+            seen += [view.case_id for view in page.cases]
+        assert seen == [*first, late]
+        assert [view.case_id for view in app.iter_cases()] == seen
+        beaulieu = app.cases_page(neighbourhood="Beaulieu", limit=2)
+        assert [view.case_id for view in beaulieu.cases] == [first[1], first[3]]
+        rest = app.cases_page(neighbourhood="Beaulieu", limit=2, after=beaulieu.after)
+        assert ([view.case_id for view in rest.cases], rest.after) == ([late], None)
+        assert app.cases_page(mediator="med-1").cases[0].mediator == "med-1"
+        assert app.cases_page(limit=6).after is None  # an exact fit has no next page
+        for wrong in ({"limit": 0}, {"limit": True}, {"after": "-1"}, {"after": "x"}):
+            with pytest.raises(InvalidInputError):
+                app.cases_page(**wrong)
+
     def test_an_unknown_case_is_not_found(self, opener: Opener) -> None:
         app = opener()
         with pytest.raises(CaseNotFoundError):
