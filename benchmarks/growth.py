@@ -15,7 +15,8 @@ open      open the store and nothing else: the floor of every pass's peak RSS.
 get_case  `--gets` cases picked at random among all the store holds, each loaded once
           (time per call; the cases are the template's, ~6 events on average).
 history   `Mediations.history()`: every stored event read page by page and decoded.
-list      `list_cases()`: folds the whole history and keeps every case (time per event).
+list      `iter_cases()`: every case, found from the requests and loaded a page at a time,
+          as `mediation list` prints them (time per event of the history).
 writes    `--cases` new cases of six commands through `Mediations` (request, assign, two
           consents, a joint session, resolve: each a load, the rules, sealing and a save),
           after 10 warm-up cases; time per event written. Runs last, so reads see the size.
@@ -116,7 +117,7 @@ def measure(url: str, step: str, ids_file: Path, cases: int) -> Figures:
         elif step == "list":
             events = app.recorder.max_notification_id() or 0
             started = time.perf_counter()
-            listed = len(app.list_cases())
+            listed = sum(1 for _ in app.iter_cases())
             seconds = time.perf_counter() - started
             figures = {"events": events, "cases": listed, "us_per_event": seconds / events}
         elif step == "writes":
@@ -248,7 +249,7 @@ def show(stages: Sequence[Figures], found: Sequence[Figures], facts: Figures, st
     print(", ".join([*(f"{names.get(k, k)} {v}" for k, v in facts.items()), f"store {store}"]))
     print(
         f"{'':>10}{'fill':>7}{'open':>7}{'-- get_case --':>17}{'-- history --':>17}"
-        f"{'---------- list_cases ----------':>35}{'--- writes ---':>17}"
+        f"{'---------- iter_cases ----------':>35}{'--- writes ---':>17}"
     )
     print(
         f"{'events':>10}{'s':>7}{'MB':>7}{'us/call':>10}{'MB':>7}{'us/event':>10}{'MB':>7}"

@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 import attrs
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import JSONTranscoder, RecordConflictError, Recording, Transcoder
-from eventsourcing.utils import get_topic
+from eventsourcing.utils import Environment, EnvType, get_topic
 
 from mediation_domain.case import MediationCase, Party, now, stamped_by
 from mediation_domain.errors import (
@@ -223,6 +223,25 @@ class Mediations(Application[UUID]):
         # Called by close(), after the store: adapters release what they opened beside it.
         self.on_close: list[Callable[[], None]] = []
 
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        """The store's settings; MEDIATION_SNAPSHOT_EVERY=N turns eventsourcing's snapshots on.
+
+        A case is then snapshotted each time a save takes it past a multiple of N events
+        (benchmarks/README.md says for which case lengths that pays off). Off by default.
+        """
+        found = super().construct_env(name, env)
+        every = found.get("MEDIATION_SNAPSHOT_EVERY", "").strip()
+        self.snapshot_every = 0
+        if every:
+            if not (every.isascii() and every.isdigit() and int(every) >= 1):
+                message = (
+                    f"MEDIATION_SNAPSHOT_EVERY must be a whole number of events, not {every!r}"
+                )
+                raise InvalidInputError(message)
+            self.snapshot_every = int(every)
+            found["IS_SNAPSHOTTING_ENABLED"] = "y"
+        return found
+
     def close(self) -> None:
         """Release the store, then what adapters opened beside it (e.g. the key store)."""
         super().close()
@@ -243,7 +262,19 @@ class Mediations(Application[UUID]):
         register_value_transcodings(transcoder)
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:  # noqa: ANN401
-        """Record the cases' new events atomically; a stale case raises ConcurrencyError."""
+        """Record the cases' new events atomically; a stale case raises ConcurrencyError.
+
+        With snapshots on, the cases a save takes past a multiple of MEDIATION_SNAPSHOT_EVERY
+        events are snapshotted as they are in hand, once their events are recorded.
+        """
+        every = self.snapshot_every
+        due = [
+            case
+            for case in objs
+            if every
+            and isinstance(case, MediationCase)
+            and case.version // every > (case.version - len(case.pending_events)) // every
+        ]
         try:
             recordings = super().save(*objs, **kwargs)
         except RecordConflictError:
@@ -252,6 +283,8 @@ class Mediations(Application[UUID]):
             raise ConcurrencyError(message) from None
         if self.on_recorded is not None and recordings:
             self.on_recorded(self, max(r.notification.id for r in recordings))
+        if due and self.snapshots is not None:
+            self.snapshots.put([MediationCase.Snapshot.take(case) for case in due])
         return recordings
 
     # Commands -------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ bodies never check anything, because they also run when a stored history is repl
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -16,6 +17,7 @@ from uuid import UUID
 
 import attrs
 from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Snapshot as _Snapshot
 from eventsourcing.utils import get_topic
 
 from mediation_domain import rules
@@ -91,6 +93,47 @@ class MediationCase(Aggregate):
 
     class Event(Aggregate.Event):
         """Base of the case's events: each applies itself to the case, without checking."""
+
+    class Snapshot(_Snapshot):
+        """The case at a version, in the forms its events are stored in.
+
+        eventsourcing's snapshot keeps `vars(case)`: dicts keyed by PartyId, a set, status
+        codes and HeldSession values, which its JSON transcoder refuses. They are kept as
+        lists and codes here, and rebuilt when the snapshot is read. Personal values stay
+        sealed, so erasing a subject's key reaches snapshots as it reaches events.
+        """
+
+        @classmethod
+        def take(cls, aggregate: Any) -> Any:  # noqa: ANN401 - eventsourcing's signature
+            """The snapshot of `aggregate`, a MediationCase."""
+            snapshot = super().take(aggregate)
+            state = dict(snapshot.state)
+            state["parties"] = list(state["parties"].values())
+            state["consents"] = [[p.value, status.value] for p, status in state["consents"].items()]
+            state["sessions"] = [
+                [s.kind, list(s.attendees), s.held_on, s.notes] for s in state["sessions"]
+            ]
+            state["withdrawal"] = list(state["withdrawal"] or ())
+            state["closed_as"] = state["closed_as"] and state["closed_as"].value
+            state["erased"] = sorted(state["erased"])
+            return dataclasses.replace(snapshot, state=state)
+
+        def mutate(self, _: None) -> Any:  # noqa: ANN401 - eventsourcing's signature
+            """The case as it stood when the snapshot was taken."""
+            state = dict(self.state)
+            state["parties"] = {party.id: party for party in state["parties"]}
+            state["consents"] = {
+                PartyId(pid): ConsentStatus(code) for pid, code in state["consents"]
+            }
+            state["sessions"] = [
+                HeldSession(kind, tuple(attendees), held_on, notes)
+                for kind, attendees, held_on, notes in state["sessions"]
+            ]
+            state["withdrawal"] = tuple(state["withdrawal"]) or None
+            state["closed_as"] = state["closed_as"] and CaseStatus(state["closed_as"])
+            state["erased"] = set(state["erased"])
+            whole = dataclasses.replace(self, state=state)
+            return _Snapshot.mutate(whole, None)
 
     class Requested(Aggregate.Created):
         """Someone asked the service to mediate; the case opens."""
