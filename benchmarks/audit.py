@@ -3,17 +3,17 @@
     python benchmarks/audit.py [--events 100000 1000000]
 
 For each size, a SQLite store is filled with copies of a realistic history (every kind of
-event), sealed, then each pass runs in a fresh process so that its peak memory (max RSS)
-is its own: a raw paged read of the log (the floor), verify (chain recomputed and held to
-the sealed chain and the signed checkpoint), and replay (every record decoded and the
-deontology re-run). Targets: verify >= 0.5x and replay >= 0.25x the raw read's rate.
+event), sealed, then each pass runs in a fresh process so that its peak memory is its own
+(VmHWM: a child's ru_maxrss starts at its parent's): a raw paged read of the log (the
+floor), verify (chain recomputed and held to the sealed chain and the signed checkpoint),
+and replay (every record decoded and the deontology re-run). Targets: verify >= 0.5x and
+replay >= 0.25x the raw read's rate.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -23,6 +23,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.persistence import StoredEvent
+from workload import peak_mb
 
 from mediation_adapters.ledger import Ledger, records, replay
 from mediation_adapters.signing import Ed25519Check, Ed25519Signer
@@ -82,8 +83,7 @@ def measure(url: str, step: str, key_hex: str) -> dict[str, float]:
         count = app.recorder.max_notification_id() or 0
     seconds = time.perf_counter() - started
     app.close()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"records": count, "seconds": seconds, "rate": count / seconds, "peak_mb": peak_mb}
+    return {"records": count, "seconds": seconds, "rate": count / seconds, "peak_mb": peak_mb()}
 
 
 def run_step(url: str, step: str, key_hex: str) -> dict[str, float]:

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
-from workload import copies, machine, one_case
+from workload import copies, machine, one_case, peak_mb
 
 from mediation_adapters.demo import record_year
 from mediation_adapters.stores import env_for, open_store, postgres_connection
@@ -139,20 +139,6 @@ def measure(url: str, step: str, ids_file: Path, cases: int) -> Figures:
         app.close()
     figures["peak_mb"] = peak_mb()
     return figures
-
-
-def peak_mb() -> float:
-    """This process's peak RSS since it was exec'd (VmHWM), in MB.
-
-    Not `ru_maxrss`: Linux carries it over an exec from the process forked, so a child
-    started by a parent holding 90 MB would report at least 90 MB whatever it did.
-    """
-    status = Path("/proc/self/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # pragma: no cover
 
 
 def run_pass(url: str, step: str, ids_file: Path, args: argparse.Namespace) -> Figures:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
+import resource
 import sqlite3
 import uuid
 from collections.abc import Iterator, Sequence
@@ -83,3 +84,17 @@ def _cpu_model() -> str | None:
             if line.startswith("model name"):
                 return line.partition(":")[2].strip()
     return platform.processor() or None
+
+
+def peak_mb() -> float:
+    """This process's peak RSS since it was exec'd (VmHWM), in MB.
+
+    Not `ru_maxrss`: Linux carries it over an exec from the process forked, so a child
+    started by a parent holding 90 MB would report at least 90 MB whatever it did.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # pragma: no cover

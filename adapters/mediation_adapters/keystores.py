@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -61,9 +62,18 @@ def _unwrap(wrapping_key: bytes, wrapped: bytes, label: str) -> bytes:
 class SqlKeyStore:
     """The KeyStore port on a table of the store's database."""
 
-    def __init__(self, db: Database, data_key: bytes | None = None) -> None:
+    def __init__(
+        self, db: Database, data_key: bytes | None = None, *, beside_events: bool = False
+    ) -> None:
+        """Keys in `db`; `beside_events`: the same database as the events they seal.
+
+        Then a new key commits without its own flush to disk (`Database.unflushed`): the
+        event sealed with it commits later in the same log, flushed, and makes the key
+        durable with it. A key lost to a power cut is one that sealed nothing stored.
+        """
         self._db = db
         self._data_key = data_key
+        self._beside_events = beside_events
         # True when the last erasure could not yet push the key's old bytes out of the
         # SQLite log (see Database.purge).
         self.residue = False
@@ -87,11 +97,13 @@ class SqlKeyStore:
             now = _now()
             rows = [(subject, self._stored(subject, key), now) for subject, key in made.items()]
             values = ", ".join(["(?, ?, ?)"] * len(rows))  # placeholders only
-            inserted = self._db.rows(
-                f"INSERT INTO mediation_subject_keys (subject, key, created_at) VALUES {values}"  # noqa: S608
-                " ON CONFLICT (subject) DO NOTHING RETURNING subject",
-                [value for row in rows for value in row],
-            )
+            flushing = self._db.unflushed() if self._beside_events else contextlib.nullcontext()
+            with flushing:
+                inserted = self._db.rows(
+                    f"INSERT INTO mediation_subject_keys (subject, key, created_at) VALUES {values}"  # noqa: S608
+                    " ON CONFLICT (subject) DO NOTHING RETURNING subject",
+                    [value for row in rows for value in row],
+                )
             found.update({subject: made[subject] for (subject,) in inserted})
             raced = [subject for subject in missing if subject not in found]
             if raced:  # another writer created them meanwhile: theirs are the keys

@@ -100,6 +100,33 @@ class Database:
                 timeout_ms = int(float(SQLITE_LOCK_TIMEOUT_SECONDS) * 1000)
                 self._connection.execute(f"PRAGMA busy_timeout = {timeout_ms}")
 
+    @contextmanager
+    def unflushed(self) -> Iterator[None]:
+        """Statements inside commit without waiting for the disk; later commits carry them.
+
+        For rows that only matter once a later, flushed commit uses them (a new subject's
+        key, then the event sealed with it). The log keeps its order, so that commit makes
+        them durable too; a power loss can only lose such rows that nothing used yet.
+        SQLite: `synchronous = NORMAL` for the block, in WAL mode only (elsewhere nothing
+        changes). PostgreSQL: one transaction with `synchronous_commit` off.
+        """
+        if self.dialect == "postgresql":
+            with self.transaction():
+                self.execute("SET LOCAL synchronous_commit = off")
+                yield
+            return
+        with self._lock:
+            mode, *_ = self.rows("PRAGMA journal_mode")[0]
+            (level,) = self.rows("PRAGMA synchronous")[0]
+            relaxed = mode == "wal" and not self._depth
+            if relaxed:
+                self.execute("PRAGMA synchronous = NORMAL")
+            try:
+                yield
+            finally:
+                if relaxed:
+                    self.execute(f"PRAGMA synchronous = {int(level)}")
+
     def close(self) -> None:
         """Release the connection."""
         self._connection.close()

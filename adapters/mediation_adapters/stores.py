@@ -224,7 +224,9 @@ def _open_with_keys(
                 "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
                 "CIPHER_KEY": base64.b64encode(data_key).decode("ascii"),
             }
-        app = Mediations(env=env, sealer=sealer or KeyedSealer(SqlKeyStore(db, data_key)))
+        app = Mediations(
+            env=env, sealer=sealer or KeyedSealer(SqlKeyStore(db, data_key, beside_events=True))
+        )
     except BaseException:
         db.close()
         raise

@@ -581,3 +581,42 @@ def test_key_commands_never_create_a_store_and_report_driver_errors_in_one_line(
     assert not missing.exists()
     nosuch = run("--store", f"{postgres_server}?schema=nosuch_schema_here", "keys", "status")
     assert "mediation:" in _refused(nosuch)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_new_keys_commit_unflushed_and_the_connection_is_left_as_it_was(
+    backend, request, monkeypatch
+):
+    url = (
+        request.getfixturevalue("postgres_url")
+        if backend == "postgres"
+        else f"sqlite:///{request.getfixturevalue('tmp_path') / 'cases.sqlite3'}"
+    )
+    app = open_store(url)
+    db = app.sealer.keys._db  # the key store's own connection  # noqa: SLF001
+    show = "SHOW synchronous_commit" if backend == "postgres" else "PRAGMA synchronous"
+    before = db.rows(show)
+    said: list[str] = []
+    for name in ("execute", "rows"):
+        method = getattr(db, name)
+
+        def saying(sql, params=(), method=method):
+            said.append(" ".join(sql.split()[:4]))
+            return method(sql, params)
+
+        monkeypatch.setattr(db, name, saying)
+    case_id = app.request_mediation(
+        domain="public-transport", neighbourhood="Beaulieu", referral="resident", parties=["Zoé"]
+    )
+    inserting = said.index("INSERT INTO mediation_subject_keys (subject,")
+    relaxed = {
+        "postgres": "SET LOCAL synchronous_commit =",
+        "sqlite": "PRAGMA synchronous = NORMAL",
+    }
+    assert said[inserting - 1] == relaxed[backend]
+    monkeypatch.undo()
+    assert db.rows(show) == before  # FULL (2) on SQLite, "on" on PostgreSQL: nothing else relaxed
+    app.close()
+    reopened = open_store(url)
+    assert reopened.get_case(case_id).parties[0].name == "Zoé"
+    reopened.close()
