@@ -53,6 +53,7 @@ class Database:
                 raise StoreError(message)
         self._lock = threading.RLock()
         self._depth = 0
+        self._durability: int | None = None  # SQLite's synchronous level in WAL mode, else 0
 
     @classmethod
     def of(cls, url: str, *, existing: bool = False) -> Database:
@@ -116,16 +117,18 @@ class Database:
                 yield
             return
         with self._lock:
-            mode, *_ = self.rows("PRAGMA journal_mode")[0]
-            (level,) = self.rows("PRAGMA synchronous")[0]
-            relaxed = mode == "wal" and not self._depth
+            if self._durability is None:  # read once: WAL stays WAL, and the level is ours
+                mode, *_ = self.rows("PRAGMA journal_mode")[0]
+                (level,) = self.rows("PRAGMA synchronous")[0]
+                self._durability = int(level) if mode == "wal" else 0
+            relaxed = self._durability > 1 and not self._depth  # FULL or EXTRA, in WAL mode
             if relaxed:
                 self.execute("PRAGMA synchronous = NORMAL")
             try:
                 yield
             finally:
                 if relaxed:
-                    self.execute(f"PRAGMA synchronous = {int(level)}")
+                    self.execute(f"PRAGMA synchronous = {self._durability}")
 
     def close(self) -> None:
         """Release the connection."""
