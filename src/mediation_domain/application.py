@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 from uuid import UUID, uuid4
 
 import attrs
@@ -54,6 +55,7 @@ MOST_CASES = 1000  # the largest page of cases `cases_page` hands out
 _ERASE_TRIES = 3
 _ERASED = "PersonalDataErased"
 _REQUESTED = get_topic(MediationCase.Requested)
+_T = TypeVar("_T")
 
 
 def _project(
@@ -174,6 +176,43 @@ def _case_id(value: UUID | str) -> UUID:
     except ValueError:
         message = f"invalid case id {value!r}: expected a UUID"
         raise InvalidInputError(message) from None
+
+
+@attrs.frozen
+class _Wanted:
+    """What a listing asks for; None is anything."""
+
+    status: CaseStatus | None
+    place: str | None
+    domain: InterventionDomain | None
+    mediator: MediatorId | None
+
+    @property
+    def by_request(self) -> bool:
+        """Whether the request alone can rule a case out (its place and domain never change)."""
+        return self.place is not None or self.domain is not None
+
+    def requested(self, event: MediationCase.Requested) -> bool:
+        """Whether a case so requested can be wanted."""
+        return (self.place is None or event.neighbourhood == self.place) and (
+            self.domain is None or event.domain is self.domain
+        )
+
+    def holds(self, case: MediationCase) -> bool:
+        """Whether the case is wanted."""
+        return (
+            (self.status is None or case.status is self.status)
+            and (self.mediator is None or case.mediator == self.mediator)
+            and (self.place is None or case.neighbourhood == self.place)
+            and (self.domain is None or case.domain is self.domain)
+        )
+
+
+def _chunks(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
+    """`items` in lists of `size` (the last may be shorter)."""
+    found = iter(items)
+    while chunk := list(itertools.islice(found, size)):
+        yield chunk
 
 
 class Mediations(Application[UUID]):
@@ -634,7 +673,7 @@ class Mediations(Application[UUID]):
         The filters are checked at once, before the first case is read.
         """
         wanted = self._case_filter(status, neighbourhood, domain, mediator)
-        pages = self._pages_of_cases(wanted, None)
+        pages = _chunks(self._cases_after(wanted, None, _PAGE), _PAGE)
         return (
             view for page in pages for view in CaseView.all_of([c for _, c in page], self.sealer)
         )
@@ -659,11 +698,9 @@ class Mediations(Application[UUID]):
             raise InvalidInputError(message)
         start = _cursor(after)
         wanted = self._case_filter(status, neighbourhood, domain, mediator)
-        found: list[tuple[int, MediationCase]] = []
-        for page in self._pages_of_cases(wanted, start):
-            found.extend(page)
-            if len(found) > limit:  # one more than asked: there is a next page
-                break
+        # One more than asked, if there is one: then there is a next page.
+        cases = self._cases_after(wanted, start, min(_PAGE, limit + 1))
+        found = list(itertools.islice(cases, limit + 1))
         chosen = found[:limit]
         cursor = str(chosen[-1][0]) if len(found) > limit else None
         return CasePage(tuple(CaseView.all_of([c for _, c in chosen], self.sealer)), cursor)
@@ -674,39 +711,36 @@ class Mediations(Application[UUID]):
         neighbourhood: str | None,
         domain: InterventionDomain | str | None,
         mediator: str | None,
-    ) -> Callable[[MediationCase], bool]:
-        wanted: list[Callable[[MediationCase], bool]] = []
-        if status is not None:
-            wanted_status = CaseStatus.parse(status)
-            wanted.append(lambda case: case.status is wanted_status)
-        if neighbourhood is not None:
-            wanted_place = self.neighbourhoods.canonical(neighbourhood)
-            wanted.append(lambda case: case.neighbourhood == wanted_place)
-        if domain is not None:
-            wanted_domain = InterventionDomain.parse(domain)
-            wanted.append(lambda case: case.domain is wanted_domain)
-        if mediator is not None:
-            wanted_mediator = MediatorId(mediator)
-            wanted.append(lambda case: case.mediator == wanted_mediator)
-        return lambda case: all(test(case) for test in wanted)
+    ) -> _Wanted:
+        """The filters, checked now: a wrong one is refused before any case is read."""
+        return _Wanted(
+            status=None if status is None else CaseStatus.parse(status),
+            place=None if neighbourhood is None else self.neighbourhoods.canonical(neighbourhood),
+            domain=None if domain is None else InterventionDomain.parse(domain),
+            mediator=None if mediator is None else MediatorId(mediator),
+        )
 
-    def _pages_of_cases(
-        self, wanted: Callable[[MediationCase], bool], start: int | None
-    ) -> Iterator[list[tuple[int, MediationCase]]]:
-        """The wanted cases after position `start`, in request order, a page at a time.
+    def _cases_after(
+        self, wanted: _Wanted, start: int | None, read: int
+    ) -> Iterator[tuple[int, MediationCase]]:
+        """The wanted cases requested after position `start`, with their requests' positions.
 
-        Reads the requests alone (eventsourcing's topic filter on the notification log),
-        then loads each case: memory holds one page, however long the history.
+        In request order. Reads the requests alone (eventsourcing's topic filter on the
+        notification log), `read` at a time: a request of another place or domain is passed
+        over unloaded, any other case is loaded for its status and mediator. Memory holds
+        one read, however long the history.
         """
         while page := self.recorder.select_notifications(
-            start, _PAGE, topics=(_REQUESTED,), inclusive_of_start=False
+            start, read, topics=(_REQUESTED,), inclusive_of_start=False
         ):
-            found = []
             for notification in page:
+                if wanted.by_request and not wanted.requested(
+                    cast("MediationCase.Requested", self.mapper.to_domain_event(notification))
+                ):
+                    continue
                 case = self._load(notification.originator_id)
-                if wanted(case):
-                    found.append((notification.id, case))
-            yield found
+                if wanted.holds(case):
+                    yield notification.id, case
             start = page[-1].id
 
     def assignment(self, case_id: UUID | str) -> tuple[int, str | None]:

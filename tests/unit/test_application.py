@@ -94,6 +94,31 @@ def test_a_page_of_cases_spans_several_reads_of_the_store(monkeypatch):
     ]
 
 
+def test_a_page_loads_its_own_cases_and_passes_over_other_places_unloaded(monkeypatch):
+    app = Mediations()
+    places = ["Beaulieu", "Bel-Air"] * 6
+    ids = [
+        app.request_mediation(
+            domain="public-transport", neighbourhood=place, referral="resident", parties=["A"]
+        )
+        for place in places
+    ]
+    loaded: list[str] = []
+    load = app._load  # noqa: SLF001 - counting what a page costs
+
+    def counted(case_id, expected_version=None):
+        loaded.append(case_id)
+        return load(case_id, expected_version)
+
+    monkeypatch.setattr(app, "_load", counted)
+    page = app.cases_page(limit=2)
+    assert ([v.case_id for v in page.cases], loaded) == (ids[:2], ids[:3])  # one more: a next?
+    loaded.clear()
+    page = app.cases_page(neighbourhood="Bel-Air", limit=2, after=page.after)
+    assert [v.case_id for v in page.cases] == [ids[3], ids[5]]
+    assert loaded == [ids[3], ids[5], ids[7]]  # Beaulieu's requests were not loaded
+
+
 def test_neighbourhoods_are_configuration(store_url):
     store = open_store(store_url)
     lyon = Mediations(
