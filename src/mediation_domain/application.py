@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import logging
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
@@ -12,7 +13,13 @@ from uuid import UUID, uuid4
 
 import attrs
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import JSONTranscoder, RecordConflictError, Recording, Transcoder
+from eventsourcing.persistence import (
+    JSONTranscoder,
+    PersistenceError,
+    RecordConflictError,
+    Recording,
+    Transcoder,
+)
 from eventsourcing.utils import Environment, EnvType, get_topic
 
 from mediation_domain.case import MediationCase, Party, now, stamped_by
@@ -56,6 +63,7 @@ _ERASE_TRIES = 3
 _ERASED = "PersonalDataErased"
 _REQUESTED = get_topic(MediationCase.Requested)
 _T = TypeVar("_T")
+_log = logging.getLogger("mediation_domain")
 
 
 def _project(
@@ -323,7 +331,12 @@ class Mediations(Application[UUID]):
         if self.on_recorded is not None and recordings:
             self.on_recorded(self, max(r.notification.id for r in recordings))
         if due and self.snapshots is not None:
-            self.snapshots.put([MediationCase.Snapshot.take(case) for case in due])
+            try:
+                self.snapshots.put([MediationCase.Snapshot.take(case) for case in due])
+            except PersistenceError as error:
+                # The events are recorded: raising would report a stored command as failed
+                # (and a retry would record it twice). A missing snapshot only slows reads.
+                _log.warning("recorded, but no snapshot stored (reads replay instead): %s", error)
         return recordings
 
     # Commands -------------------------------------------------------------------------------

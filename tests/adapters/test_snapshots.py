@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from eventsourcing.persistence import OperationalError
 
 from mediation_adapters.stores import open_store
 from mediation_domain import CaseClosedError, InvalidInputError, MediationCase, Mediations
@@ -66,3 +67,25 @@ def test_snapshots_are_off_by_default(monkeypatch):
     app = open_store("memory://")
     assert (app.snapshots, app.snapshot_every) == (None, 0)
     assert MediationCase.Snapshot.__qualname__ == "MediationCase.Snapshot"
+
+
+def test_a_snapshot_that_cannot_be_stored_leaves_the_command_recorded(
+    store_url, monkeypatch, caplog
+):
+    monkeypatch.setenv("MEDIATION_SNAPSHOT_EVERY", "1")
+    app = open_store(store_url)
+    try:
+
+        def locked(_snapshots):
+            raise OperationalError("database is locked")
+
+        monkeypatch.setattr(app.snapshots, "put", locked)
+        case_id = app.request_mediation(
+            domain="public-transport", neighbourhood="Beaulieu", referral="resident", parties=["A"]
+        )
+        assert app.get_case(case_id).version == 1  # recorded, and read by replaying
+        assert app.snapshots.recorder.select_events(case_id) == []
+        assert "no snapshot stored" in caplog.text
+        assert "database is locked" in caplog.text
+    finally:
+        app.close()
