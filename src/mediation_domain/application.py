@@ -59,6 +59,7 @@ from mediation_domain.views import CaseView
 
 _PAGE = 500  # rows read from the store at a time
 MOST_CASES = 1000  # the largest page of cases `cases_page` hands out
+_CURSOR_DIGITS = 18
 _ERASE_TRIES = 3
 _ERASED = "PersonalDataErased"
 _REQUESTED = get_topic(MediationCase.Requested)
@@ -158,8 +159,9 @@ def _cursor(after: object) -> int | None:
     """The position a `cases_page` cursor stands for (None: the first page)."""
     if after is None:
         return None
-    if isinstance(after, str) and after.strip().isascii() and after.strip().isdigit():
-        return int(after)
+    text = after.strip() if isinstance(after, str) else ""
+    if text.isascii() and text.isdigit() and len(text) <= _CURSOR_DIGITS:
+        return int(text)  # below 10**18: a position any store can hold
     message = f"invalid cursor {after!r}: pass the `after` of the page before"
     raise InvalidInputError(message)
 

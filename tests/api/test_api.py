@@ -280,7 +280,9 @@ def test_cases_come_in_pages_linked_to_the_next(server):
             url = page.links.get("next", {}).get("url")
         mine = coordinator.get("/cases", params={"limit": 1, "status": "in-mediation"})
         follow = coordinator.get(mine.links["next"]["url"])
-        for wrong in ({"limit": "0"}, {"limit": "many"}, {"limit": "1001"}, {"after": "x"}):
+        wrongs = [{"limit": "0"}, {"limit": "many"}, {"limit": "1001"}, {"limit": "9" * 5000}]
+        wrongs += [{"after": "x"}, {"after": "9" * 5000}]
+        for wrong in wrongs:
             _problem(coordinator.get("/cases", params=wrong), 422, "invalid-input")
     assert [len(page) for page in pages[:-1]] == [2] * (len(pages) - 1)
     assert [c["case_id"] for page in pages for c in page] == [

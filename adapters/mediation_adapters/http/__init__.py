@@ -180,8 +180,9 @@ class _Api:
         query = request.query_params
         mediator = None if sees_all_cases(principal) else principal.identity
         limit = query.get("limit", str(MOST_CASES))
-        if not (limit.isascii() and limit.isdigit()):
-            raise Problem(422, "invalid-input", f"limit must be a whole number, not {limit!r}")
+        if not (limit.isascii() and limit.isdigit() and len(limit) <= len(str(MOST_CASES))):
+            message = f"limit must be a whole number from 1 to {MOST_CASES}, not {limit[:20]!r}"
+            raise Problem(422, "invalid-input", message)
         page = await run_in_threadpool(
             self.mediations.cases_page,
             status=query.get("status"),

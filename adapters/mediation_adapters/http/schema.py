@@ -21,6 +21,7 @@ from mediation_domain import (
     SessionKind,
     WithdrawnBy,
 )
+from mediation_domain.application import MOST_CASES
 from mediation_domain.values import MAX_NAME_LENGTH, MAX_TEXT_LENGTH
 
 MAX_ITEMS = 50
@@ -306,6 +307,17 @@ _CASE_ID = {"name": "case_id", "in": "path", "required": True, "schema": {"type"
 _CASE_REF = {"$ref": "#/components/schemas/Case"}
 
 
+def _paged(operation: dict[str, Any]) -> dict[str, Any]:
+    """`operation`, whose answer carries a Link to the next page when there is one."""
+    operation["responses"]["200"]["headers"] = {
+        "Link": {
+            "description": '<...&after=CURSOR>; rel="next" (RFC 8288), while more follow',
+            "schema": {"type": "string"},
+        }
+    }
+    return operation
+
+
 def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": False, "schema": schema}
 
@@ -336,15 +348,23 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
         "security": [{"bearer": []}],
         "paths": {
             "/cases": {
-                "get": _operation(
-                    "List cases (a mediator sees their own)",
-                    "coordinator, mediator",
-                    ok={"type": "array", "items": _CASE_REF},
-                    params=[
-                        _query("status", _codes(CaseStatus)),
-                        _query("neighbourhood", place),
-                        _query("domain", _codes(InterventionDomain)),
-                    ],
+                "get": _paged(
+                    _operation(
+                        "List cases in request order, a page at a time (a mediator sees "
+                        "their own); a Link header with rel=next gives the next page",
+                        "coordinator, mediator",
+                        ok={"type": "array", "items": _CASE_REF},
+                        params=[
+                            _query("status", _codes(CaseStatus)),
+                            _query("neighbourhood", place),
+                            _query("domain", _codes(InterventionDomain)),
+                            _query(
+                                "limit",
+                                {"type": "integer", "minimum": 1, "maximum": MOST_CASES},
+                            ),
+                            _query("after", {"type": "string", "pattern": "^[0-9]{1,18}$"}),
+                        ],
+                    )
                 ),
                 "post": _operation(
                     "Open a case", "coordinator", body="Request", ok=_CASE_REF, status="201"

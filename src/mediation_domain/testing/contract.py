@@ -213,7 +213,10 @@ class MediationsContract:
         assert ([view.case_id for view in rest.cases], rest.after) == ([late], None)
         assert app.cases_page(mediator="med-1").cases[0].mediator == "med-1"
         assert app.cases_page(limit=6).after is None  # an exact fit has no next page
-        for wrong in ({"limit": 0}, {"limit": True}, {"after": "-1"}, {"after": "x"}):
+        wrongs: list[dict[str, Any]] = [{"limit": 0}, {"limit": True}, {"after": "-1"}]
+        wrongs += [{"after": "x"}]
+        wrongs += [{"after": "9" * 19}, {"after": "9" * 5000}, {"after": "\uff11\uff12"}]
+        for wrong in wrongs:
             with pytest.raises(InvalidInputError):
                 app.cases_page(**wrong)
 
