@@ -27,3 +27,9 @@ app.resolve(case_id, outcome=Outcome.AGREEMENT)
 case = app.get_case(case_id)
 print(case.status.value, "after", case.version, "events; consenting:", len(case.consenting))
 print("as first requested:", app.get_case(case_id, version=1).status.value)
+for view in app.iter_cases(
+    domain=InterventionDomain.PUBLIC_SPACE_AND_HOUSING
+):  # streamed: one page in memory
+    print(view.case_id, view.status.value)
+page = app.cases_page(limit=50)  # the next: app.cases_page(limit=50, after=page.after)
+print(len(page.cases), "case(s) on the first page; more after it:", page.after is not None)

@@ -989,6 +989,11 @@ def _parser() -> _Parser:
     _add_http(commands)
 
     p = _command(commands, "list", _list, "list cases", case=False)
+    p.epilog = (
+        "Cases are printed in request order as they are read, a page of the store at a "
+        "time. If the store fails midway, the output stops there (with --json, an "
+        "unfinished array) and the exit code is 2: only a 0 exit means the whole list."
+    )
     p.add_argument("--status", help=_codes(CaseStatus))
     p.add_argument("--neighbourhood")
     p.add_argument("--domain", help=_codes(InterventionDomain))

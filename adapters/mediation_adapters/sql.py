@@ -109,8 +109,14 @@ class Database:
         key, then the event sealed with it). The log keeps its order, so that commit makes
         them durable too; a power loss can only lose such rows that nothing used yet.
         SQLite: `synchronous = NORMAL` for the block, in WAL mode only (elsewhere nothing
-        changes). PostgreSQL: one transaction with `synchronous_commit` off.
+        changes). PostgreSQL: one transaction with `synchronous_commit` off. Inside a
+        transaction already open, nothing changes: its other statements stay flushed.
+        The argument assumes the events' own commits are flushed (eventsourcing's
+        connections at SQLite's default FULL, PostgreSQL's `synchronous_commit` on).
         """
+        if self._depth:
+            yield
+            return
         if self.dialect == "postgresql":
             with self.transaction():
                 self.execute("SET LOCAL synchronous_commit = off")
@@ -121,7 +127,7 @@ class Database:
                 mode, *_ = self.rows("PRAGMA journal_mode")[0]
                 (level,) = self.rows("PRAGMA synchronous")[0]
                 self._durability = int(level) if mode == "wal" else 0
-            relaxed = self._durability > 1 and not self._depth  # FULL or EXTRA, in WAL mode
+            relaxed = self._durability > 1  # FULL or EXTRA, in WAL mode
             if relaxed:
                 self.execute("PRAGMA synchronous = NORMAL")
             try:

@@ -101,7 +101,13 @@ class MediationCase(Aggregate):
         codes and HeldSession values, which its JSON transcoder refuses. They are kept as
         lists and codes here, and rebuilt when the snapshot is read. Personal values stay
         sealed, so erasing a subject's key reaches snapshots as it reaches events.
+
+        The stored form is versioned like an event's (tests/fixtures/snapshot-v1.json must
+        keep reading): a change to the case's fields bumps `class_version`, with an
+        `upcast_v1_v2` of the stored form here, or drops the snapshots (they are a cache).
         """
+
+        class_version = 1
 
         @classmethod
         def take(cls, aggregate: Any) -> Any:  # noqa: ANN401 - eventsourcing's signature

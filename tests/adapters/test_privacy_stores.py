@@ -616,6 +616,8 @@ def test_new_keys_commit_unflushed_and_the_connection_is_left_as_it_was(
     assert said[inserting - 1] == relaxed[backend]
     monkeypatch.undo()
     assert db.rows(show) == before  # FULL (2) on SQLite, "on" on PostgreSQL: nothing else relaxed
+    with db.transaction(), db.unflushed():
+        assert db.rows(show) == before  # inside a transaction: its other statements stay flushed
     app.close()
     reopened = open_store(url)
     assert reopened.get_case(case_id).parties[0].name == "Zoé"

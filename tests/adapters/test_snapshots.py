@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import json
+from pathlib import Path
+from uuid import UUID
+
 import pytest
-from eventsourcing.persistence import OperationalError
+from eventsourcing.persistence import OperationalError, StoredEvent
 
 from mediation_adapters.stores import open_store
 from mediation_domain import CaseClosedError, InvalidInputError, MediationCase, Mediations
@@ -89,3 +94,26 @@ def test_a_snapshot_that_cannot_be_stored_leaves_the_command_recorded(
         assert "database is locked" in caplog.text
     finally:
         app.close()
+
+
+def test_snapshots_stored_in_format_v1_keep_reading():
+    """tests/fixtures/snapshot-v1.json: two cases' events and a snapshot of each, as stored."""
+    fixture = json.loads((Path(__file__).parent.parent / "fixtures/snapshot-v1.json").read_text())
+    app = Mediations()
+    for stored in fixture["cases"]:
+        events = [app.mapper.to_domain_event(_stored(e)) for e in stored["events"]]
+        replayed = None
+        for event in events:
+            replayed = event.mutate(replayed)
+        snapshot = app.mapper.to_domain_event(_stored(stored["snapshot"]))
+        assert type(snapshot) is MediationCase.Snapshot
+        assert vars(snapshot.mutate(None)) == vars(replayed)
+
+
+def _stored(record: dict) -> StoredEvent:
+    return StoredEvent(
+        UUID(record["originator_id"]),
+        record["originator_version"],
+        record["topic"],
+        base64.b64decode(record["state"]),
+    )
