@@ -209,12 +209,9 @@ class _Wanted:
         )
 
     def holds(self, case: MediationCase) -> bool:
-        """Whether the case is wanted."""
-        return (
-            (self.status is None or case.status is self.status)
-            and (self.mediator is None or case.mediator == self.mediator)
-            and (self.place is None or case.neighbourhood == self.place)
-            and (self.domain is None or case.domain is self.domain)
+        """Whether a case whose request was wanted is wanted as it stands."""
+        return (self.status is None or case.status is self.status) and (
+            self.mediator is None or case.mediator == self.mediator
         )
 
 

@@ -71,7 +71,6 @@ def test_snapshots_are_off_by_default(monkeypatch):
     monkeypatch.delenv("MEDIATION_SNAPSHOT_EVERY", raising=False)
     app = open_store("memory://")
     assert (app.snapshots, app.snapshot_every) == (None, 0)
-    assert MediationCase.Snapshot.__qualname__ == "MediationCase.Snapshot"
 
 
 def test_a_snapshot_that_cannot_be_stored_leaves_the_command_recorded(
