@@ -180,14 +180,22 @@ class MemoryFactsRecorder(POPOTrackingRecorder, FactsRecorder):
         with self._database_lock:
             staged: dict[str, Any] = {}
             yield staged
+            # The position first, the only step that can fail: then the facts.
+            positions = dict(self._max_tracking_ids)
+            try:
+                if "reset" in staged:
+                    self._max_tracking_ids.pop(staged["reset"], None)
+                if "tracking" in staged:
+                    self._insert_tracking(staged["tracking"])
+            except BaseException:
+                self._max_tracking_ids.clear()
+                self._max_tracking_ids.update(positions)
+                raise
             if "reset" in staged:
                 self._facts.clear()
-                self._max_tracking_ids.pop(staged["reset"], None)
             if "meta" in staged:
                 self._meta = staged["meta"]
             self._facts.update(staged.get("facts", {}))
-            if "tracking" in staged:
-                self._insert_tracking(staged["tracking"])
 
     def meta(self, tx: Any) -> tuple[int, bytes] | None:  # noqa: ANN401
         """See FactsRecorder."""

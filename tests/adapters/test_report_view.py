@@ -244,8 +244,12 @@ def _three_requests(url: str):
 
 
 def _requests(view: ReportView) -> int:
+    return _total(view, "requests")
+
+
+def _total(view: ReportView, count: str) -> int:
     period = Period(START.date(), date(2027, 12, 31), datetime(2028, 1, 1, tzinfo=UTC))
-    return view.report(period, exact=True).total().counts["requests"].low
+    return view.report(period, exact=True).total().counts[count].low
 
 
 def test_a_refresh_reads_only_what_is_new(recorded):
@@ -321,6 +325,13 @@ def test_a_failed_refresh_changes_nothing(recorded, monkeypatch):
     view = ReportView(app)
     assert view.refresh() == 3
     play(app, clock, [(1, ("request", "Bel-Air", "public-transport", "city", 1))])
+    # A session too: folded twice, it counts twice (a request only rebuilds its facts).
+    case_id = app.list_cases(neighbourhood="Bel-Air")[0].case_id
+    (party,) = [p.id for p in app.get_case(case_id).parties]
+    app.assign_mediator(case_id, mediator="med-1")
+    app.give_consent(case_id, party=party)
+    assert view.refresh() == 3  # the case's facts are in the view before its session
+    app.hold_session(case_id, kind="individual-interview", attendees=[party])
 
     def broken(*_: object, **__: object) -> None:
         raise RuntimeError("the disk is full")
@@ -330,6 +341,7 @@ def test_a_failed_refresh_changes_nothing(recorded, monkeypatch):
         view.refresh()
     monkeypatch.undo()
     assert _requests(view) == 4  # the facts written before the failure were rolled back
+    assert _total(view, "sessions") == 1
     view.close()
 
 
