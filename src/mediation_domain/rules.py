@@ -597,7 +597,7 @@ class _ClosedCase:
             found.append(Violation("event-in-sequence", message, LifecycleError))
         else:
             self.version += 1
-            self.modified_on = max(self.modified_on, event.timestamp)  # type: ignore[attr-defined]
+            self.modified_on = event.timestamp  # type: ignore[attr-defined] # as the case does
         return [late, *found] if late else found
 
 

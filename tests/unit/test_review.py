@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import tracemalloc
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
 import pytest
@@ -223,6 +223,23 @@ def test_events_recorded_back_in_time_are_reported_open_or_closed():
     ]
     findings = [(f.position, f.violation.rule) for f in review([requested, closed, erased_back])]
     assert (3, "events-in-time-order") in findings
+    # Open or closed, each event is held to the one before it, as the case itself keeps it:
+    # two hours back, then one hour back, is one event out of order, not two.
+    two_back, one_back = NOW - timedelta(hours=2), NOW - timedelta(hours=1)
+    opened = [
+        requested,
+        dataclasses.replace(back, timestamp=two_back),
+        dataclasses.replace(back, originator_version=3, timestamp=one_back),
+    ]
+    shut = [
+        requested,
+        closed,
+        dataclasses.replace(erased_back, timestamp=two_back),
+        dataclasses.replace(erased_back, originator_version=4, timestamp=one_back),
+    ]
+    for history in (opened, shut):
+        order = [f.position for f in review(history) if f.violation.rule == "events-in-time-order"]
+        assert order == [len(history) - 1], history
 
 
 def test_a_clock_set_back_stamps_no_event_before_the_case_s_last():
