@@ -43,6 +43,7 @@ class Action(Enum):
     AUDIT = "audit"  # the pseudonymised export and its verification
     ADMINISTER = "administer"  # keys, tokens, copies, serving: the operator's work
     NAME_PARTY_IDS = "name party ids"  # others add parties under generated ids
+    REPORT_EXACT = "receive exact counts"  # partners receive small counts hidden
 
 
 class Decision(Enum):
@@ -79,8 +80,12 @@ _MAY: dict[Action, frozenset[Role]] = {
     Action.ADMINISTER: frozenset({Role.COORDINATOR}),
     # Choosing ids is the coordinator's: a mediator could otherwise probe other cases' ids.
     Action.NAME_PARTY_IDS: frozenset({Role.COORDINATOR}),
+    Action.REPORT_EXACT: frozenset({Role.COORDINATOR}),
 }
-_WHY = {Action.NAME_PARTY_IDS: ": parties are added under generated ids only"}
+_WHY = {
+    Action.NAME_PARTY_IDS: ": parties are added under generated ids only",
+    Action.REPORT_EXACT: ": a partner receives the partners' view only",
+}
 _ON_A_CASE = frozenset(
     {Action.READ_CASE, Action.ACT_ON_CASE, Action.MEDIATOR_WITHDRAWS, Action.ASSIGN}
 )
@@ -103,11 +108,6 @@ def decide(principal: Principal, action: Action, case_mediator: object = _NO_CAS
 def sees_all_cases(principal: Principal) -> bool:
     """True for a coordinator; a mediator's lists hold their own cases only."""
     return principal.role is Role.COORDINATOR
-
-
-def sees_exact_counts(principal: Principal) -> bool:
-    """False for a partner: counts below the threshold are suppressed in what they receive."""
-    return principal.role is not Role.PARTNER
 
 
 class NotAllowedError(MediationError):

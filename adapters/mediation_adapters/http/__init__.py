@@ -55,7 +55,6 @@ from mediation_domain.authorisation import (
     authorise_speaking_for,
     decide,
     sees_all_cases,
-    sees_exact_counts,
 )
 from mediation_domain.errors import StaleVersionError
 from mediation_domain.privacy import SubjectErasedError, SubjectNotFoundError
@@ -152,9 +151,7 @@ class _Api:
         return found
 
     def allowed(self, principal: Principal, action: Action) -> None:
-        if decide(principal, action) is Decision.FORBIDDEN:
-            message = f"a {principal.role.value} may not {action.value.replace('-', ' ')}"
-            raise Problem(403, "forbidden", message)
+        authorise(principal, action)  # NotAllowedError: 403, with the policy's reason
 
     def assigned(self, principal: Principal, action: Action, case_id: str) -> tuple[UUID, int]:
         """The case and its version, if `principal` may take `action` on it; else 404.
@@ -299,8 +296,8 @@ class _Api:
         self.allowed(principal, Action.REPORT)
         query = request.query_params
         exact = _flag(query.get("exact", "false"), "exact")
-        if exact and not sees_exact_counts(principal):
-            raise Problem(403, "forbidden", "a partner receives the partners' view only")
+        if exact:
+            self.allowed(principal, Action.REPORT_EXACT)
         fmt, lang = query.get("format", "json"), query.get("lang", "fr")
         if fmt not in FORMATS or lang not in LANGUAGES:
             message = (
