@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import logging
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar, TypeVar, cast
+from typing import Any, ClassVar, Concatenate, ParamSpec, TypeVar, cast
 from uuid import UUID, uuid4
 
 import attrs
@@ -64,6 +65,8 @@ _ERASE_TRIES = 3
 _ERASED = "PersonalDataErased"
 _REQUESTED = get_topic(MediationCase.Requested)
 _T = TypeVar("_T")
+_R = TypeVar("_R")
+_P = ParamSpec("_P")
 _log = logging.getLogger("mediation_domain")
 
 
@@ -222,6 +225,19 @@ def _chunks(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
         yield chunk
 
 
+def _stamped(
+    command: Callable[Concatenate[Mediations, _P], _R],
+) -> Callable[Concatenate[Mediations, _P], _R]:
+    """The command stamps the events it makes by the application's clock."""
+
+    @functools.wraps(command)
+    def stamped(app: Mediations, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with stamped_by(app.clock):
+            return command(app, *args, **kwargs)
+
+    return stamped
+
+
 class Mediations(Application[UUID]):
     """Records mediation cases; every command is checked against the deontology first.
 
@@ -340,6 +356,7 @@ class Mediations(Application[UUID]):
 
     # Commands -------------------------------------------------------------------------------
 
+    @_stamped
     def request_mediation(  # noqa: PLR0913 - a request has this many facts
         self,
         *,
@@ -380,14 +397,14 @@ class Mediations(Application[UUID]):
                 summary=summary,
             )
 
-        with stamped_by(self.clock):
-            # The rules first, on unsealed stand-ins: a refused request makes no key.
-            opened([Party(pid, _PROBE) for pid, _, _ in facts], _PROBE)
-            sealed_parties, (sealed_summary,) = self._sealed(facts, [(str(case_id), summary)])
-            case = opened(sealed_parties, sealed_summary)
+        # The rules first, on unsealed stand-ins: a refused request makes no key.
+        opened([Party(pid, _PROBE) for pid, _, _ in facts], _PROBE)
+        sealed_parties, (sealed_summary,) = self._sealed(facts, [(str(case_id), summary)])
+        case = opened(sealed_parties, sealed_summary)
         self.save(case)
         return case_id
 
+    @_stamped
     def join_party(
         self,
         case_id: UUID | str,
@@ -402,8 +419,7 @@ class Mediations(Application[UUID]):
         fact = _party_facts(name, party_id, contact)
         case.check(case.PartyJoined, party=Party(fact[0], _PROBE))
         (party,), _ = self._sealed([fact])  # sealed once the rules accept the party
-        with stamped_by(self.clock):
-            case.join(party)
+        case.join(party)
         self.save(case)
         return str(party.id)
 
@@ -459,6 +475,7 @@ class Mediations(Application[UUID]):
         party_id = PartyId(party)
         self._act(case_id, lambda case: case.refuse_consent(party_id), expected_version)
 
+    @_stamped
     def hold_session(  # noqa: PLR0913 - a session has this many facts
         self,
         case_id: UUID | str,
@@ -472,12 +489,11 @@ class Mediations(Application[UUID]):
         """Record a session (today unless `held_on`); its notes are sealed for the case."""
         session_kind = SessionKind.parse(kind)
         present = [PartyId(p) for p in _items(attendees, "attendees")]
-        with stamped_by(self.clock):
-            day = now().astimezone().date() if held_on is None else _day(held_on)  # local day
-            text = _personal_text(notes, "session notes", limit=MAX_TEXT_LENGTH, required=False)
-            case = self._load(case_id, expected_version)
-            sealed = self.sealer.seal_all([(str(case.id), text)])[0] if text else None
-            case.hold_session(session_kind, present, day, sealed)
+        day = now().astimezone().date() if held_on is None else _day(held_on)  # local day
+        text = _personal_text(notes, "session notes", limit=MAX_TEXT_LENGTH, required=False)
+        case = self._load(case_id, expected_version)
+        sealed = self.sealer.seal_all([(str(case.id), text)])[0] if text else None
+        case.hold_session(session_kind, present, day, sealed)
         self.save(case)
 
     def withdraw(
@@ -576,6 +592,7 @@ class Mediations(Application[UUID]):
             self._erase(subjects, plan, ReasonCode("retention-period"))
         return due
 
+    @_stamped
     def _erase(
         self, subjects: Sequence[str], plan: dict[UUID, list[str]], reason: ReasonCode
     ) -> tuple[set[str], int, int]:
@@ -593,9 +610,8 @@ class Mediations(Application[UUID]):
             changed, loaded = [], [self._load(case_id) for case_id in plan]
             for case in loaded:
                 before = case.version
-                with stamped_by(self.clock):
-                    for subject in plan[case.id]:
-                        case.erase(subject, reason)
+                for subject in plan[case.id]:
+                    case.erase(subject, reason)
                 if case.version != before:
                     changed.append(case)
             try:
@@ -801,6 +817,7 @@ class Mediations(Application[UUID]):
             raise StaleVersionError(message)
         return case
 
+    @_stamped
     def _act(
         self,
         case_id: UUID | str,
@@ -808,8 +825,7 @@ class Mediations(Application[UUID]):
         expected_version: int | None = None,
     ) -> None:
         case = self._load(case_id, expected_version)
-        with stamped_by(self.clock):
-            command(case)
+        command(case)
         self.save(case)
 
     def history(self) -> Iterator[MediationCase.Event]:

@@ -14,6 +14,7 @@ from mediation_domain import MediationCase, Mediations
 from mediation_domain.case import Party
 from mediation_domain.privacy import Sealed
 from mediation_domain.rules import RULES, review
+from mediation_domain.testing import record_every_event
 from mediation_domain.values import (
     InterventionDomain,
     MediatorId,
@@ -253,3 +254,10 @@ def test_a_clock_set_back_stamps_no_event_before_the_case_s_last():
     stamps = [event.timestamp for event in app.history()]
     assert stamps == [NOW, NOW]
     assert list(review(app.history())) == []
+
+
+def test_every_command_stamps_its_events_by_the_application_s_clock():
+    app = Mediations(clock=lambda: NOW)  # a time that is not the wall clock's
+    record_every_event(app)  # every kind of command, erasure included
+    stamps = {event.timestamp for event in app.history()}
+    assert stamps == {NOW}
