@@ -49,6 +49,7 @@ from mediation_domain.authorisation import (
     sees_all_cases,
 )
 from mediation_domain.privacy import ERASED, RetentionPeriod
+from mediation_domain.reports import dimensions
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_REFUSED = 0, 1, 2
 
@@ -344,7 +345,7 @@ def _demo(app: Mediations, args: argparse.Namespace) -> int:
 
 def _report(app: Mediations, args: argparse.Namespace) -> int:
     period = report_period(args.start, args.end, args.as_of, exact=args.exact)
-    by = [part.strip() for part in args.by.split(",") if part.strip()]
+    by = dimensions(args.by.split(","))  # checked before the view is read
     view = ReportView(app)
     try:
         if args.rebuild:

@@ -20,7 +20,7 @@ import bisect
 import math
 import statistics
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -748,8 +748,3 @@ def _iso(moment: datetime | None) -> str | None:
 
 def _time(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
-
-
-def events_until(events: Iterable[Any], as_of: datetime) -> Iterator[Any]:
-    """The events recorded at or before `as_of` (for a fold as the history then stood)."""
-    return (event for event in events if event.timestamp <= as_of)

@@ -25,7 +25,6 @@ from mediation_domain.reports import (
     Period,
     Report,
     Shown,
-    events_until,
     facts_of,
 )
 
@@ -129,7 +128,7 @@ def test_refusals_withdrawals_and_open_cases_are_counted(app, clock):
     clock.at(2026, 5, 20)
     app.withdraw(by_service, by="service", reason="no-longer-needed")
     _open(app, clock, (2026, 6, 25))  # open at the end of June: 6 days old
-    old, _, _ = _open(app, clock, (2026, 1, 2))  # open since January: 180 days
+    old, a, b = _open(app, clock, (2026, 1, 2))  # open since January: 180 days
 
     report = app.report(
         Period(date(2026, 1, 1), date(2026, 6, 30), datetime(2026, 7, 1, tzinfo=UTC)), exact=True
@@ -144,7 +143,8 @@ def test_refusals_withdrawals_and_open_cases_are_counted(app, clock):
     rows = {row.key: _counts(row) for row in report.rows(["neighbourhood", "domain"])}
     assert rows["Bel-Air", "public-transport"]["refused"] == 1
     assert rows["Beaulieu", "schools-and-youth"]["withdrawn.service"] == 1
-    assert str(old) not in repr(report)
+    # The facts the fold keeps hold party ids (in memory, unhashed): none reach the report.
+    assert not [found for found in (str(old), a, b) if found in repr(report)]
 
 
 def test_a_report_as_of_a_past_moment_is_the_fold_of_the_history_then(app, clock):
@@ -157,7 +157,9 @@ def test_a_report_as_of_a_past_moment_is_the_fold_of_the_history_then(app, clock
     app.withdraw(case, by="mediator", reason="conflict-of-interest")
     moment = datetime(2026, 3, 1, tzinfo=UTC)
     then = Report.of(
-        facts_of(events_until(app.history(), moment)).values(), _year(moment), exact=True
+        facts_of(e for e in app.history() if e.timestamp <= moment).values(),
+        _year(moment),
+        exact=True,
     )
     now_as_of_then = app.report(_year(moment), exact=True)
     assert then.total() == now_as_of_then.total()

@@ -58,6 +58,7 @@ from mediation_domain.authorisation import (
 )
 from mediation_domain.errors import StaleVersionError
 from mediation_domain.privacy import SubjectErasedError, SubjectNotFoundError
+from mediation_domain.reports import dimensions
 
 _log = logging.getLogger("mediation.http")
 _NOBODY = object()  # the mediator of a case that does not exist: never anyone's
@@ -304,12 +305,12 @@ class _Api:
                 f"format is one of {', '.join(FORMATS)}; lang is one of {', '.join(LANGUAGES)}"
             )
             raise Problem(422, "invalid-input", message)
-        by = [part.strip() for part in query.get("by", ",".join(DEFAULT_BY)).split(",")]
+        by = dimensions(query.get("by", ",".join(DEFAULT_BY)).split(","))  # checked first
         period = report_period(query.get("from"), query.get("to"), query.get("as_of"), exact=exact)
 
         def run() -> str:
             report = self.report_view().report(period, exact=exact)
-            return render(report, fmt, lang=lang, by=[b for b in by if b])
+            return render(report, fmt, lang=lang, by=by)
 
         text = await run_in_threadpool(run)
         return Response(text, media_type=REPORT_MEDIA[fmt])
