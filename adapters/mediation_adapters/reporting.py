@@ -57,6 +57,13 @@ class FactsRecorder(TrackingRecorder):
         raise NotImplementedError
         yield
 
+    @contextmanager
+    def reading(self) -> Iterator[Any]:
+        """A transaction that only reads (no lock), for `meta`."""
+        datastore: Any = getattr(self, "datastore")  # noqa: B009 - SQLite's and PostgreSQL's
+        with datastore.transaction(commit=False) as tx:
+            yield tx
+
     def meta(self, tx: Any) -> tuple[int, bytes] | None:  # noqa: ANN401
         """The version the facts were written by, and the view's hashing key."""
         raise NotImplementedError
@@ -197,6 +204,11 @@ class MemoryFactsRecorder(POPOTrackingRecorder, FactsRecorder):
                 self._meta = staged["meta"]
             self._facts.update(staged.get("facts", {}))
 
+    @contextmanager
+    def reading(self) -> Iterator[Any]:
+        """See FactsRecorder."""
+        yield {}
+
     def meta(self, tx: Any) -> tuple[int, bytes] | None:  # noqa: ANN401
         """See FactsRecorder."""
         staged: tuple[int, bytes] | None = tx.get("meta", self._meta)
@@ -276,7 +288,15 @@ class FactsProjection(Projection[FactsRecorder]):
             return len(fresh)
 
     def make_current(self) -> bool:
-        """Reset a view written by another FACTS_VERSION (or never); True if it was."""
+        """Reset a view written by another FACTS_VERSION (or never); True if it was.
+
+        Read first without the lock: a view that is current, as it nearly always is, keeps
+        writers (commands, other refreshes) waiting for nothing.
+        """
+        with self.view.reading() as tx:
+            meta = self.view.meta(tx)
+        if meta is not None and meta[0] == FACTS_VERSION:
+            return False
         with self.view.locked() as tx:
             return self._current_key(tx) is None
 

@@ -408,3 +408,19 @@ def test_report_period_reads_what_users_type():
         report_period(None, None, "yesterday", exact=True, zone=zone)
     with pytest.raises(MediationError, match="unknown time zone 'Mars/Olympus'"):
         reporting.time_zone("Mars/Olympus")
+
+
+def test_a_refresh_with_nothing_new_does_not_wait_for_the_view_s_lock(shared):
+    app, _, _ = shared
+    view, other = ReportView(app), ReportView(app)
+    assert view.refresh() == 3
+    done: list[int] = []
+    with other.view.locked():  # another refresh (or rebuild) holds the lock meanwhile
+        reader = threading.Thread(target=lambda: done.append(view.refresh()))
+        reader.start()
+        reader.join(timeout=30)  # a refresh that waited for the lock would still be waiting
+        finished = not reader.is_alive()
+    reader.join()
+    assert (finished, done) == (True, [0])
+    other.close()
+    view.close()
