@@ -326,14 +326,8 @@ def _table(report: Report, labels: Labels, by: Sequence[str]) -> str:
     pairs = _indicator_lines(report.total(), labels)
     width = max(len(label) for label, _ in pairs)
     lines += [f"  {label:<{width}}  {value:>9}" for label, value in pairs]
-    rows = report.rows(by)
     if by:
-        header = [labels[d] for d in by] + [labels[f"short.{c}"] for c in _ROW_COUNTS]
-        body = [
-            [labels.value(d, v) for d, v in zip(by, row.key, strict=True)]
-            + [labels.count(row.counts[c]) if c in row.counts else "—" for c in _ROW_COUNTS]
-            for row in rows
-        ]
+        header, body = _detail(report, labels, by)
         widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
         lines += ["", labels["rows"]]
         for cells in [header, *body]:
@@ -346,6 +340,17 @@ def _table(report: Report, labels: Labels, by: Sequence[str]) -> str:
         if not body:
             lines.append(labels["none"])
     return "\n".join(lines) + "\n"
+
+
+def _detail(report: Report, labels: Labels, by: Sequence[str]) -> tuple[list[str], list[list[str]]]:
+    """The detail table's header and rows: the groupings, then the main counts as shown."""
+    header = [labels[d] for d in by] + [labels[f"short.{c}"] for c in _ROW_COUNTS]
+    body = [
+        [labels.value(d, v) for d, v in zip(by, row.key, strict=True)]
+        + [labels.count(row.counts[c]) if c in row.counts else "—" for c in _ROW_COUNTS]
+        for row in report.rows(by)
+    ]
+    return header, body
 
 
 # HTML -----------------------------------------------------------------------------------
@@ -368,6 +373,8 @@ _BAR, _BAR_RANGE, _LINE_CLOSED = "#2b6cb0", "#a3bfe0", "#c05621"
 
 
 def _html(report: Report, labels: Labels, by: Sequence[str]) -> str:
+    # The charts draw the published figures (the JSON's "< 5", "12-20"), not the bounds
+    # behind them: a hidden count's worked-out bounds can be narrower than what is shown.
     data = as_json(report, by)
     heading = _heading(report, labels)
     parts = [
@@ -391,21 +398,18 @@ def _html(report: Report, labels: Labels, by: Sequence[str]) -> str:
         "</tbody></table>",
     ]
     if by:
-        rows = report.rows(by)
-        head = "".join(f"<th>{escape(labels[d])}</th>" for d in by)
-        head += "".join(f'<th class="n">{escape(labels[f"short.{c}"])}</th>' for c in _ROW_COUNTS)
+        header, body = _detail(report, labels, by)
+
+        def cells(tag: str, texts: list[str]) -> str:
+            numeric = ' class="n"'  # the counts, right-aligned
+            return "".join(
+                f"<{tag}{numeric if i >= len(by) else ''}>{escape(text)}</{tag}>"
+                for i, text in enumerate(texts)
+            )
+
         parts += [f"<h2>{escape(labels['rows'])}</h2>", '<table id="rows"><thead>']
-        parts += [f"<tr>{head}</tr></thead><tbody>"]
-        for row in rows:
-            keys = "".join(
-                f"<td>{escape(labels.value(d, v))}</td>" for d, v in zip(by, row.key, strict=True)
-            )
-            counts = "".join(
-                f'<td class="n">{escape(labels.count(row.counts[c]) if c in row.counts else "—")}'
-                "</td>"
-                for c in _ROW_COUNTS
-            )
-            parts.append(f"<tr>{keys}{counts}</tr>")
+        parts += [f"<tr>{cells('th', header)}</tr></thead><tbody>"]
+        parts += [f"<tr>{cells('td', row)}</tr>" for row in body]
         parts.append("</tbody></table>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
