@@ -25,7 +25,7 @@ from eventsourcing.persistence import PersistenceError
 
 from mediation_adapters.demo import record_demo, record_year
 from mediation_adapters.report_formats import DEFAULT_BY, FORMATS, LANGUAGES, render
-from mediation_adapters.reporting import ReportView, report_period
+from mediation_adapters.reporting import ReportView, report_period, time_zone
 from mediation_adapters.stores import DEFAULT_STORE, open_store, redacted
 from mediation_domain import (
     CaseStatus,
@@ -104,7 +104,7 @@ def _as_of(text: str) -> int | datetime:
     except ValueError:
         message = f"invalid --as-of {text!r}: an event number or a time like 2026-05-01T12:00"
         raise argparse.ArgumentTypeError(message) from None
-    return moment if moment.tzinfo else moment.astimezone()  # no offset: this machine's time
+    return moment  # no offset: the service's time, read in _show (as `report --as-of` does)
 
 
 def _case_from_export(path: Path, case: str) -> Mediations:
@@ -289,7 +289,8 @@ def _show(app: Mediations, args: argparse.Namespace) -> int:
     if args.source:
         app = _case_from_export(Path(args.source), args.case)
     if isinstance(args.as_of, datetime):
-        view = app.get_case(args.case, at=args.as_of)
+        at = args.as_of if args.as_of.tzinfo else args.as_of.replace(tzinfo=time_zone())
+        view = app.get_case(args.case, at=at)
     else:
         view = app.get_case(args.case, version=args.as_of)
     if args.json:
@@ -978,7 +979,8 @@ def _parser() -> _Parser:
     p.add_argument(
         "--as-of",
         type=_as_of,
-        help="the case as it stood after event N, or at a time (2026-05-01T12:00, local time)",
+        help="the case as it stood after event N, or at a time (2026-05-01T12:00: the "
+        "service's time, MEDIATION_TIMEZONE)",
     )
     p.add_argument("--from", dest="source", help="read the case from an audit export file")
 

@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,21 @@ def test_a_mediation_from_request_to_agreement(store: Path):
     listed = json.loads(run("list", "--status", "resolved", "--json", store=store).stdout)
     assert [c["case_id"] for c in listed] == [cid]
     assert stored_events(store) == 6
+
+
+def test_a_time_without_an_offset_is_the_service_s_time(store: Path):
+    cid = request(store)["case_id"]
+    an_hour_ago_utc = (datetime.now(UTC) - timedelta(hours=1)).replace(tzinfo=None)
+    text = an_hour_ago_utc.isoformat(timespec="minutes")
+
+    def show(zone: str) -> subprocess.CompletedProcess:
+        return run("show", cid, "--as-of", text, store=store, env={"MEDIATION_TIMEZONE": zone})
+
+    assert show("UTC").returncode == 2  # an hour before the request
+    assert "requested after" in show("UTC").stderr
+    assert show("Etc/GMT+2").returncode == 0  # UTC-2: an hour after it
+    unknown = show("Mars/Olympus")
+    assert (unknown.returncode, len(unknown.stderr.strip().splitlines())) == (2, 1)
 
 
 def test_the_list_is_printed_as_the_cases_are_read(store: Path):
