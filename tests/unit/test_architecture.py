@@ -61,3 +61,29 @@ def test_the_check_sees_the_core_modules():
     modules = {path.name for path in CORE.rglob("*.py")}
     assert {"case.py", "rules.py", "application.py", "values.py", "contract.py"} <= modules
     assert "eventsourcing.application" in _imports(CORE / "application.py")
+
+
+TESTS = Path(__file__).parents[1]
+_INSTALLERS = ("apt-get", "apt", "dpkg", "yum", "dnf", "apk", "brew")
+
+
+def _calls_an_installer(path: Path) -> bool:
+    """True when the file names a package manager to a call, or writes `apt-get install ...`."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            words = node.value.split()[:2]
+            if len(words) == 2 and words[0] in _INSTALLERS and words[1] == "install":
+                return True
+        if isinstance(node, ast.Call) and any(
+            isinstance(arg, ast.Constant) and arg.value in _INSTALLERS for arg in node.args
+        ):
+            return True
+    return False
+
+
+def test_no_test_installs_system_packages():
+    # .ci/run installs what CI needs; a test that runs apt-get as root changes the machine.
+    offenders = {
+        str(path.relative_to(TESTS)) for path in TESTS.rglob("*.py") if _calls_an_installer(path)
+    }
+    assert offenders == set()
