@@ -552,7 +552,11 @@ def create_app(mediations: Mediations, tokens: Tokens, *, store_url: str) -> Sta
         detail = f"an unexpected {type(error).__name__}: reported in the server's log"
         return problem_response(Problem(500, "internal", detail))
 
-    return Starlette(
+    app = Starlette(
         routes=routes,
         exception_handlers={HTTPException: http_error, Exception: unexpected},
     )
+    # Starlette would answer /cases/ID/ with a redirect to an absolute URL built from the
+    # Host header, before authentication: a trailing slash is a 404 like any unknown path.
+    app.router.redirect_slashes = False
+    return app
