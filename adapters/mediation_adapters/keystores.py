@@ -26,6 +26,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from mediation_adapters.files import SecretFileError, create_new
 from mediation_adapters.sql import Database
 from mediation_adapters.stores import StoreKeyError
 from mediation_domain.privacy import KEY_BYTES, SubjectErasedError, erased_message
@@ -217,15 +218,9 @@ def new_store_key(path: Path) -> str:
     """Write a new random store key to `path` (mode 0600, never overwritten); its key id."""
     key = AESGCM.generate_key(KEY_BYTES * 8)
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        message = f"{path} exists: refusing to overwrite a key"
-        raise StoreKeyError(message) from None
-    except OSError as error:
-        message = f"cannot write {path}: {error.strerror}"
-        raise StoreKeyError(message) from None
-    with os.fdopen(descriptor, "w", encoding="ascii") as file:
-        file.write(base64.b64encode(key).decode("ascii") + "\n")
+        create_new(path, base64.b64encode(key) + b"\n", "store key")
+    except SecretFileError as error:
+        raise StoreKeyError(error.message) from None
     return key_id(key)
 
 

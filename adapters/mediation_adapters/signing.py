@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from mediation_adapters.files import READABLE, SecretFileError, create_new, distinct
 from mediation_domain import InvalidInputError
 
 
@@ -51,23 +51,29 @@ class Ed25519Check:
 
 
 def generate_keys(private_path: Path, public_path: Path) -> str:
-    """Write a new key pair (private key readable by its owner only); return the fingerprint."""
+    """Write a new key pair (private key readable by its owner only); return the fingerprint.
+
+    Two new files: an existing path, a symbolic link (dangling or not) or one path for both
+    keys is refused before anything is written.
+    """
+    distinct(private_path, public_path)
     for path in (private_path, public_path):
-        if path.exists():
+        if path.exists() or path.is_symlink():
             message = f"{path} exists: refusing to overwrite a key"
             raise AuditKeyError(message)
     private = Ed25519PrivateKey.generate()
     pem = private.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    descriptor = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(pem)
-    public_path.write_bytes(
-        private.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
+    public = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
+    create_new(private_path, pem, "private key")
+    try:
+        create_new(public_path, public, "public key", mode=READABLE)
+    except SecretFileError:
+        private_path.unlink()  # created just now: no half-made pair is left behind
+        raise
     return _fingerprint(private.public_key())
 
 

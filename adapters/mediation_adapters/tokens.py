@@ -15,11 +15,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from mediation_adapters.files import replace_owner_only
 from mediation_adapters.stores import StoreError
 from mediation_domain import InvalidInputError
 from mediation_domain.authorisation import Principal, Role
@@ -87,6 +87,9 @@ def add_token(path: Path, role: str, identity: str, *, days: int | None = None) 
         message = f"a token lasts 1 to 3660 days, not {days}"
         raise InvalidInputError(message)
     rows: list[dict[str, str]] = []
+    if path.is_symlink():
+        message = f"{path} is a symbolic link: refusing to write the token file through it"
+        raise TokenFileError(message)
     if path.exists():
         Tokens.load(path)  # refuse to extend a malformed file
         rows = json.loads(path.read_text(encoding="utf-8"))["tokens"]
@@ -95,11 +98,7 @@ def add_token(path: Path, role: str, identity: str, *, days: int | None = None) 
     if days is not None:
         row["expires"] = (datetime.now(UTC) + timedelta(days=days)).isoformat(timespec="seconds")
     rows.append(row)
-    temporary = path.with_name(f".{path.name}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        json.dump({"tokens": rows}, file, indent=2)
-    temporary.replace(path)
+    replace_owner_only(path, json.dumps({"tokens": rows}, indent=2).encode(), "token file")
     return token
 
 

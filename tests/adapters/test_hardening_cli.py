@@ -1,0 +1,100 @@
+"""What an outside review and a first-time user found at the command line, each as a test."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+from .test_cli import run
+
+pytestmark = pytest.mark.slow
+
+
+def _refused(done) -> str:
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    return done.stderr
+
+
+def _keygen(private: Path, public: Path):
+    return run("audit", "keygen", "--private-key", str(private), "--public-key", str(public))
+
+
+def test_keygen_refuses_one_file_for_both_keys_and_writes_nothing(tmp_path):
+    key = tmp_path / "k"
+    assert "same file" in _refused(_keygen(key, key))
+    assert not key.exists()
+    (tmp_path / "dir").mkdir()
+    assert "same file" in _refused(_keygen(key, tmp_path / "dir" / ".." / "k"))
+    assert not key.exists()
+
+
+def test_keygen_follows_no_symbolic_link_not_even_a_dangling_one(tmp_path):
+    target = tmp_path / "elsewhere.pem"
+    public = tmp_path / "audit.pub"
+    public.symlink_to(target)
+    private = tmp_path / "audit.key"
+    assert "refusing" in _refused(_keygen(private, public))
+    assert not target.exists()
+    assert not private.exists(), "a half-made pair was left behind"
+    other = tmp_path / "other.key"
+    other.symlink_to(tmp_path / "nowhere")
+    assert "refusing" in _refused(_keygen(other, tmp_path / "fine.pub"))
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_keygen_writes_the_private_key_0600_and_the_public_key_readable(tmp_path):
+    private, public = tmp_path / "audit.key", tmp_path / "audit.pub"
+    made = _keygen(private, public)
+    assert made.returncode == 0, made.stderr
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    assert "PRIVATE KEY" in private.read_text()
+    assert "PUBLIC KEY" in public.read_text()
+
+
+def test_a_store_key_file_is_never_written_through_a_link(tmp_path):
+    link = tmp_path / "store.key"
+    link.symlink_to(tmp_path / "target.key")
+    assert "refusing" in _refused(run("keys", "new", "--out", str(link)))
+    assert not (tmp_path / "target.key").exists()
+
+
+def _add(file: Path):
+    return run("tokens", "add", "--file", str(file), "--role", "partner", "--identity", "ville")
+
+
+def test_the_token_files_temporary_file_is_never_followed_when_it_is_a_link(tmp_path):
+    file = tmp_path / "tokens.json"
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    (tmp_path / ".tokens.json.tmp").symlink_to(victim)
+    assert _add(file).returncode == 0
+    assert victim.read_text() == "precious\n"
+    assert stat.S_IMODE(file.stat().st_mode) == 0o600
+    assert len(json.loads(file.read_text())["tokens"]) == 1
+
+
+def test_the_token_file_stays_0600_whatever_was_there_before(tmp_path):
+    file = tmp_path / "tokens.json"
+    assert _add(file).returncode == 0
+    file.chmod(0o644)
+    stale = tmp_path / ".tokens.json.tmp"
+    stale.write_text("{}")
+    stale.chmod(0o644)
+    assert _add(file).returncode == 0
+    assert stat.S_IMODE(file.stat().st_mode) == 0o600
+    assert len(json.loads(file.read_text())["tokens"]) == 2
+    assert list(tmp_path.glob(".tokens.json.*")) == [stale], "a temporary file was left"
+
+
+def test_the_token_file_is_never_written_through_a_link(tmp_path):
+    real = tmp_path / "real.json"
+    assert _add(real).returncode == 0
+    link = tmp_path / "tokens.json"
+    link.symlink_to(real)
+    assert "symbolic link" in _refused(_add(link))
+    assert len(json.loads(real.read_text())["tokens"]) == 1
