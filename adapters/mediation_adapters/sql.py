@@ -197,7 +197,7 @@ class Database:
 
 
 def _sqlite(path: str, *, existing: bool) -> sqlite3.Connection:
-    if existing and path != ":memory:" and not Path(path).is_file():
+    if existing and not Path(path).is_file():
         message = f"no store at {path}: check the path"
         raise StoreError(message)
     target, uri = (f"file:{quote(path)}?mode=rw", True) if existing else (path, False)

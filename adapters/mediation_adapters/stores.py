@@ -103,7 +103,11 @@ def _schema(parts: SplitResult, url: str) -> str:
     if unknown:
         message = f"unknown option {unknown[0]!r} in {redacted(url)!r}: only ?schema= is understood"
         raise StoreError(message)
-    schema = query.get("schema", [""])[-1]
+    schemas = query.get("schema", [""])
+    if len(schemas) > 1:
+        message = f"invalid store URL {redacted(url)!r}: ?schema= is given {len(schemas)} times"
+        raise StoreError(message)
+    schema = schemas[0]
     if schema and not _SCHEMA.fullmatch(schema):
         message = f"invalid schema {schema!r}: use lowercase letters, digits and '_'"
         raise StoreError(message)
@@ -163,8 +167,13 @@ def _sqlite_path(url: str, rest: str) -> str:
         message = f"invalid SQLite URL {url!r}: expected sqlite:///path/to/file.sqlite3"
         raise StoreError(message)
     path = rest[1:]
-    if path == ":memory:":
-        return path
+    if ":memory:" in path or "mode=memory" in path:
+        # SQLite's in-memory database keeps nothing once closed: every command would
+        # record into a store that is gone when it exits.
+        message = (
+            f"invalid SQLite URL {url!r}: a SQLite memory database keeps nothing; use memory://"
+        )
+        raise StoreError(message)
     parent = Path(path).parent
     if not parent.is_dir():
         message = f"cannot open {url!r}: directory {parent} does not exist"
@@ -244,9 +253,6 @@ def _file_locked(env: dict[str, str]) -> Iterator[None]:
     process could then checkpoint and reset the WAL under them ("disk I/O error").
     """
     path = env["SQLITE_DBNAME"]
-    if path == ":memory:":
-        yield
-        return
     directory = os.open(Path(path).resolve().parent, os.O_RDONLY)
     try:
         fcntl.flock(directory, fcntl.LOCK_EX)

@@ -27,6 +27,10 @@ def test_memory_and_sqlite_urls_select_eventsourcing_modules(tmp_path: Path):
         ("sqlite:///", "expected sqlite:///path"),
         ("sqlite:///no/such/dir/cases.db", "directory no/such/dir does not exist"),
         ("memory://somewhere", "takes no path"),
+        ("sqlite:///:memory:", "keeps nothing; use memory://"),
+        ("sqlite:///file::memory:?cache=shared", "keeps nothing; use memory://"),
+        ("sqlite:///file:cases?mode=memory", "keeps nothing; use memory://"),
+        ("postgresql://u@h/db?schema=a&schema=b", r"\?schema= is given 2 times"),
     ],
 )
 def test_bad_store_urls_are_refused_with_a_clear_reason(url, says):
