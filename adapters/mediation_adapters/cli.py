@@ -286,8 +286,6 @@ def _resolve(app: Mediations, args: argparse.Namespace) -> int:
 
 
 def _show(app: Mediations, args: argparse.Namespace) -> int:
-    if args.source:
-        app = _case_from_export(Path(args.source), args.case)
     if isinstance(args.as_of, datetime):
         at = args.as_of if args.as_of.tzinfo else args.as_of.replace(tzinfo=time_zone())
         view = app.get_case(args.case, at=at)
@@ -1031,7 +1029,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             authorise(principal, _STANDALONE_ACTIONS[standalone])
             return standalone(args)
         handler: Handler = args.handler
-        app = _open(args.store)
+        source = getattr(args, "source", None)  # show --from reads an export, not the store
+        app = _case_from_export(Path(source), args.case) if source else _open(args.store)
         try:
             _authorise(app, principal, handler, args)
             _seal_automatically(app, args.store)

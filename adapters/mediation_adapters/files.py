@@ -25,8 +25,11 @@ def create_new(path: Path, data: bytes, what: str, *, mode: int = OWNER_ONLY) ->
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
     except FileExistsError:
-        kind = "a symbolic link" if path.is_symlink() else "there already"
-        message = f"{path} is {kind}: refusing to write the {what} over it"
+        message = (
+            f"{path} is a symbolic link: refusing to write the {what} through it"
+            if path.is_symlink()
+            else f"{path} exists: refusing to overwrite it with the {what}"
+        )
         raise SecretFileError(message) from None
     except OSError as error:
         message = f"cannot write the {what} {path}: {error.strerror}"

@@ -22,6 +22,7 @@ from mediation_adapters.stores import (
     StoreError,
     driver_error,
     env_for,
+    owner_only,
     postgres_connection,
 )
 
@@ -200,6 +201,7 @@ def _sqlite(path: str, *, existing: bool) -> sqlite3.Connection:
     if existing and not Path(path).is_file():
         message = f"no store at {path}: check the path"
         raise StoreError(message)
+    owner_only(path, create=not existing)
     target, uri = (f"file:{quote(path)}?mode=rw", True) if existing else (path, False)
     connection = sqlite3.connect(
         target,

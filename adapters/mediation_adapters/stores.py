@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import fcntl
 import os
 import re
 import sqlite3
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +28,10 @@ _SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 class StoreError(InvalidInputError):
     """The store URL is malformed or unsupported, or the store cannot be opened."""
+
+
+class StoreModeError(StoreError):
+    """A store file is open to other users than its owner."""
 
 
 class StoreKeyError(StoreError):
@@ -196,11 +202,13 @@ def open_store(
         if store_key is not None:
             raise StoreError("a memory:// store is not written anywhere: it takes no store key")
         return Mediations(env=env, sealer=sealer)
+    if module == "eventsourcing.sqlite":
+        owner_only(env["SQLITE_DBNAME"], create=True)
     setting_up = {"eventsourcing.postgres": _schema_ready, "eventsourcing.sqlite": _file_locked}
     try:
         with setting_up[module](env):
             return _open_with_keys(env, store_key, sealer)
-    except StoreKeyError:
+    except (StoreKeyError, StoreModeError):
         raise
     except StoreError as error:
         detail = error.message.rpartition(": ")[2]
@@ -241,6 +249,36 @@ def _open_with_keys(
         raise
     app.on_close.append(db.close)
     return app
+
+
+_SQLITE_FILES = ("", "-wal", "-shm", "-journal")
+
+
+def owner_only(path: str, *, create: bool = False) -> None:
+    """Hold a SQLite store's files to mode 0600: they keep the data keys beside the values.
+
+    A new store file is made 0600 before SQLite opens it (SQLite gives its -wal and -shm
+    files the mode of the database file). An existing file that others may read or write
+    is refused: widening it again after the refusal is the operator's deliberate act.
+    """
+    for suffix in _SQLITE_FILES:
+        try:
+            if create and not suffix:
+                with contextlib.suppress(FileExistsError):
+                    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+                    os.close(os.open(path, flags, 0o600))
+            mode = stat.S_IMODE(Path(path + suffix).stat().st_mode)
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            message = f"cannot open the store file {path + suffix}: {error.strerror}"
+            raise StoreError(message) from None
+        if mode & 0o077:
+            message = (
+                f"the store file {path + suffix} is open to other users (mode {mode:04o}), and "
+                f"it holds the data keys: chmod 600 {path}*"
+            )
+            raise StoreModeError(message)
 
 
 @contextmanager

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from mediation_adapters.stores import open_store
+
 from .test_cli import run
 
 pytestmark = pytest.mark.slow
@@ -98,3 +100,41 @@ def test_the_token_file_is_never_written_through_a_link(tmp_path):
     link.symlink_to(real)
     assert "symbolic link" in _refused(_add(link))
     assert len(json.loads(real.read_text())["tokens"]) == 1
+
+
+def _modes(store: Path) -> dict[str, int]:
+    return {
+        path.name: stat.S_IMODE(path.stat().st_mode)
+        for path in store.parent.iterdir()
+        if path.name.startswith(store.name)
+    }
+
+
+def test_a_new_sqlite_store_and_its_log_are_readable_by_their_owner_only(tmp_path):
+    store = tmp_path / "cases.sqlite3"
+    done = run("demo", "--week-only", store=store)
+    assert done.returncode == 0, done.stderr
+    assert set(_modes(store).values()) == {0o600}
+    opened = open_store(f"sqlite:///{store}")  # the -wal and -shm files exist while open
+    try:
+        opened.request_mediation(
+            domain="public-transport", neighbourhood="Beaulieu", referral="city", parties=["A"]
+        )
+        modes = _modes(store)
+        assert {"cases.sqlite3-wal", "cases.sqlite3-shm"} <= set(modes)
+        assert set(modes.values()) == {0o600}
+    finally:
+        opened.close()
+
+
+@pytest.mark.parametrize("suffix", ["", "-wal"])
+def test_a_store_file_open_to_others_is_refused_and_left_as_it_is(tmp_path, suffix):
+    store = tmp_path / "cases.sqlite3"
+    assert run("demo", "--week-only", store=store).returncode == 0
+    exposed = Path(f"{store}{suffix}")
+    exposed.touch()
+    exposed.chmod(0o644)
+    refused = _refused(run("list", store=store))
+    assert f"{exposed.name} is open to other users (mode 0644)" in refused
+    assert "chmod 600" in refused
+    assert stat.S_IMODE(exposed.stat().st_mode) == 0o644

@@ -41,6 +41,7 @@ def test_bad_store_urls_are_refused_with_a_clear_reason(url, says):
 def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path: Path):
     bogus = tmp_path / "notes.txt"
     bogus.write_text("not a database")
+    bogus.chmod(0o600)  # as a store file must be
     with pytest.raises(StoreError, match="cannot open store"):
         open_store(f"sqlite:///{bogus}")
     assert isinstance(StoreError("x"), InvalidInputError)
