@@ -21,7 +21,14 @@ import attrs
 from mediation_adapters.ledger import logical_mapper, records
 from mediation_adapters.stores import StoreError
 from mediation_domain import Mediations
-from mediation_domain.case import MediationCase, Party
+from mediation_domain.case import (
+    PARTY_CONTACT,
+    PARTY_NAME,
+    SESSION_NOTES,
+    SUMMARY,
+    MediationCase,
+    Party,
+)
 from mediation_domain.privacy import ERASED, SEALED, Sealed
 
 _BATCH = 500
@@ -45,10 +52,10 @@ class _Resealer:
         self.resealed = self.from_clear = self.unreadable = 0
         self.erased: set[str] = set()
 
-    def value(self, value: Sealed | None) -> Sealed | None:
+    def value(self, value: Sealed | None, case: str, field: str) -> Sealed | None:
         if value is None:
             return None
-        (text,) = self.source.sealer.open_all([value])
+        (text,) = self.source.sealer.open_all([(case, field, value)])
         if text == ERASED:
             self.erased.add(value.subject)
             return Sealed(value.subject, ERASED_SCHEME, "")
@@ -57,24 +64,25 @@ class _Resealer:
             return value
         self.resealed += 1
         self.from_clear += value.scheme == "clear"
-        return self.target.sealer.seal_all([(value.subject, text)])[0]
+        return self.target.sealer.seal_all(case, [(value.subject, field, text)])[0]
 
-    def party(self, party: Party) -> Party:
-        name = self.value(party.name)
+    def party(self, party: Party, case: str) -> Party:
+        name = self.value(party.name, case, PARTY_NAME)
         assert name is not None  # noqa: S101 - a party always has a name
-        return Party(party.id, name, self.value(party.contact))
+        return Party(party.id, name, self.value(party.contact, case, PARTY_CONTACT))
 
     def event(self, event: Any) -> Any:  # noqa: ANN401 - any of the case's events
+        case = str(event.originator_id)
         if isinstance(event, MediationCase.Requested):
             return _replace(
                 event,
-                parties=tuple(map(self.party, event.parties)),
-                summary=self.value(event.summary),
+                parties=tuple(self.party(party, case) for party in event.parties),
+                summary=self.value(event.summary, case, SUMMARY),
             )
         if isinstance(event, MediationCase.PartyJoined):
-            return _replace(event, party=self.party(event.party))
+            return _replace(event, party=self.party(event.party, case))
         if isinstance(event, MediationCase.SessionHeld):
-            return _replace(event, notes=self.value(event.notes))
+            return _replace(event, notes=self.value(event.notes, case, SESSION_NOTES))
         if isinstance(event, MediationCase.PersonalDataErased):
             self.erased.add(event.subject)
         return event

@@ -23,7 +23,16 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment, EnvType, get_topic
 
-from mediation_domain.case import MediationCase, Party, now, stamped_by
+from mediation_domain.case import (
+    PARTY_CONTACT,
+    PARTY_NAME,
+    SESSION_NOTES,
+    SUMMARY,
+    MediationCase,
+    Party,
+    now,
+    stamped_by,
+)
 from mediation_domain.errors import (
     CaseNotFoundError,
     ConcurrencyError,
@@ -37,6 +46,7 @@ from mediation_domain.privacy import (
     RetentionPeriod,
     Sealed,
     Sealer,
+    Sealing,
     SubjectNotFoundError,
 )
 from mediation_domain.reports import Period, Report, facts_of
@@ -399,7 +409,9 @@ class Mediations(Application[UUID]):
 
         # The rules first, on unsealed stand-ins: a refused request makes no key.
         opened([Party(pid, _PROBE) for pid, _, _ in facts], _PROBE)
-        sealed_parties, (sealed_summary,) = self._sealed(facts, [(str(case_id), summary)])
+        sealed_parties, (sealed_summary,) = self._sealed(
+            case_id, facts, [(str(case_id), SUMMARY, summary)]
+        )
         case = opened(sealed_parties, sealed_summary)
         self.save(case)
         return case_id
@@ -418,7 +430,7 @@ class Mediations(Application[UUID]):
         case = self._load(case_id, expected_version)
         fact = _party_facts(name, party_id, contact)
         case.check(case.PartyJoined, party=Party(fact[0], _PROBE))
-        (party,), _ = self._sealed([fact])  # sealed once the rules accept the party
+        (party,), _ = self._sealed(case.id, [fact])  # sealed once the rules accept the party
         case.join(party)
         self.save(case)
         return str(party.id)
@@ -492,7 +504,11 @@ class Mediations(Application[UUID]):
         day = now().astimezone().date() if held_on is None else _day(held_on)  # local day
         text = _personal_text(notes, "session notes", limit=MAX_TEXT_LENGTH, required=False)
         case = self._load(case_id, expected_version)
-        sealed = self.sealer.seal_all([(str(case.id), text)])[0] if text else None
+        sealed = (
+            self.sealer.seal_all(str(case.id), [(str(case.id), SESSION_NOTES, text)])[0]
+            if text
+            else None
+        )
         case.hold_session(session_kind, present, day, sealed)
         self.save(case)
 
@@ -576,7 +592,7 @@ class Mediations(Application[UUID]):
             if erase:  # a case whose data is all erased, or all kept for now, is not listed
                 kept = tuple(s for s in left if s in not_due)
                 clear = sum(
-                    v.scheme == LEGACY_CLEAR and v.subject in erase for v in case.sealed_values()
+                    v.scheme == LEGACY_CLEAR and v.subject in erase for _, v in case.sealed_values()
                 )
                 found.append(RetentionDue(case.id, case.status, contact, erase, kept, clear))
         return found
@@ -624,7 +640,7 @@ class Mediations(Application[UUID]):
             in_clear = sum(
                 value.scheme == LEGACY_CLEAR and value.subject in plan[case.id]
                 for case in loaded
-                for value in case.sealed_values()
+                for _, value in case.sealed_values()
             )
             return deleted, len(changed), in_clear
         raise AssertionError  # pragma: no cover - the loop returns or raises
@@ -787,12 +803,12 @@ class Mediations(Application[UUID]):
     # Internals ------------------------------------------------------------------------------
 
     def _sealed(
-        self, facts: Sequence[_PartyFacts], more: Sequence[tuple[str, str]] = ()
+        self, case_id: UUID, facts: Sequence[_PartyFacts], more: Sequence[Sealing] = ()
     ) -> tuple[list[Party], list[Sealed]]:
-        """The parties with their values sealed, and `more` sealed, in one key lookup."""
-        values = [(pid.value, name) for pid, name, _ in facts]
-        values += [(pid.value, contact) for pid, _, contact in facts if contact]
-        sealed = iter(self.sealer.seal_all([*values, *more]))
+        """The parties with their values sealed in the case, and `more`, in one key lookup."""
+        values = [(pid.value, PARTY_NAME, name) for pid, name, _ in facts]
+        values += [(pid.value, PARTY_CONTACT, contact) for pid, _, contact in facts if contact]
+        sealed = iter(self.sealer.seal_all(str(case_id), [*values, *more]))
         names = [next(sealed) for _ in facts]
         contacts = [next(sealed) if contact else None for _, _, contact in facts]
         parties = [

@@ -35,6 +35,13 @@ from mediation_domain.values import (
     WithdrawnBy,
 )
 
+# The fields a personal value fills: sealing binds a value to its field (and its case), so
+# a contact moved into a name, or a summary into notes, no longer opens. Stored format.
+SUMMARY = "case.summary"
+PARTY_NAME = "party.name"
+PARTY_CONTACT = "party.contact"
+SESSION_NOTES = "session.notes"
+
 
 @attrs.frozen
 class Party:
@@ -321,12 +328,14 @@ class MediationCase(Aggregate):
         """Whose personal data the case holds: the case itself (free text) and each party."""
         return (str(self.id), *(party.value for party in self.parties))
 
-    def sealed_values(self) -> list[Sealed]:
-        """Every personal value the case holds, as stored (summary, names, contacts, notes)."""
-        values = [self.summary]
+    def sealed_values(self) -> list[tuple[str, Sealed]]:
+        """Every personal value the case holds, as stored, with the field it fills."""
+        values = [(SUMMARY, self.summary)]
         for party in self.parties.values():
-            values += [party.name] if party.contact is None else [party.name, party.contact]
-        return values + [s.notes for s in self.sessions if s.notes is not None]
+            values.append((PARTY_NAME, party.name))
+            if party.contact is not None:
+                values.append((PARTY_CONTACT, party.contact))
+        return values + [(SESSION_NOTES, s.notes) for s in self.sessions if s.notes is not None]
 
     @property
     def session_count(self) -> int:

@@ -113,15 +113,27 @@ def erased_message(subject: str) -> str:
 # Sealing -----------------------------------------------------------------------------------
 
 
-class Sealer(Protocol):
-    """Seals personal values for storage and opens them for reading."""
+Sealing = tuple[str, str, str]  # (subject, field, plaintext) of one record
+Opening = tuple[str, str, Sealed]  # (record, field, sealed value)
 
-    def seal_all(self, values: Sequence[tuple[str, str]]) -> list[Sealed]:
-        """Each (subject, plaintext) sealed for its subject, in order."""
+
+class Sealer(Protocol):
+    """Seals personal values for storage and opens them for reading.
+
+    A value is bound to its subject, to the record (aggregate id) it is stored in and to
+    the field it fills there: moved anywhere else, it no longer opens.
+    """
+
+    def seal_all(self, record: str, values: Sequence[Sealing]) -> list[Sealed]:
+        """Each (subject, field, plaintext) sealed for its subject in `record`, in order."""
         ...
 
-    def open_all(self, values: Sequence[Sealed]) -> list[str]:
-        """The plaintexts of `values`: ERASED for an erased subject, SEALED if unreadable."""
+    def open_all(self, values: Sequence[Opening]) -> list[str]:
+        """The plaintexts of (record, field, value) triples.
+
+        ERASED for an erased subject; SEALED when unreadable: no key, another scheme, or a
+        value moved from another record or field.
+        """
         ...
 
     def forget(self, subjects: Sequence[str]) -> set[str]:
@@ -133,40 +145,59 @@ class Sealer(Protocol):
         ...
 
 
-class KeyedSealer:
-    """AES-256-GCM under the subject's own key; the subject is authenticated data.
+SCHEME = "aes-gcm-2"  # what is sealed now: AAD binds subject, field and record
+SCHEME_V1 = "aes-gcm"  # the first scheme: AAD is the subject alone; read, never written
 
-    The subject as associated data binds each value to its subject: a value copied into
-    another party's event does not open.
+
+def associated_data(subject: str, field: str, record: str) -> bytes:
+    """The authenticated data of a value sealed under SCHEME (docs/privacy.md gives it).
+
+    The scheme's name, then subject, field and record, each UTF-8 with its length as two
+    bytes, big-endian: no two different triples give the same bytes.
+    """
+    parts = [SCHEME.encode(), subject.encode(), field.encode(), record.encode()]
+    return b"".join(len(part).to_bytes(2, "big") + part for part in parts)
+
+
+class KeyedSealer:
+    """AES-256-GCM under the subject's own key, bound to subject, record and field.
+
+    The associated data makes each value open only where it was sealed: copied into
+    another party's event, another field or another case, it reads SEALED. Values of
+    SCHEME_V1 (bound to their subject only) stay readable; `mediation copy` seals them
+    again under SCHEME.
     """
 
-    scheme = "aes-gcm"
+    scheme = SCHEME
 
     def __init__(self, keys: KeyStore) -> None:
         self.keys = keys
 
-    def seal(self, subject: str, plaintext: str) -> Sealed:
+    def seal(self, subject: str, plaintext: str, *, record: str, field: str) -> Sealed:
         """Encrypt `plaintext` with a fresh nonce under the subject's key."""
-        return self.seal_all([(subject, plaintext)])[0]
+        return self.seal_all(record, [(subject, field, plaintext)])[0]
 
-    def seal_all(self, values: Sequence[tuple[str, str]]) -> list[Sealed]:
+    def seal_all(self, record: str, values: Sequence[Sealing]) -> list[Sealed]:
         """Seal each value, fetching (or creating) the subjects' keys in one go."""
-        keys = self.keys.keys_for(list(dict.fromkeys(subject for subject, _ in values)))
-        return [self._seal(subject, text, keys[subject]) for subject, text in values]
+        keys = self.keys.keys_for(list(dict.fromkeys(subject for subject, _, _ in values)))
+        return [
+            self._seal(subject, text, keys[subject], associated_data(subject, field, record))
+            for subject, field, text in values
+        ]
 
-    def _seal(self, subject: str, plaintext: str, key: bytes) -> Sealed:
+    def _seal(self, subject: str, plaintext: str, key: bytes, bound: bytes) -> Sealed:
         nonce = os.urandom(_NONCE_BYTES)
-        sealed = AESGCM(key).encrypt(nonce, plaintext.encode(), subject.encode())
+        sealed = AESGCM(key).encrypt(nonce, plaintext.encode(), bound)
         return Sealed(subject, self.scheme, base64.b64encode(nonce + sealed).decode("ascii"))
 
-    def open_all(self, values: Sequence[Sealed]) -> list[str]:
+    def open_all(self, values: Sequence[Opening]) -> list[str]:
         """Open `values`, reading each subject's key once."""
-        keys = self.keys.keys({value.subject for value in values}) if values else {}
-        return [self._open(value, keys) for value in values]
+        keys = self.keys.keys({value.subject for _, _, value in values}) if values else {}
+        return [self._open(value, keys, record, field) for record, field, value in values]
 
-    def open(self, value: Sealed) -> str:
-        """Open one value."""
-        return self._open(value, self.keys.keys((value.subject,)))
+    def open(self, value: Sealed, *, record: str, field: str) -> str:
+        """Open one value, sealed in `record`'s `field`."""
+        return self._open(value, self.keys.keys((value.subject,)), record, field)
 
     def forget(self, subjects: Sequence[str]) -> set[str]:
         """Delete the subjects' keys in the key store, in one go."""
@@ -176,19 +207,21 @@ class KeyedSealer:
         """True when the key store has a key, or a tombstone, for `subject`."""
         return subject in self.keys.keys((subject,))
 
-    def _open(self, value: Sealed, keys: dict[str, bytes | None]) -> str:
+    def _open(self, value: Sealed, keys: dict[str, bytes | None], record: str, field: str) -> str:
         if value.subject in keys and keys[value.subject] is None:
             return ERASED
         if value.scheme == LEGACY_CLEAR:
             return value.text  # stored unencrypted by release 0.1: see `mediation copy`
         key = keys.get(value.subject)
-        if value.scheme != self.scheme or key is None:
+        bound = {
+            SCHEME: lambda: associated_data(value.subject, field, record),
+            SCHEME_V1: value.subject.encode,
+        }.get(value.scheme)
+        if bound is None or key is None:
             return SEALED
         try:
             raw = base64.b64decode(value.text, validate=True)
-            text = AESGCM(key).decrypt(
-                raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], value.subject.encode()
-            )
+            text = AESGCM(key).decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], bound())
             return text.decode()
         except (binascii.Error, InvalidTag, ValueError):
             return SEALED

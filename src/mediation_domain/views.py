@@ -10,7 +10,13 @@ from uuid import UUID
 
 import attrs
 
-from mediation_domain.case import MediationCase
+from mediation_domain.case import (
+    PARTY_CONTACT,
+    PARTY_NAME,
+    SESSION_NOTES,
+    SUMMARY,
+    MediationCase,
+)
 from mediation_domain.privacy import ERASED, Sealed, Sealer
 from mediation_domain.values import (
     CaseStatus,
@@ -100,14 +106,21 @@ class CaseView:
             domain=case.domain,
             neighbourhood=case.neighbourhood,
             referral=case.referral,
-            summary=opened[case.summary],
+            summary=opened[SUMMARY, case.summary],
             parties=tuple(
-                PartyView(str(p.id), opened[p.name], case.consents[p.id], opened[p.contact])
+                PartyView(
+                    str(p.id),
+                    opened[PARTY_NAME, p.name],
+                    case.consents[p.id],
+                    opened[PARTY_CONTACT, p.contact],
+                )
                 for p in case.parties.values()
             ),
             mediator=str(case.mediator) if case.mediator else None,
             sessions=tuple(
-                SessionView(s.kind, tuple(map(str, s.attendees)), s.held_on, opened[s.notes])
+                SessionView(
+                    s.kind, tuple(map(str, s.attendees)), s.held_on, opened[SESSION_NOTES, s.notes]
+                )
                 for s in case.sessions
             ),
             outcome=case.outcome,
@@ -138,14 +151,20 @@ class _Opened:
 
     def __init__(self, cases: Sequence[MediationCase], sealer: Sealer) -> None:
         readable = [
-            value
+            (str(case.id), field, value)
             for case in cases
-            for value in case.sealed_values()
+            for field, value in case.sealed_values()
             if value.subject not in case.erased
         ]
-        self._texts = dict(zip(map(id, readable), sealer.open_all(readable), strict=True))
+        opened = sealer.open_all(readable)
+        # By field as well: one value object may stand in two fields (a forged history).
+        self._texts = {
+            (id(value), field): text
+            for (_, field, value), text in zip(readable, opened, strict=True)
+        }
 
-    def __getitem__(self, value: Sealed | None) -> str:
+    def __getitem__(self, where: tuple[str, Sealed | None]) -> str:
+        field, value = where
         if value is None:
             return ""
-        return self._texts.get(id(value), ERASED)
+        return self._texts.get((id(value), field), ERASED)

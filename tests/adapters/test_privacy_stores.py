@@ -27,7 +27,7 @@ from mediation_domain import (
     Mediations,
     ReferralSource,
 )
-from mediation_domain.case import Party
+from mediation_domain.case import PARTY_NAME, SUMMARY, Party
 from mediation_domain.privacy import ERASED, Sealed
 from mediation_domain.rules import review
 from mediation_domain.values import PartyId
@@ -385,11 +385,11 @@ def test_an_altered_record_of_an_encrypted_store_is_reported_not_a_crash(sealed_
 class _LegacyClearSealer:
     """How release 0.1 stored personal values: as they were, scheme 'clear'."""
 
-    def seal_all(self, values):
-        return [Sealed(subject, "clear", text) for subject, text in values]
+    def seal_all(self, _, values):
+        return [Sealed(subject, "clear", text) for subject, _, text in values]
 
     def open_all(self, values):
-        return [value.text for value in values]
+        return [value.text for _, _, value in values]
 
     def forget(self, _):
         return set()
@@ -488,7 +488,9 @@ def test_a_party_id_that_reads_as_a_case_id_is_refused_and_an_old_one_erased_as_
     assert app.sealer.keys.keys([hexid]) == {}  # refused before any key was made
     # A store written before the refusal may hold one: it is erased as written.
     case_id = uuid4()
-    name, summary = app.sealer.seal_all([(hexid, "Mme Hex"), (str(case_id), "")])
+    name, summary = app.sealer.seal_all(
+        str(case_id), [(hexid, PARTY_NAME, "Mme Hex"), (str(case_id), SUMMARY, "")]
+    )
     requested = MediationCase.Requested(  # as a release without the rule recorded it
         originator_id=case_id,
         originator_version=1,
@@ -539,7 +541,7 @@ def test_a_refused_request_makes_no_key(tmp_path):
 
 def test_a_key_no_case_holds_can_still_be_erased(tmp_path):
     app = open_store(f"sqlite:///{tmp_path / 'cases.sqlite3'}")
-    app.sealer.seal_all([("p-orphan", "left by a save that lost a race")])
+    app.sealer.seal_all("c-1", [("p-orphan", PARTY_NAME, "left by a save that lost a race")])
     erasure = app.erase_subject("p-orphan")
     assert (erasure.cases, erasure.key_deleted, erasure.recorded) == ((), True, 0)
     app.close()
@@ -622,3 +624,46 @@ def test_new_keys_commit_unflushed_and_the_connection_is_left_as_it_was(
     reopened = open_store(url)
     assert reopened.get_case(case_id).parties[0].name == "Zoé"
     reopened.close()
+
+
+def _stored_state(path: Path, case_id: str, version: int) -> dict:
+    with sqlite3.connect(path) as db:
+        (state,) = db.execute(
+            "SELECT state FROM stored_events WHERE originator_id = ? AND originator_version = ?",
+            (case_id.replace("-", ""), version),
+        ).fetchone()
+    return json.loads(state)
+
+
+def _rewrite_state(path: Path, case_id: str, version: int, state: dict) -> None:
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "UPDATE stored_events SET state = ? WHERE originator_id = ? AND originator_version = ?",
+            (json.dumps(state).encode(), case_id.replace("-", ""), version),
+        )
+
+
+def test_sealed_values_moved_in_the_stored_events_open_nowhere_else(tmp_path):
+    path = tmp_path / "cases.sqlite3"
+    app = open_store(f"sqlite:///{path}")
+    first, _, _ = _record(app, "Mme Lefèvre", "M. Diallo")
+    second, _, _ = _record(app, "M. Šimek", "Mme Roux")
+    app.close()
+    requested = _stored_state(path, first, 1)
+    contact = requested["parties"][0]["_data_"]["contact"]
+    requested["parties"][0]["_data_"]["name"] = contact  # a contact put where a name is
+    _rewrite_state(path, first, 1, requested)
+    other = _stored_state(path, second, 1)
+    other["summary"] = requested["summary"]  # a whole sealed summary copied into another case
+    _rewrite_state(path, second, 1, other)
+    app = open_store(f"sqlite:///{path}")
+    try:
+        assert app.get_case(first).parties[0].name == "[sealed]"
+        assert app.get_case(first).parties[0].contact == "Mme Lefèvre @ tel"
+        assert app.get_case(first).summary == "conflit: Mme Lefèvre"
+        assert app.get_case(second).summary == "[sealed]"
+        app.erase_subject(second)  # erasing the case it was copied into: it never opened
+        assert app.get_case(second).summary == "[sealed]"
+        assert app.get_case(first).summary == "conflit: Mme Lefèvre"
+    finally:
+        app.close()

@@ -306,7 +306,7 @@ def test_the_audit_export_carries_no_name(server):
     for name in ("Lefèvre", "Diallo"):
         assert name.encode() not in states
         assert json.dumps(name).strip('"').encode() not in states
-    assert b'"scheme":"aes-gcm"' in states
+    assert b'"scheme":"aes-gcm-2"' in states
     assert (lines[0]["format"], lines[0]["version"]) == ("mediation-domain/audit-export", 1)
     assert any(line.get("type") == "record" for line in lines)
     assert lines[-1]["type"] == "end"

@@ -6,7 +6,9 @@ import base64
 import json
 from datetime import UTC, date, datetime, timedelta
 
+import attrs
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.domain import CanCreateTimestamp
 from hypothesis import given as hypothesis_given
 from hypothesis import strategies as st
@@ -17,6 +19,7 @@ from mediation_domain import (
     MediationCase,
     Mediations,
 )
+from mediation_domain.case import PARTY_CONTACT, PARTY_NAME
 from mediation_domain.privacy import (
     ERASED,
     SEALED,
@@ -26,9 +29,11 @@ from mediation_domain.privacy import (
     Sealed,
     SubjectErasedError,
     SubjectNotFoundError,
+    associated_data,
 )
 from mediation_domain.rules import review
-from mediation_domain.values import ReasonCode
+from mediation_domain.values import PartyId, ReasonCode
+from mediation_domain.views import CaseView
 
 NAMES = ("Mme Lefèvre", "M. Diallo")
 SUMMARY = "Bruit nocturne entre deux logements"
@@ -254,30 +259,87 @@ def test_a_malformed_retention_period_is_refused_in_one_line(text):
 # The sealer --------------------------------------------------------------------------------
 
 
+HERE = {"record": "c-1", "field": PARTY_NAME}
+
+
 @hypothesis_given(st.text(max_size=200), st.text(min_size=1, max_size=30))
 def test_a_sealed_value_opens_for_its_subject_only(text, subject):
     sealer = KeyedSealer(MemoryKeyStore())
-    sealed = sealer.seal(subject, text)
-    assert sealer.open(sealed) == text
+    sealed = sealer.seal(subject, text, **HERE)
+    assert sealer.open(sealed, **HERE) == text
     sealer.keys.keys_for(["someone else"])
     moved = Sealed("someone else", sealed.scheme, sealed.text)
-    assert sealer.open(moved) == SEALED  # copied into another subject's event: noise
+    assert sealer.open(moved, **HERE) == SEALED  # copied into another subject's event: noise
     assert len(base64.b64decode(sealed.text)) == 12 + len(text.encode()) + 16  # nonce, tag
+
+
+@hypothesis_given(
+    st.sampled_from([("c-1", PARTY_CONTACT), ("c-2", PARTY_NAME), ("c-10", PARTY_NAME)]),
+    st.text(max_size=50),
+)
+def test_a_sealed_value_opens_in_its_own_record_and_field_only(elsewhere, text):
+    sealer = KeyedSealer(MemoryKeyStore())
+    sealed = sealer.seal("p-1", text, **HERE)
+    record, field = elsewhere
+    assert sealer.open(sealed, record=record, field=field) == SEALED
+    assert sealer.open(sealed, **HERE) == text
+
+
+def test_the_bound_data_is_length_prefixed_so_no_two_places_share_it():
+    assert associated_data("p-1", "a.b", "c") != associated_data("p-1a", ".b", "c")
+    assert associated_data("p", "f", "r") == (b"\x00\x09aes-gcm-2\x00\x01p\x00\x01f\x00\x01r")
+
+
+def test_values_sealed_by_the_first_scheme_stay_readable_where_they_are():
+    keys = MemoryKeyStore()
+    key = keys.keys_for(["p-1"])["p-1"]
+    nonce = bytes(12)
+    text = base64.b64encode(nonce + AESGCM(key).encrypt(nonce, b"Mme A", b"p-1")).decode()
+    old = Sealed("p-1", "aes-gcm", text)  # release 0.2's: bound to its subject alone
+    assert KeyedSealer(keys).open(old, **HERE) == "Mme A"
+    assert KeyedSealer(keys).open(Sealed("p-2", "aes-gcm", text), **HERE) == SEALED
 
 
 def test_values_the_sealer_cannot_open_read_sealed_not_erased():
     sealer = KeyedSealer(MemoryKeyStore())
-    sealed = sealer.seal("p-1", "Mme A")
-    assert sealer.open(Sealed("p-1", "rot13", "Zzr N")) == SEALED  # another scheme
+    sealed = sealer.seal("p-1", "Mme A", **HERE)
+    assert sealer.open(Sealed("p-1", "rot13", "Zzr N"), **HERE) == SEALED  # another scheme
     legacy = Sealed("p-1", "clear", "Mme A")  # release 0.1 stored values in clear
-    assert sealer.open(legacy) == "Mme A"
-    assert sealer.open(Sealed("p-1", sealed.scheme, "not base64!")) == SEALED
-    assert sealer.open(Sealed("p-1", sealed.scheme, sealed.text[:8])) == SEALED  # truncated
-    assert KeyedSealer(MemoryKeyStore()).open(sealed) == SEALED  # a reader without the key
+    assert sealer.open(legacy, **HERE) == "Mme A"
+    assert sealer.open(Sealed("p-1", sealed.scheme, "not base64!"), **HERE) == SEALED
+    assert sealer.open(Sealed("p-1", sealed.scheme, sealed.text[:8]), **HERE) == SEALED
+    assert KeyedSealer(MemoryKeyStore()).open(sealed, **HERE) == SEALED  # no key
     assert sealer.forget(["p-1"]) == {"p-1"}  # it was live
     assert sealer.forget(["p-1"]) == set()  # already erased
-    assert sealer.open(sealed) == ERASED
-    assert sealer.open(legacy) == ERASED  # still in the store, but no longer shown
+    assert sealer.open(sealed, **HERE) == ERASED
+    assert sealer.open(legacy, **HERE) == ERASED  # still in the store, but no longer shown
+
+
+def _swap(case: MediationCase, **values: Sealed) -> None:
+    """Move sealed values inside a loaded case, as someone editing the store would."""
+    for name, value in values.items():
+        if name == "summary":
+            case.summary = value
+        else:
+            first = next(iter(case.parties))
+            case.parties[first] = attrs.evolve(case.parties[first], **{name: value})
+
+
+def test_a_sealed_value_moved_to_another_field_or_case_does_not_open_there(app):
+    first, a, _ = _resolved_case(app)
+    second, _, _ = _resolved_case(app)
+    one = app.repository.get(first)
+    other = app.repository.get(second)
+    contact = one.parties[PartyId(a)].contact
+    _swap(one, name=contact)  # a contact put where the name is
+    assert CaseView.of(one, app.sealer).parties[0].name == SEALED
+    moved = app.repository.get(first).summary
+    _swap(other, summary=moved)  # a whole sealed summary copied into another case
+    assert CaseView.of(other, app.sealer).summary == SEALED
+    notes = app.repository.get(first).sessions[0].notes
+    _swap(one, summary=notes)  # notes as a summary
+    assert CaseView.of(one, app.sealer).summary == SEALED
+    assert app.get_case(first).summary == SUMMARY  # where they belong, they still open
 
 
 def test_a_persistent_store_without_a_persistent_key_store_is_refused(tmp_path):

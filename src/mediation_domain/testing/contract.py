@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from mediation_domain.application import Mediations
-from mediation_domain.case import MediationCase, Party
+from mediation_domain.case import PARTY_NAME, MediationCase, Party
 from mediation_domain.errors import (
     CaseNotFoundError,
     ConcurrencyError,
@@ -259,7 +259,8 @@ class MediationsContract:
                 case: MediationCase = app.repository.get(case_id)
                 for n in range(3):  # three events saved in one transaction
                     joiner = f"p-{worker}-{n}"
-                    case.join(Party(PartyId(joiner), app.sealer.seal_all([(joiner, "Joiner")])[0]))
+                    (name,) = app.sealer.seal_all(str(case_id), [(joiner, PARTY_NAME, "Joiner")])
+                    case.join(Party(PartyId(joiner), name))
                 app.save(case)
 
         threads = [threading.Thread(target=write_batches, args=(w,)) for w in range(4)]
