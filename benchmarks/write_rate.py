@@ -17,13 +17,14 @@ import argparse
 import tempfile
 import time
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 from workload import one_case
 
 from mediation_adapters.stores import env_for, open_store, postgres_connection
 from mediation_domain import Mediations
-from mediation_domain.privacy import Sealed
+from mediation_domain.privacy import Opening, Sealed, Sealing
 
 STORE_KEY = bytes(range(32))
 COMMANDS_PER_CASE = 6
@@ -32,13 +33,13 @@ COMMANDS_PER_CASE = 6
 class ClearSealer:
     """No sealing: the baseline that shows what sealing costs. Never for real data."""
 
-    def seal_all(self, values: list[tuple[str, str]]) -> list[Sealed]:
+    def seal_all(self, _: str, values: Sequence[Sealing]) -> list[Sealed]:
         """Wrap the texts as they are."""
-        return [Sealed(subject, "clear", text) for subject, text in values]
+        return [Sealed(subject, "clear", text) for subject, _, text in values]
 
-    def open_all(self, values: list[Sealed]) -> list[str]:
+    def open_all(self, values: Sequence[Opening]) -> list[str]:
         """The texts as stored."""
-        return [value.text for value in values]
+        return [value.text for _, _, value in values]
 
     def forget(self, _: list[str]) -> set[str]:
         """Nothing to forget."""
