@@ -45,6 +45,10 @@ class ClearSealer:
         """Nothing to forget."""
         return set()
 
+    def purge(self) -> bool:
+        """Nothing lingers."""
+        return True
+
     def knows(self, _: str) -> bool:
         """No key store."""
         return False

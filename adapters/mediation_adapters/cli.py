@@ -373,10 +373,10 @@ def _erase(app: Mediations, args: argparse.Namespace) -> int:
         print(f"erased {erasure.subject}: recorded on {erasure.recorded} of {cases} case(s)")
     else:
         print(f"{erasure.subject} was already erased ({cases} case(s)): nothing to do")
-    return _erasure_residue(app, [erasure.subject], erasure.in_clear)
+    return _erasure_residue([erasure.subject], erasure.in_clear, purged=erasure.purged)
 
 
-def _erasure_residue(app: Mediations, subjects: Sequence[str], in_clear: int) -> int:
+def _erasure_residue(subjects: Sequence[str], in_clear: int, *, purged: bool) -> int:
     """Say what an erasure could not reach; exit 1 when something remains."""
     status = EXIT_OK
     if in_clear:
@@ -387,7 +387,7 @@ def _erasure_residue(app: Mediations, subjects: Sequence[str], in_clear: int) ->
             file=sys.stderr,
         )
         status = EXIT_CHECK_FAILED
-    if getattr(getattr(app.sealer, "keys", None), "residue", False):
+    if not purged:
         print(
             "mediation: another connection held the SQLite log: the deleted key's old bytes "
             "may stay in the -wal file until it is reset; run the erasure again when quiet",
@@ -429,7 +429,7 @@ def _retention(app: Mediations, args: argparse.Namespace) -> int:
         return EXIT_OK
     named = [subject for d in due for subject in d.subjects]
     shown = [*named[:3], "..."] if len(named) > 3 else named  # noqa: PLR2004 - a few names
-    return _erasure_residue(app, shown, sum(d.in_clear for d in due))
+    return _erasure_residue(shown, sum(d.in_clear for d in due), purged=app.sealer.purge())
 
 
 def _copy(app: Mediations, args: argparse.Namespace) -> int:

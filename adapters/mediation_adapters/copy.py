@@ -106,6 +106,7 @@ def copy_store(source: Mediations, target: Mediations) -> CopyReport:
     if batch:
         target.recorder.insert_events(batch)
     target.sealer.forget(sorted(resealer.erased))  # tombstones: nothing sealed for them again
+    target.sealer.purge()
     return CopyReport(
         events=events,
         resealed=resealer.resealed,

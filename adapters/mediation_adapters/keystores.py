@@ -128,7 +128,7 @@ class SqlKeyStore:
     def erase(self, subjects: Sequence[str]) -> set[str]:
         """Overwrite the subjects' keys at once; returns those whose key was live.
 
-        One transaction leaves dated tombstones, then one purge pushes the old bytes out.
+        One transaction leaves dated tombstones; `purge()` then pushes the old bytes out.
         """
         live = set()
         with self._db.transaction():
@@ -146,8 +146,14 @@ class SqlKeyStore:
                         " VALUES (?, NULL, ?, ?) ON CONFLICT (subject) DO NOTHING",
                         (subject, now, now),
                     )
-        self.residue = not self._db.purge("mediation_subject_keys")
+        self.residue = True  # until purged: the old bytes may sit in the log or free pages
         return live
+
+    def purge(self) -> bool:
+        """Push erased keys' old bytes out (see Database.purge); True when none is left."""
+        if self.residue:
+            self.residue = not self._db.purge("mediation_subject_keys")
+        return not self.residue
 
     def counts(self) -> Mapping[str, int]:
         """How many subjects have a live key, and how many were erased."""

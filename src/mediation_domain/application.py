@@ -112,6 +112,9 @@ class Erasure:
     # Values of the subject that release 0.1 stored unencrypted: deleting a key cannot
     # erase them; only copying the store (`mediation copy`) and destroying the old one can.
     in_clear: int = 0
+    # False while the deleted key's old bytes may linger in the store's files (a reader
+    # elsewhere held SQLite's log): `Sealer.purge()`, or erasing again, retries.
+    purged: bool = True
 
 
 @attrs.frozen
@@ -548,7 +551,7 @@ class Mediations(Application[UUID]):
         who, holding = self._holding(subject)
         plan = {case.id: [who] for case in holding}
         deleted, recorded, in_clear = self._erase([who], plan, code)
-        return Erasure(who, tuple(plan), who in deleted, recorded, in_clear)
+        return Erasure(who, tuple(plan), who in deleted, recorded, in_clear, self.sealer.purge())
 
     def _holding(self, subject: object) -> tuple[str, list[MediationCase]]:
         """The subject as recorded, and the cases holding it (or its key alone)."""
@@ -600,12 +603,17 @@ class Mediations(Application[UUID]):
     def apply_retention(
         self, older_than: RetentionPeriod | str, *, now: datetime | None = None
     ) -> list[RetentionDue]:
-        """Erase the personal data `retention_due` lists (the facts stay, for statistics)."""
+        """Erase the personal data `retention_due` lists (the facts stay, for statistics).
+
+        The deleted keys' old bytes are purged; when a reader elsewhere held them,
+        `sealer.purge()` is False until a later call succeeds.
+        """
         due = self.retention_due(older_than, now=now)
         if due:
             plan = {item.case_id: list(item.subjects) for item in due}
             subjects = sorted({subject for item in due for subject in item.subjects})
             self._erase(subjects, plan, ReasonCode("retention-period"))
+            self.sealer.purge()
         return due
 
     @_stamped

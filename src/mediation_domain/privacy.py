@@ -74,6 +74,14 @@ class KeyStore(Protocol):
         """Delete the subjects' keys for good; returns those whose key was live until now."""
         ...
 
+    def purge(self) -> bool:
+        """Push the old bytes of erased keys out of where they may linger (a database log).
+
+        True when none is left; False while a reader elsewhere holds them (try again
+        later). Call it after `erase`: an erasure is whole once it returns True.
+        """
+        ...
+
 
 class MemoryKeyStore:
     """Keys in a dictionary: for a store that lives in memory too (tests, trials)."""
@@ -103,6 +111,10 @@ class MemoryKeyStore:
             live = {subject for subject in subjects if self._keys.get(subject) is not None}
             self._keys.update(dict.fromkeys(subjects))
         return live
+
+    def purge(self) -> bool:
+        """Nothing lingers: a forgotten key is gone from the dictionary."""
+        return True
 
 
 def erased_message(subject: str) -> str:
@@ -138,6 +150,10 @@ class Sealer(Protocol):
 
     def forget(self, subjects: Sequence[str]) -> set[str]:
         """Delete the subjects' keys; returns those that were live (not already erased)."""
+        ...
+
+    def purge(self) -> bool:
+        """Push erased keys' old bytes out of the store's files; False while some linger."""
         ...
 
     def knows(self, subject: str) -> bool:
@@ -202,6 +218,10 @@ class KeyedSealer:
     def forget(self, subjects: Sequence[str]) -> set[str]:
         """Delete the subjects' keys in the key store, in one go."""
         return self.keys.erase(subjects)
+
+    def purge(self) -> bool:
+        """The key store's purge (`KeyStore.purge`)."""
+        return self.keys.purge()
 
     def knows(self, subject: str) -> bool:
         """True when the key store has a key, or a tombstone, for `subject`."""

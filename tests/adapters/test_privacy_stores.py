@@ -394,6 +394,9 @@ class _LegacyClearSealer:
     def forget(self, _):
         return set()
 
+    def purge(self):
+        return True
+
     def knows(self, _):
         return False
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
+from pathlib import Path
+
 import pytest
 
 from .conftest import Server
@@ -21,3 +25,42 @@ def test_a_trailing_slash_is_a_404_never_a_redirect_built_from_the_host_header(
         )
     assert "location" not in answer.headers
     _problem(answer, 404, "not-found")
+
+
+def _files(path: Path) -> bytes:
+    return b"".join(
+        Path(f"{path}{suffix}").read_bytes()
+        for suffix in ("", "-wal", "-shm")
+        if Path(f"{path}{suffix}").exists()
+    )
+
+
+def test_an_erasure_whose_key_a_reader_holds_in_the_log_is_pending_then_purged(server: Server):
+    path = Path(server.store.removeprefix("sqlite:///"))
+    case = _open_case(server)
+    party = case["parties"][0]["id"]
+    with sqlite3.connect(path) as db:
+        (key,) = db.execute(
+            "SELECT key FROM mediation_subject_keys WHERE subject = ?", (party,)
+        ).fetchone()
+    assert bytes(key) in _files(path)
+    reader = sqlite3.connect(path, isolation_level=None)  # another process's read transaction
+    reader.execute("BEGIN")
+    reader.execute("SELECT COUNT(*) FROM stored_events").fetchone()
+    try:
+        with server.client("coordinator") as coordinator:
+            held = coordinator.post(f"/subjects/{party}/erasure", json={})
+    finally:
+        reader.rollback()
+        reader.close()
+    assert held.status_code == 202, held.text
+    assert (held.json()["key_deleted"], held.json()["purge"]) == (True, "pending")
+    _open_case(server)  # more writes meanwhile
+    deadline = time.monotonic() + 60
+    while bytes(key) in _files(path) and time.monotonic() < deadline:
+        time.sleep(0.2)  # the server retries the purge by itself
+    assert bytes(key) not in _files(path)
+    with server.client("coordinator") as coordinator:
+        again = coordinator.post(f"/subjects/{party}/erasure", json={})
+    assert again.status_code == 200, again.text
+    assert (again.json()["key_deleted"], again.json()["purge"]) == (False, "done")

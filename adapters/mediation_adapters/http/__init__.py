@@ -10,6 +10,7 @@ only to that version. Run it with `mediation serve`.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -63,6 +64,7 @@ from mediation_domain.reports import dimensions
 _log = logging.getLogger("mediation.http")
 _NOBODY = object()  # the mediator of a case that does not exist: never anyone's
 MAX_BODY_BYTES = 64 * 1024
+PURGE_RETRY_SECONDS = 1.0
 PROBLEM = "application/problem+json"
 
 # Each domain refusal: (HTTP status, stable problem type). The first match wins.
@@ -137,6 +139,7 @@ class _Api:
         self.mediations, self.tokens, self.store_url = mediations, tokens, store_url
         self._report_view: ReportView | None = None
         self._report_lock = threading.Lock()
+        self._purging: asyncio.Task[None] | None = None
 
     # Authentication and authorisation -----------------------------------------------------
 
@@ -282,15 +285,34 @@ class _Api:
             request.path_params["subject"],
             reason=body.get("reason", "data-subject-request"),
         )
-        return JSONResponse(
-            {
-                "subject": erasure.subject,
-                "cases": [str(case) for case in erasure.cases],
-                "key_deleted": erasure.key_deleted,
-                "recorded": erasure.recorded,
-                "in_clear": erasure.in_clear,
-            }
-        )
+        answer = {
+            "subject": erasure.subject,
+            "cases": [str(case) for case in erasure.cases],
+            "key_deleted": erasure.key_deleted,
+            "recorded": erasure.recorded,
+            "in_clear": erasure.in_clear,
+            "purge": "done" if erasure.purged else "pending",
+        }
+        if erasure.purged:
+            return JSONResponse(answer)
+        # Another connection holds the SQLite log: the deleted key's old bytes may stay in
+        # it until a purge goes through. Accepted, not done: retried here until it does.
+        self.purge_in_background()
+        return JSONResponse(answer, status_code=202, headers={"Retry-After": "1"})
+
+    def purge_in_background(self) -> None:
+        """Retry the key store's purge every second until it succeeds (one task at most)."""
+        if self._purging is None or self._purging.done():
+            self._purging = asyncio.get_running_loop().create_task(self._purge_until_done())
+
+    async def _purge_until_done(self) -> None:
+        tries = 0
+        while not await run_in_threadpool(self.mediations.sealer.purge):
+            tries += 1
+            if tries % 60 == 0:
+                _log.warning("erased keys' old bytes still held in the store's log by a reader")
+            await asyncio.sleep(PURGE_RETRY_SECONDS)
+        _log.info("erased keys' old bytes purged from the store's files")
 
     async def report(self, request: Request) -> Response:
         principal = self.principal(request, *_REPORT_QUERY)

@@ -191,13 +191,20 @@ _REPORT_PARAMS = [
 ]
 _ERASURE = {
     "type": "object",
-    "required": ["subject", "cases", "key_deleted", "recorded", "in_clear"],
+    "required": ["subject", "cases", "key_deleted", "recorded", "in_clear", "purge"],
     "properties": {
         "subject": {"type": "string"},
         "cases": {"type": "array", "items": {"type": "string", "format": "uuid"}},
         "key_deleted": {"type": "boolean"},
         "recorded": {"type": "integer"},
         "in_clear": {"type": "integer"},
+        "purge": {
+            "type": "string",
+            "enum": ["done", "pending"],
+            "description": "pending (status 202): the deleted key's old bytes may still sit in "
+            "the store's log, held by another reader; the server retries until they are "
+            "gone, and a new POST answers 200 with done once they are",
+        },
     },
 }
 _PROBLEM = {
@@ -265,6 +272,7 @@ def _operation(  # noqa: PLR0913 - the parts of an OpenAPI operation
     if_match: bool = False,
     media: str = "application/json",
     more_media: Sequence[str] = (),
+    also: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     parameters = list(params or [])
     if if_match:
@@ -295,6 +303,10 @@ def _operation(  # noqa: PLR0913 - the parts of an OpenAPI operation
             },
         },
     }
+    for other, description in (also or {}).items():  # another success, same content
+        operation["responses"][other] = operation["responses"][status] | {
+            "description": description
+        }
     if body:
         operation["requestBody"] = {
             "required": True,
@@ -393,10 +405,12 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
             "/cases/{case_id}/resolution": command("End with an outcome", "Resolution"),
             "/subjects/{subject}/erasure": {
                 "post": _operation(
-                    "Erase a data subject's personal data for good",
+                    "Erase a data subject's personal data for good (202 while the deleted "
+                    "key's old bytes wait to be purged from the store's log)",
                     "coordinator",
                     body="Erasure",
                     ok=_ERASURE,
+                    also={"202": "erased; the purge of the key's old bytes is pending"},
                     params=[
                         {
                             "name": "subject",
