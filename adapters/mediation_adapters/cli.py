@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sqlite3
 import sys
 import time
@@ -48,6 +49,7 @@ from mediation_domain.authorisation import (
     principal_from,
     sees_all_cases,
 )
+from mediation_domain.errors import quoted
 from mediation_domain.privacy import ERASED, RetentionPeriod
 from mediation_domain.reports import dimensions
 
@@ -62,6 +64,9 @@ class _Identified(Protocol):
 
 
 R = TypeVar("R", bound=_Identified)
+
+
+_QUOTED = re.compile(r"'([^']*)'")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -81,6 +86,8 @@ class _Parser(argparse.ArgumentParser):
             )
 
     def error(self, message: str) -> NoReturn:
+        # argparse quotes what it refuses whole ("invalid choice: '...'"): cut it short.
+        message = _QUOTED.sub(lambda found: quoted(found[1]), message)
         self.exit(EXIT_REFUSED, f"{self.prog}: {message} (see --help)\n")
 
 
@@ -92,7 +99,7 @@ def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        message = f"invalid date {text!r}: expected YYYY-MM-DD"
+        message = f"invalid date {quoted(text)}: expected YYYY-MM-DD"
         raise argparse.ArgumentTypeError(message) from None
 
 
@@ -102,7 +109,7 @@ def _as_of(text: str) -> int | datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        message = f"invalid --as-of {text!r}: an event number or a time like 2026-05-01T12:00"
+        message = f"invalid --as-of {quoted(text)}: an event number or a time like 2026-05-01T12:00"
         raise argparse.ArgumentTypeError(message) from None
     return moment  # no offset: the service's time, read in _show (as `report --as-of` does)
 
@@ -116,7 +123,7 @@ def _case_from_export(path: Path, case: str) -> Mediations:
     try:
         wanted = UUID(case)
     except ValueError:
-        message = f"invalid case id {case!r}: expected a UUID"
+        message = f"invalid case id {quoted(case)}: expected a UUID"
         raise InvalidInputError(message) from None
     app = Mediations()
     app.recorder.insert_events(
@@ -133,13 +140,13 @@ def _uuid(text: str) -> UUID:
     try:
         return UUID(text)
     except ValueError:
-        message = f"invalid case id {text!r}: expected a UUID"
+        message = f"invalid case id {quoted(text)}: expected a UUID"
         raise argparse.ArgumentTypeError(message) from None
 
 
 def _positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
-        message = f"invalid event number {text!r}: expected 1, 2, ..."
+        message = f"invalid event number {quoted(text)}: expected 1, 2, ..."
         raise argparse.ArgumentTypeError(message)
     return int(text)
 
@@ -675,7 +682,7 @@ def _seal_automatically(app: Mediations, store: str) -> None:
     if not every:
         return
     if not every.isdigit():
-        message = f"MEDIATION_SEAL_EVERY={every!r}: expected a number of records"
+        message = f"MEDIATION_SEAL_EVERY={quoted(every)}: expected a number of records"
         raise InvalidInputError(message)
     from mediation_adapters.ledger import AutoSeal  # noqa: PLC0415
     from mediation_adapters.signing import load_signer  # noqa: PLC0415

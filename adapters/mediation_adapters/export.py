@@ -20,6 +20,7 @@ from uuid import UUID
 from mediation_adapters.ledger import Ledger, records
 from mediation_domain import InvalidInputError, Mediations
 from mediation_domain.audit import GENESIS, Checkpoint
+from mediation_domain.errors import quoted
 
 FORMAT, VERSION = "mediation-domain/audit-export", 1
 
@@ -159,7 +160,7 @@ class Export:
                         previous=str(line.get("previous", "")),
                     )
                 except (KeyError, ValueError, TypeError) as error:
-                    message = f"{self.path}: malformed record {line.get('id')!r} ({error})"
+                    message = f"{self.path}: malformed record {quoted(line.get('id'))} ({error})"
                     raise ExportFormatError(message) from None
 
     def sealed(self) -> Iterator[tuple[int, str]]:

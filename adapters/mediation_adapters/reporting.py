@@ -35,6 +35,7 @@ from eventsourcing.sqlite import SQLiteTrackingRecorder
 from eventsourcing.utils import Environment, resolve_topic
 
 from mediation_domain import InvalidInputError, Mediations
+from mediation_domain.errors import quoted
 from mediation_domain.reports import CaseFacts, Period, Report, fold
 
 FACTS_VERSION = 1  # raise it when CaseFacts or the fold change: views rebuild themselves
@@ -382,7 +383,7 @@ def time_zone(name: str | None = None) -> ZoneInfo:
     try:
         return ZoneInfo(chosen)
     except (ZoneInfoNotFoundError, ValueError):
-        message = f"unknown time zone {chosen!r}: use a name such as Europe/Paris"
+        message = f"unknown time zone {quoted(chosen)}: use a name such as Europe/Paris"
         raise InvalidInputError(message) from None
 
 
@@ -412,10 +413,14 @@ def report_period(
                 moment = datetime.fromisoformat(text)
                 moment = moment if moment.tzinfo else moment.replace(tzinfo=where)
         except (ValueError, OverflowError):
-            message = f"invalid as-of {as_of!r}: a day (2026-06-30) or a time (2026-06-30T18:00)"
+            message = (
+                f"invalid as-of {quoted(as_of)}: a day (2026-06-30) or a time (2026-06-30T18:00)"
+            )
             raise InvalidInputError(message) from None
         if not exact and moment > now - COMMIT_GRACE:
             # A partner may not look at a month still running, nor at its last minute.
-            message = f"as-of {as_of!r} is not yet past: a partner's report is of what is over"
+            message = (
+                f"as-of {quoted(as_of)} is not yet past: a partner's report is of what is over"
+            )
             raise InvalidInputError(message)
     return Period.of(start, end, as_of=moment, zone=where, whole_months=not exact)

@@ -18,6 +18,7 @@ from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 from eventsourcing.persistence import PersistenceError
 
 from mediation_domain import InvalidInputError, Mediations
+from mediation_domain.errors import quoted
 from mediation_domain.privacy import KeyedSealer, MemoryKeyStore, Sealer
 
 DEFAULT_STORE = "sqlite:///./mediation.sqlite3"
@@ -48,11 +49,11 @@ def env_for(url: str) -> dict[str, str]:
     """
     scheme, separator, rest = url.partition("://")
     if not separator:
-        message = f"invalid store URL {url!r}: expected memory:// or sqlite:///path"
+        message = f"invalid store URL {quoted(url)}: expected memory:// or sqlite:///path"
         raise StoreError(message)
     if scheme == "memory":
         if rest:
-            message = f"invalid store URL {url!r}: memory:// takes no path"
+            message = f"invalid store URL {quoted(url)}: memory:// takes no path"
             raise StoreError(message)
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
     if scheme == "sqlite":
@@ -64,7 +65,7 @@ def env_for(url: str) -> dict[str, str]:
     if scheme in {"postgresql", "postgres"}:
         return _postgres_env(url)
     message = (
-        f"unsupported store {scheme!r} in {redacted(url)!r}: "
+        f"unsupported store {quoted(scheme)} in {quoted(redacted(url))}: "
         "use memory://, sqlite:///path or postgresql://user@host/dbname"
     )
     raise StoreError(message)
@@ -80,13 +81,11 @@ def _postgres_env(url: str) -> dict[str, str]:
     try:
         port = str(parts.port or 5432)
     except ValueError:
-        message = f"invalid PostgreSQL URL {redacted(url)!r}: the port is not a number"
+        message = f"invalid PostgreSQL URL {quoted(redacted(url))}: the port is not a number"
         raise StoreError(message) from None
     dbname = unquote(parts.path.lstrip("/"))
     if not parts.hostname or not dbname or "/" in dbname:
-        message = (
-            f"invalid PostgreSQL URL {redacted(url)!r}: expected postgresql://user@host/dbname"
-        )
+        message = f"invalid PostgreSQL URL {quoted(redacted(url))}: expected postgresql://user@host/dbname"
         raise StoreError(message)
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -107,15 +106,20 @@ def _schema(parts: SplitResult, url: str) -> str:
     query = parse_qs(parts.query, keep_blank_values=True)
     unknown = sorted(set(query) - {"schema"})
     if unknown:
-        message = f"unknown option {unknown[0]!r} in {redacted(url)!r}: only ?schema= is understood"
+        message = (
+            f"unknown option {quoted(unknown[0])} in {quoted(redacted(url))}: "
+            f"only ?schema= is understood"
+        )
         raise StoreError(message)
     schemas = query.get("schema", [""])
     if len(schemas) > 1:
-        message = f"invalid store URL {redacted(url)!r}: ?schema= is given {len(schemas)} times"
+        message = (
+            f"invalid store URL {quoted(redacted(url))}: ?schema= is given {len(schemas)} times"
+        )
         raise StoreError(message)
     schema = schemas[0]
     if schema and not _SCHEMA.fullmatch(schema):
-        message = f"invalid schema {schema!r}: use lowercase letters, digits and '_'"
+        message = f"invalid schema {quoted(schema)}: use lowercase letters, digits and '_'"
         raise StoreError(message)
     return schema
 
@@ -170,19 +174,17 @@ def _schema_ready(env: dict[str, str]) -> Iterator[None]:
 
 def _sqlite_path(url: str, rest: str) -> str:
     if not rest.startswith("/") or rest == "/":
-        message = f"invalid SQLite URL {url!r}: expected sqlite:///path/to/file.sqlite3"
+        message = f"invalid SQLite URL {quoted(url)}: expected sqlite:///path/to/file.sqlite3"
         raise StoreError(message)
     path = rest[1:]
     if ":memory:" in path or "mode=memory" in path:
         # SQLite's in-memory database keeps nothing once closed: every command would
         # record into a store that is gone when it exits.
-        message = (
-            f"invalid SQLite URL {url!r}: a SQLite memory database keeps nothing; use memory://"
-        )
+        message = f"invalid SQLite URL {quoted(url)}: a SQLite memory database keeps nothing; use memory://"
         raise StoreError(message)
     parent = Path(path).parent
     if not parent.is_dir():
-        message = f"cannot open {url!r}: directory {parent} does not exist"
+        message = f"cannot open {quoted(url)}: directory {quoted(str(parent))} does not exist"
         raise StoreError(message)
     return path
 
@@ -212,11 +214,11 @@ def open_store(
         raise
     except StoreError as error:
         detail = error.message.rpartition(": ")[2]
-        message = f"cannot open store {redacted(url)!r}: {detail}"
+        message = f"cannot open store {quoted(redacted(url))}: {detail}"
         raise StoreError(message) from error
     except (PersistenceError, sqlite3.Error, OSError, driver_error()) as error:
         detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        message = f"cannot open store {redacted(url)!r}: {detail}"
+        message = f"cannot open store {quoted(redacted(url))}: {detail}"
         raise StoreError(message) from error
 
 
@@ -271,13 +273,13 @@ def owner_only(path: str, *, create: bool = False) -> None:
         except FileNotFoundError:
             continue
         except OSError as error:
-            message = f"cannot open the store file {path + suffix}: {error.strerror}"
+            message = f"cannot open the store file {quoted(path + suffix)}: {error.strerror}"
             raise StoreError(message) from None
         if mode & 0o077:
             message = (
                 f"the store file {path + suffix} is open to other users (mode {mode:04o}), and "
                 f"it holds the data keys: chmod 600 {path}*"
-            )
+            )  # a path SQLite opened: no longer than the system allows
             raise StoreModeError(message)
 
 

@@ -38,6 +38,7 @@ from mediation_domain.errors import (
     ConcurrencyError,
     InvalidInputError,
     StaleVersionError,
+    quoted,
 )
 from mediation_domain.privacy import (
     LEGACY_CLEAR,
@@ -167,7 +168,7 @@ def _day(value: object) -> date:
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    message = f"invalid session date {value!r}: expected a date or YYYY-MM-DD"
+    message = f"invalid session date {quoted(value)}: expected a date or YYYY-MM-DD"
     raise InvalidInputError(message)
 
 
@@ -178,7 +179,7 @@ def _cursor(after: object) -> int | None:
     text = after.strip() if isinstance(after, str) else ""
     if text.isascii() and text.isdigit() and len(text) <= _CURSOR_DIGITS:
         return int(text)  # below 10**18: a position any store can hold
-    message = f"invalid cursor {after!r}: pass the `after` of the page before"
+    message = f"invalid cursor {quoted(after)}: pass the `after` of the page before"
     raise InvalidInputError(message)
 
 
@@ -200,7 +201,7 @@ def _case_id(value: UUID | str) -> UUID:
     try:
         return UUID(str(value).strip())
     except ValueError:
-        message = f"invalid case id {value!r}: expected a UUID"
+        message = f"invalid case id {quoted(value)}: expected a UUID"
         raise InvalidInputError(message) from None
 
 
@@ -310,7 +311,8 @@ class Mediations(Application[UUID]):
         if every:
             if not (every.isascii() and every.isdigit() and int(every) >= 1):
                 message = (
-                    f"MEDIATION_SNAPSHOT_EVERY must be a whole number of events, not {every!r}"
+                    f"M"
+                    f"EDIATION_SNAPSHOT_EVERY must be a whole number of events, not {quoted(every)}"
                 )
                 raise InvalidInputError(message)
             self.snapshot_every = int(every)
@@ -556,7 +558,7 @@ class Mediations(Application[UUID]):
     def _holding(self, subject: object) -> tuple[str, list[MediationCase]]:
         """The subject as recorded, and the cases holding it (or its key alone)."""
         if not isinstance(subject, str) or not subject.strip():
-            message = f"invalid data subject {subject!r}: give a party id or a case id"
+            message = f"invalid data subject {quoted(subject)}: give a party id or a case id"
             raise InvalidInputError(message)
         text = subject.strip()
         spellings = [text]
@@ -673,14 +675,14 @@ class Mediations(Application[UUID]):
                 or not isinstance(version, int)
                 or not 1 <= version <= case.version
             ):
-                message = f"version must be between 1 and {case.version}, not {version!r}"
+                message = f"version must be between 1 and {case.version}, not {quoted(version)}"
                 raise InvalidInputError(message)
             case = self.repository.get(case.id, version=version, projector_func=_project)
         return CaseView.of(case, self.sealer)
 
     def _version_at(self, case: MediationCase, at: datetime) -> int:
         if not isinstance(at, datetime):
-            message = f"invalid time {at!r}: expected a datetime"
+            message = f"invalid time {quoted(at)}: expected a datetime"
             raise InvalidInputError(message)
         moment = at if at.tzinfo else at.replace(tzinfo=UTC)
         version = 0
@@ -746,7 +748,7 @@ class Mediations(Application[UUID]):
         requested while a client pages is found on a later page, never twice.
         """
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MOST_CASES:
-            message = f"limit must be between 1 and {MOST_CASES}, not {limit!r}"
+            message = f"limit must be between 1 and {MOST_CASES}, not {quoted(limit)}"
             raise InvalidInputError(message)
         start = _cursor(after)
         wanted = self._case_filter(status, neighbourhood, domain, mediator)

@@ -12,11 +12,12 @@ exist, HTTP 404, so that its existence is not revealed).
 
 from __future__ import annotations
 
+import unicodedata
 from enum import Enum
 
 import attrs
 
-from mediation_domain.errors import CaseNotFoundError, InvalidInputError, MediationError
+from mediation_domain.errors import CaseNotFoundError, InvalidInputError, MediationError, quoted
 from mediation_domain.values import MediatorId, _Vocabulary
 
 
@@ -64,6 +65,26 @@ class Principal:
     def __attrs_post_init__(self) -> None:
         if self.role is Role.MEDIATOR:
             MediatorId(self.identity)  # a mediator acts under their mediator id
+        elif not _printable_identity(self.identity):
+            message = (
+                f"invalid identity {quoted(self.identity)}: 1 to {IDENTITY_LENGTH} printable "
+                "characters, no control, invisible or direction-changing character"
+            )
+            raise InvalidInputError(message)
+
+
+IDENTITY_LENGTH = 64
+_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def _printable_identity(identity: object) -> bool:
+    """An identity that reads as what it is in a log: visible characters, trimmed, short."""
+    return (
+        isinstance(identity, str)
+        and 0 < len(identity) <= IDENTITY_LENGTH
+        and identity == identity.strip()
+        and not any(unicodedata.category(c) in _HIDDEN for c in identity)
+    )
 
 
 # Which roles may ever take each action; mediators only on their own cases.
@@ -142,6 +163,6 @@ def principal_from(text: str) -> Principal:
     """A principal written ROLE:IDENTITY (the CLI's --as), e.g. mediator:med-1."""
     role, separator, identity = text.partition(":")
     if not separator or not identity.strip():
-        message = f"invalid principal {text!r}: expected ROLE:IDENTITY, e.g. mediator:med-1"
+        message = f"invalid principal {quoted(text)}: expected ROLE:IDENTITY, e.g. mediator:med-1"
         raise InvalidInputError(message)
     return Principal(Role.parse(role), identity.strip())

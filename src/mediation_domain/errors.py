@@ -4,6 +4,22 @@ from __future__ import annotations
 
 from eventsourcing.persistence import RecordConflictError
 
+QUOTED_CHARACTERS = 80
+
+
+def quoted(value: object, limit: int = QUOTED_CHARACTERS) -> str:
+    """`value` as a message quotes it (its repr), cut in the middle to `limit` characters.
+
+    A refusal names what it refuses, but never echoes a megabyte back to a log or a client.
+    Both ends stay: the start says what it was, the end is often where it went wrong
+    (a path's last folder, a typo).
+    """
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    head = limit // 2
+    return f"{text[:head]}…{text[len(text) - (limit - head - 1) :]}"
+
 
 class MediationError(Exception):
     """Base of every refusal; `rule` names the rule that refused, when there is one."""

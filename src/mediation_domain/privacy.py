@@ -22,7 +22,7 @@ import attrs
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from mediation_domain.errors import InvalidInputError
+from mediation_domain.errors import InvalidInputError, quoted
 
 ERASED = "[erased]"
 SEALED = "[sealed]"  # a value whose key this reader does not hold (a copy, another scheme)
@@ -265,7 +265,9 @@ class RetentionPeriod:
         """Read '2y', '18m', '6w', '90d'; anything else is an InvalidInputError."""
         found = _PERIOD.fullmatch(text) if isinstance(text, str) else None
         if found is None or int(found[1]) == 0:
-            message = f"invalid period {text!r}: expected a count and a unit, like 2y, 18m or 90d"
+            message = (
+                f"invalid period {quoted(text)}: expected a count and a unit, like 2y, 18m or 90d"
+            )
             raise InvalidInputError(message)
         return cls(int(found[1]), found[2])
 

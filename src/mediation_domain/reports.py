@@ -27,7 +27,7 @@ from typing import Any
 import attrs
 
 from mediation_domain.case import MediationCase
-from mediation_domain.errors import InvalidInputError
+from mediation_domain.errors import InvalidInputError, quoted
 from mediation_domain.values import (
     ConsentStatus,
     InterventionDomain,
@@ -315,7 +315,7 @@ def _day(text: str | date, *, last: bool) -> date:
             return _next_month(first) - timedelta(days=1) if last else first
         return date.fromisoformat(value)
     except ValueError:
-        message = f"invalid date {text!r}: expected YYYY-MM or YYYY-MM-DD"
+        message = f"invalid date {quoted(text)}: expected YYYY-MM or YYYY-MM-DD"
         raise InvalidInputError(message) from None
 
 
@@ -716,7 +716,7 @@ def dimensions(by: Sequence[str]) -> tuple[str, ...]:
     dims = tuple(dict.fromkeys(d.strip() for d in by if d.strip()))
     unknown = [d for d in dims if d not in DIMENSIONS]
     if unknown:
-        message = f"cannot group by {unknown[0]!r}: choose among {', '.join(DIMENSIONS)}"
+        message = f"cannot group by {quoted(unknown[0])}: choose among {', '.join(DIMENSIONS)}"
         raise InvalidInputError(message)
     return dims
 

@@ -9,7 +9,7 @@ from typing import Any, Self
 
 import attrs
 
-from mediation_domain.errors import InvalidInputError
+from mediation_domain.errors import InvalidInputError, quoted
 
 _IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 _REASON_CODE = re.compile(r"[a-z][a-z0-9-]{0,39}")
@@ -20,7 +20,9 @@ MAX_TEXT_LENGTH = 4000
 def _identifier(kind: str) -> Any:  # noqa: ANN401 - an attrs validator
     def validate(_: object, __: attrs.Attribute[str], value: object) -> None:
         if not isinstance(value, str) or not _IDENTIFIER.fullmatch(value):
-            message = f"invalid {kind} {value!r}: use 1 to 64 letters, digits, '.', '_', ':' or '-'"
+            message = (
+                f"invalid {kind} {quoted(value)}: use 1 to 64 letters, digits, '.', '_', ':' or '-'"
+            )
             raise InvalidInputError(message)
 
     return validate
@@ -49,7 +51,7 @@ class MediatorId:
 def _reason_code(_: object, __: attrs.Attribute[str], value: object) -> None:
     if not isinstance(value, str) or not _REASON_CODE.fullmatch(value):
         message = (
-            f"invalid reason code {value!r}: use a short lowercase code such as "
+            f"invalid reason code {quoted(value)}: use a short lowercase code such as "
             "'unavailable' or 'no-longer-needed' (no free text: it could hold personal data)"
         )
         raise InvalidInputError(message)
@@ -78,7 +80,7 @@ class _Vocabulary(Enum):
             if key in {member.value, member.name.lower().replace("_", "-")}:
                 return member
         choices = ", ".join(member.value for member in cls)
-        message = f"unknown {cls.label()} {text!r}; expected one of: {choices}"
+        message = f"unknown {cls.label()} {quoted(text)}; expected one of: {choices}"
         raise InvalidInputError(message)
 
     @classmethod
@@ -165,7 +167,7 @@ def _neighbourhood_names(
         raise InvalidInputError("at least one neighbourhood must be configured")
     folded = [_fold(name) for name in value]
     if any(not name for name in folded) or len(set(folded)) != len(folded):
-        message = f"neighbourhood names must be non-empty and distinct: {list(value)!r}"
+        message = f"neighbourhood names must be non-empty and distinct: {quoted(list(value))}"
         raise InvalidInputError(message)
 
 
@@ -186,7 +188,7 @@ class Neighbourhoods:
         for configured in self.names:
             if _fold(configured) == key:
                 return configured
-        message = f"unknown neighbourhood {name!r}; configured: {', '.join(self.names)}"
+        message = f"unknown neighbourhood {quoted(name)}; configured: {', '.join(self.names)}"
         raise InvalidInputError(message)
 
 

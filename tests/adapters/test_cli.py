@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from mediation_domain.errors import quoted
+
 pytestmark = pytest.mark.slow
 
 SCRIPT = Path(sys.executable).with_name("mediation")
@@ -206,9 +208,9 @@ def test_a_session_without_consent_is_refused_and_stores_nothing(store: Path):
 def test_an_unusable_store_is_one_line_exit_2(tmp_path: Path):
     done = run("list", env={"MEDIATION_STORE": f"sqlite:///{tmp_path}/missing/dir.db"})
     assert done.returncode == 2
-    assert (
-        done.stderr.strip() == f"mediation: cannot open 'sqlite:///{tmp_path}/missing/dir.db': "
-        f"directory {tmp_path}/missing does not exist"
+    url, directory = f"sqlite:///{tmp_path}/missing/dir.db", f"{tmp_path}/missing"
+    assert done.stderr.strip() == (
+        f"mediation: cannot open {quoted(url)}: directory {quoted(directory)} does not exist"
     )
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from mediation_adapters.cli import main
 from mediation_adapters.stores import open_store
 
 from .test_cli import run
@@ -138,3 +139,123 @@ def test_a_store_file_open_to_others_is_refused_and_left_as_it_is(tmp_path, suff
     assert f"{exposed.name} is open to other users (mode 0644)" in refused
     assert "chmod 600" in refused
     assert stat.S_IMODE(exposed.stat().st_mode) == 0o644
+
+
+HUGE = "x" * 1_000_000
+CASE = "CASE"  # replaced by the store's one case
+_ECHOES = [
+    ["show", HUGE],
+    ["show", CASE, "--as-of", HUGE],
+    ["list", "--status", HUGE],
+    ["list", "--neighbourhood", HUGE],
+    ["list", "--domain", HUGE],
+    ["list", "--mediator", HUGE],
+    [
+        "request",
+        "--domain",
+        HUGE,
+        "--neighbourhood",
+        "Beaulieu",
+        "--referral",
+        "city",
+        "--party",
+        "A",
+    ],
+    [
+        "request",
+        "--domain",
+        "public-transport",
+        "--neighbourhood",
+        HUGE,
+        "--referral",
+        "city",
+        "--party",
+        "A",
+    ],
+    [
+        "request",
+        "--domain",
+        "public-transport",
+        "--neighbourhood",
+        "Beaulieu",
+        "--referral",
+        HUGE,
+        "--party",
+        "A",
+    ],
+    [
+        "request",
+        "--domain",
+        "public-transport",
+        "--neighbourhood",
+        "Beaulieu",
+        "--referral",
+        "city",
+        "--party",
+        HUGE,
+    ],
+    [
+        "request",
+        "--domain",
+        "public-transport",
+        "--neighbourhood",
+        "Beaulieu",
+        "--referral",
+        "city",
+        "--party",
+        "A",
+        "--party-id",
+        HUGE,
+    ],
+    ["assign", CASE, "--mediator", HUGE],
+    ["consent", CASE, "--party", HUGE],
+    ["withdraw", CASE, "--by", HUGE, "--reason", "x"],
+    ["withdraw", CASE, "--by", "party", "--reason", HUGE],
+    ["resolve", CASE, "--outcome", HUGE],
+    ["session", CASE, "--kind", HUGE, "--attendee", "p-1"],
+    ["session", CASE, "--kind", "joint-session", "--attendee", "p-1", "--date", HUGE],
+    ["report", "--from", HUGE],
+    ["report", "--as-of", HUGE],
+    ["report", "--by", HUGE],
+    ["report", "--format", HUGE],
+    ["erase", HUGE],
+    ["retention", "--older-than", HUGE],
+    ["audit", "export", "--out", "x.jsonl", "--until", HUGE],
+    ["audit", "export", "--out", "x.jsonl", "--case", HUGE],
+    ["--as", HUGE, "list"],
+    ["--as", f"partner:{HUGE}", "report"],
+    ["--store", HUGE, "list"],
+    ["--store", f"sqlite:///{HUGE}", "list"],
+    ["--store", f"postgresql://u@h/db?{HUGE}=1", "list"],
+    [HUGE],
+]
+
+
+@pytest.fixture(scope="module")
+def one_case(tmp_path_factory):
+    store = tmp_path_factory.mktemp("echo") / "cases.sqlite3"
+    app = open_store(f"sqlite:///{store}")
+    case = app.request_mediation(
+        domain="public-transport", neighbourhood="Beaulieu", referral="city", parties=["A"]
+    )
+    app.close()
+    return store, str(case)
+
+
+def _exit_code(argv: list[str]) -> int:
+    try:
+        return main(argv)
+    except SystemExit as done:  # argparse's refusals
+        return int(done.code or 0)
+
+
+@pytest.mark.parametrize("argv", _ECHOES, ids=lambda argv: " ".join(a[:12] for a in argv))
+def test_a_refusal_quotes_at_most_80_characters_of_what_it_refuses(argv, one_case, capsys):
+    store, case = one_case
+    code = _exit_code(["--store", f"sqlite:///{store}", *(case if a == CASE else a for a in argv)])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    assert len(captured.err.strip().splitlines()) == 1, captured.err[:300]
+    assert len(captured.err) < 400, captured.err[:300]
+    assert "x" * 80 not in captured.err

@@ -25,7 +25,7 @@ def test_memory_and_sqlite_urls_select_eventsourcing_modules(tmp_path: Path):
         ("cases.db", "expected memory:// or sqlite:///path"),
         ("sqlite://cases.db", "expected sqlite:///path"),
         ("sqlite:///", "expected sqlite:///path"),
-        ("sqlite:///no/such/dir/cases.db", "directory no/such/dir does not exist"),
+        ("sqlite:///no/such/dir/cases.db", "directory 'no/such/dir' does not exist"),
         ("memory://somewhere", "takes no path"),
         ("sqlite:///:memory:", "keeps nothing; use memory://"),
         ("sqlite:///file::memory:?cache=shared", "keeps nothing; use memory://"),

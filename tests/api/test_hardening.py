@@ -64,3 +64,44 @@ def test_an_erasure_whose_key_a_reader_holds_in_the_log_is_pending_then_purged(s
         again = coordinator.post(f"/subjects/{party}/erasure", json={})
     assert again.status_code == 200, again.text
     assert (again.json()["key_deleted"], again.json()["purge"]) == (False, "done")
+
+
+BIG = "x" * 60_000  # httpx refuses a longer URL part
+_QUERIES = [
+    *(("/cases", {name: BIG}) for name in ("status", "neighbourhood", "domain", "limit", "after")),
+    ("/cases", {BIG: "1"}),
+    *(
+        ("/report", {name: BIG})
+        for name in ("from", "to", "as_of", "by", "exact", "format", "lang")
+    ),
+    (f"/cases/{BIG}", {}),
+]
+
+
+@pytest.mark.parametrize(("path", "query"), _QUERIES, ids=lambda x: str(x)[:30])
+def test_a_problem_quotes_at_most_80_characters_of_a_query(server: Server, path, query):
+    with server.client("coordinator") as coordinator:
+        answer = coordinator.get(path, params=query)
+    assert 400 <= answer.status_code < 500
+    detail = answer.json()["detail"]
+    assert len(detail) < 300, detail[:300]
+    assert "x" * 80 not in detail
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"domain": BIG, "neighbourhood": "Beaulieu", "referral": "city", "parties": []},
+        {BIG: 1},
+    ],
+    ids=["value", "field"],
+)
+def test_a_problem_quotes_at_most_80_characters_of_a_body(server: Server, body):
+    with server.client("coordinator") as coordinator:
+        answer = coordinator.post("/cases", json=body)
+        erasure = coordinator.post(f"/subjects/{BIG}/erasure", json={})
+    for refused in (answer, erasure):
+        assert 400 <= refused.status_code < 500
+        detail = refused.json()["detail"]
+        assert len(detail) < 300, detail[:300]
+        assert "x" * 80 not in detail

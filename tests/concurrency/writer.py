@@ -10,7 +10,7 @@ import time
 
 from mediation_adapters.stores import open_store
 from mediation_domain import ConcurrencyError, MediationCase
-from mediation_domain.case import Party
+from mediation_domain.case import PARTY_NAME, Party
 from mediation_domain.values import PartyId
 
 RETRIES = 200
@@ -74,7 +74,8 @@ def write_until_killed(url: str) -> None:
         print(f"{case_id} 1", flush=True)
         case: MediationCase = app.repository.get(case_id)
         for n in range(3):
-            case.join(Party(PartyId(f"p-{n}"), app.sealer.seal_all([(f"p-{n}", "Voisin")])[0]))
+            (name,) = app.sealer.seal_all(str(case_id), [(f"p-{n}", PARTY_NAME, "Voisin")])
+            case.join(Party(PartyId(f"p-{n}"), name))
         app.save(case)
         print(f"{case_id} 4", flush=True)
 

@@ -13,6 +13,7 @@ from mediation_domain import (
     Neighbourhoods,
     Outcome,
 )
+from mediation_domain.errors import quoted
 from mediation_domain.values import MediatorId, PartyId, ReasonCode
 
 
@@ -69,3 +70,14 @@ def test_parsing_any_text_either_finds_a_member_or_raises_a_typed_error(text):
         assert "\n" not in error.message.replace(repr(text), "")
     else:
         assert isinstance(member, InterventionDomain)
+
+
+@pytest.mark.parametrize("size", [1, 10, 75, 76, 77, 1_000_000])
+def test_a_quote_keeps_both_ends_of_a_long_input_within_80_characters(size):
+    text = "a" + "x" * size + "z"
+    shown = quoted(text)
+    assert len(shown) <= 80
+    assert (shown == repr(text)) is (len(repr(text)) <= 80)
+    assert ("…" in shown) is (len(repr(text)) > 80)
+    assert shown.startswith("'ax")
+    assert shown.endswith("xz'")

@@ -57,7 +57,7 @@ from mediation_domain.authorisation import (
     decide,
     sees_all_cases,
 )
-from mediation_domain.errors import StaleVersionError
+from mediation_domain.errors import StaleVersionError, quoted
 from mediation_domain.privacy import SubjectErasedError, SubjectNotFoundError
 from mediation_domain.reports import dimensions
 
@@ -151,7 +151,7 @@ class _Api:
             raise Problem(401, "unauthenticated", "give a valid bearer token")
         unknown = set(request.query_params) - set(query)
         if unknown:
-            raise Problem(422, "invalid-input", f"unknown query parameter {min(unknown)!r}")
+            raise Problem(422, "invalid-input", f"unknown query parameter {quoted(min(unknown))}")
         return found
 
     def allowed(self, principal: Principal, action: Action) -> None:
@@ -170,7 +170,7 @@ class _Api:
         except (ValueError, CaseNotFoundError):
             pass
         if mediator is _NOBODY or decide(principal, action, mediator) is not Decision.ALLOWED:
-            raise Problem(404, "not-found", f"no case {case_id} for you")
+            raise Problem(404, "not-found", f"no case {quoted(case_id)} for you")
         return uuid, version
 
     # Endpoints ----------------------------------------------------------------------------
@@ -182,7 +182,9 @@ class _Api:
         mediator = None if sees_all_cases(principal) else principal.identity
         limit = query.get("limit", str(MOST_CASES))
         if not (limit.isascii() and limit.isdigit() and len(limit) <= len(str(MOST_CASES))):
-            message = f"limit must be a whole number from 1 to {MOST_CASES}, not {limit[:20]!r}"
+            message = (
+                f"limit must be a whole number from 1 to {MOST_CASES}, not {quoted(limit[:20])}"
+            )
             raise Problem(422, "invalid-input", message)
         page = await run_in_threadpool(
             self.mediations.cases_page,
@@ -370,7 +372,7 @@ class _Api:
 
 def _flag(value: str, name: str) -> bool:
     if value not in {"true", "false"}:
-        raise Problem(422, "invalid-input", f"{name} is true or false, not {value!r}")
+        raise Problem(422, "invalid-input", f"{name} is true or false, not {quoted(value)}")
     return value == "true"
 
 
@@ -402,7 +404,7 @@ def _if_match(request: Request) -> int | None:
         raise Problem(412, "stale-version", 'If-Match takes the strong ETag of a case, like "3"')
     found = _STRONG_TAG.fullmatch(tag)
     if found is None:
-        message = f'If-Match {header[:40]!r} is not a case\'s ETag (like "3")'
+        message = f'If-Match {quoted(header[:40])} is not a case\'s ETag (like "3")'
         raise Problem(400, "malformed-request", message)
     return int(found[1])
 

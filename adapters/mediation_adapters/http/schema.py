@@ -22,6 +22,7 @@ from mediation_domain import (
     WithdrawnBy,
 )
 from mediation_domain.application import MOST_CASES
+from mediation_domain.errors import quoted
 from mediation_domain.values import MAX_NAME_LENGTH, MAX_TEXT_LENGTH
 
 MAX_ITEMS = 50
@@ -238,7 +239,7 @@ def _broken(schema: dict[str, Any], value: Any, where: str) -> str | None:  # no
             return f"{where}.{missing[0]} is required"
         for name, item in value.items():
             if name not in properties:
-                return f"{where}.{name}: unknown field"
+                return f"{where}: unknown field {quoted(name)}"
             found = _broken(properties[name], item, f"{where}.{name}")
             if found:
                 return found
