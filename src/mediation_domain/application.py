@@ -40,6 +40,7 @@ from mediation_domain.errors import (
     StaleVersionError,
     quoted,
 )
+from mediation_domain.names import direction_controls
 from mediation_domain.privacy import (
     LEGACY_CLEAR,
     KeyedSealer,
@@ -146,6 +147,10 @@ def _personal_text(value: object, what: str, *, limit: int, required: bool) -> s
         raise InvalidInputError(message)
     if any(unicodedata.category(c) in {"Cc", "Cs"} and c not in "\n\t" for c in text):
         message = f"{what} contains control characters or lone surrogates"
+        raise InvalidInputError(message)
+    if direction_controls(text):
+        # U+202E and its kin reorder what a terminal or a page shows after them.
+        message = f"{what} contains a direction override or isolate (U+202A-202E, U+2066-2069)"
         raise InvalidInputError(message)
     return text
 

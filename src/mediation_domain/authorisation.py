@@ -12,12 +12,12 @@ exist, HTTP 404, so that its existence is not revealed).
 
 from __future__ import annotations
 
-import unicodedata
 from enum import Enum
 
 import attrs
 
 from mediation_domain.errors import CaseNotFoundError, InvalidInputError, MediationError, quoted
+from mediation_domain.names import hidden_characters
 from mediation_domain.values import MediatorId, _Vocabulary
 
 
@@ -74,7 +74,6 @@ class Principal:
 
 
 IDENTITY_LENGTH = 64
-_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 
 def _printable_identity(identity: object) -> bool:
@@ -83,7 +82,7 @@ def _printable_identity(identity: object) -> bool:
         isinstance(identity, str)
         and 0 < len(identity) <= IDENTITY_LENGTH
         and identity == identity.strip()
-        and not any(unicodedata.category(c) in _HIDDEN for c in identity)
+        and not hidden_characters(identity)
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any, Self
 
 import attrs
 
+from mediation_domain import names
 from mediation_domain.errors import InvalidInputError, quoted
 
 _IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
@@ -160,22 +161,46 @@ def _fold(name: str) -> str:
     return re.sub(r"[\s_-]+", "-", letters.strip())
 
 
+def _normalised(names: tuple[str, ...]) -> tuple[str, ...]:
+    """Names in NFKC: a full-width or ligatured spelling becomes the plain one."""
+    return tuple(unicodedata.normalize("NFKC", name).strip() for name in names)
+
+
 def _neighbourhood_names(
     _: object, __: attrs.Attribute[tuple[str, ...]], value: tuple[str, ...]
 ) -> None:
     if not value:
         raise InvalidInputError("at least one neighbourhood must be configured")
+    for name in value:
+        if names.hidden_characters(name):
+            message = (
+                f"neighbourhood {quoted(name)} holds an invisible or control character: "
+                "type the name again"
+            )
+            raise InvalidInputError(message)
+        if names.mixed_scripts(name):
+            found = ", ".join(sorted(names.scripts(name))).lower()
+            message = f"neighbourhood {quoted(name)} mixes scripts ({found}): a lookalike?"
+            raise InvalidInputError(message)
     folded = [_fold(name) for name in value]
     if any(not name for name in folded) or len(set(folded)) != len(folded):
         message = f"neighbourhood names must be non-empty and distinct: {quoted(list(value))}"
+        raise InvalidInputError(message)
+    for first, second in names.lookalike_pairs(zip(value, folded, strict=True)):
+        message = f"neighbourhoods {quoted(first)} and {quoted(second)} read alike: keep one"
         raise InvalidInputError(message)
 
 
 @attrs.frozen
 class Neighbourhoods:
-    """The configured neighbourhoods a service works in (configuration, not an enum)."""
+    """The configured neighbourhoods a service works in (configuration, not an enum).
 
-    names: tuple[str, ...] = attrs.field(validator=_neighbourhood_names)
+    Names are kept in NFKC; one with an invisible character, mixed scripts, or that reads
+    like another (a Cyrillic Ve, U+0412, for a Latin "B") is refused: reports would show two rows
+    that look the same.
+    """
+
+    names: tuple[str, ...] = attrs.field(converter=_normalised, validator=_neighbourhood_names)
 
     @classmethod
     def from_text(cls, text: str) -> Neighbourhoods:

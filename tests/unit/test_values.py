@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -10,9 +12,11 @@ from mediation_domain import (
     POITIERS,
     InterventionDomain,
     InvalidInputError,
+    Mediations,
     Neighbourhoods,
     Outcome,
 )
+from mediation_domain.authorisation import Principal, Role
 from mediation_domain.errors import quoted
 from mediation_domain.values import MediatorId, PartyId, ReasonCode
 
@@ -81,3 +85,63 @@ def test_a_quote_keeps_both_ends_of_a_long_input_within_80_characters(size):
     assert ("…" in shown) is (len(repr(text)) > 80)
     assert shown.startswith("'ax")
     assert shown.endswith("xz'")
+
+
+LOOKALIKES = "Beaulieu,\u0412\u0435aulieu,Beaulieu\u200b,Beau\u00adlieu"
+
+
+def test_the_reviewers_four_beaulieus_are_refused():
+    with pytest.raises(InvalidInputError):
+        Neighbourhoods.from_text(LOOKALIKES)
+    with pytest.raises(InvalidInputError):
+        Mediations(env={"MEDIATION_NEIGHBOURHOODS": LOOKALIKES})
+
+
+@pytest.mark.parametrize(
+    ("names", "says"),
+    [
+        (("\u0412\u0435aulieu",), "mixes scripts (cyrillic, latin)"),
+        (("Beaulieu\u200b",), "invisible or control character"),
+        (("Beau\u00adlieu",), "invisible or control character"),
+        (("Bel\u202eAir",), "invisible or control character"),
+        (("Beaulieu", "\u0412\u0435\u0430ulieu"), "mixes scripts"),
+        (("Beaulieu", "BEAULIEU"), "non-empty and distinct"),
+        (("Beaulieu", "\uff22\uff45\uff41\uff55\uff4c\uff49\uff45\uff55"), "distinct"),
+        (("Paco", "\u0420\u0430\u0441\u043e"), "read alike"),  # all Cyrillic
+        (("Kato", "\u039a\u03b1\u03c4\u03bf"), "read alike"),  # all Greek
+    ],
+)
+def test_a_name_that_hides_a_character_mixes_scripts_or_reads_like_another_is_refused(names, says):
+    with pytest.raises(InvalidInputError, match=re.escape(says)):
+        Neighbourhoods(names)
+
+
+def test_names_are_kept_in_nfkc_and_real_names_in_any_script_are_accepted():
+    moscow, tokyo = "\u041c\u043e\u0441\u043a\u0432\u0430", "\u6771\u4eac \u3068\u3046\u304d"
+    rabat = "\u0627\u0644\u0631\u0628\u0627\u0637\u200f"  # with a right-to-left mark
+    configured = Neighbourhoods(("\uff22el-Air", "Saint-\u00c9loi", moscow, tokyo, rabat))
+    assert configured.names[0] == "Bel-Air"
+    assert configured.canonical("saint eloi") == "Saint-\u00c9loi"
+    with pytest.raises(InvalidInputError, match="unknown neighbourhood"):
+        configured.canonical("B\u0435l-Air")  # a Cyrillic e typed in a request
+
+
+@pytest.mark.parametrize("control", ["\u202e", "\u2066", "\u202a"])
+def test_personal_text_with_a_direction_override_is_refused(control):
+    app = Mediations()
+    for name, summary in ((f"Mme {control}ecnerolF", ""), ("Mme A", f"voir {control}ici")):
+        with pytest.raises(InvalidInputError, match="direction override"):
+            app.request_mediation(
+                domain="public-transport",
+                neighbourhood="Beaulieu",
+                referral="city",
+                parties=[name],
+                summary=summary,
+            )
+    assert app.recorder.max_notification_id() is None
+
+
+@pytest.mark.parametrize("identity", ["ville\x1b[31m", "ville\u202e", "ville\u200b", " ville", ""])
+def test_an_identity_with_a_control_or_invisible_character_is_refused(identity):
+    with pytest.raises(InvalidInputError):
+        Principal(Role.PARTNER, identity)
