@@ -16,7 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn, Protocol, TypeVar
 from uuid import UUID
@@ -103,7 +103,14 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(message) from None
 
 
+_TO_THE_MINUTE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?:[+-]\d{2}:\d{2}|Z)?")
+
+
 def _as_of(text: str) -> int | datetime:
+    """An event number, or a time: to the minute (as `show` prints), the minute's end.
+
+    No offset: the service's time, read in _show (as `report --as-of` does).
+    """
     if text.isdigit():
         return _positive(text)
     try:
@@ -111,7 +118,14 @@ def _as_of(text: str) -> int | datetime:
     except ValueError:
         message = f"invalid --as-of {quoted(text)}: an event number or a time like 2026-05-01T12:00"
         raise argparse.ArgumentTypeError(message) from None
-    return moment  # no offset: the service's time, read in _show (as `report --as-of` does)
+    if _TO_THE_MINUTE.fullmatch(text.strip()):
+        moment += timedelta(minutes=1, microseconds=-1)  # every event of that minute
+    return moment
+
+
+def _shown(moment: datetime) -> str:
+    """A time as `show` prints it, and `--as-of` reads it back: the service's, with offset."""
+    return moment.astimezone(time_zone()).isoformat(timespec="minutes")
 
 
 def _case_from_export(path: Path, case: str) -> Mediations:
@@ -164,7 +178,8 @@ def _print_case(view: CaseView) -> None:
         ("domain", view.domain.value),
         ("neighbourhood", view.neighbourhood),
         ("referral", view.referral.value),
-        ("requested", view.requested_at.strftime("%Y-%m-%d %H:%M UTC")),
+        ("requested", _shown(view.requested_at)),
+        ("last event", _shown(view.updated_at)),
         ("summary", view.summary or "-"),
         ("mediator", view.mediator or "-"),
     ]
@@ -984,7 +999,8 @@ def _parser() -> _Parser:
     p.add_argument(
         "--as-of",
         type=_as_of,
-        help="the case as it stood after event N, or at a time (2026-05-01T12:00: the "
+        help="the case as it stood after event N, or at a time as show prints it "
+        "(2026-05-01T12:00+02:00; to the minute: the minute's end; without an offset: the "
         "service's time, MEDIATION_TIMEZONE)",
     )
     p.add_argument("--from", dest="source", help="read the case from an audit export file")

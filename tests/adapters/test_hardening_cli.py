@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import stat
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -259,3 +261,37 @@ def test_a_refusal_quotes_at_most_80_characters_of_what_it_refuses(argv, one_cas
     assert len(captured.err.strip().splitlines()) == 1, captured.err[:300]
     assert len(captured.err) < 400, captured.err[:300]
     assert "x" * 80 not in captured.err
+
+
+def _line(shown: str, label: str) -> str:
+    return next(
+        line.split(maxsplit=len(label.split()))[-1]
+        for line in shown.splitlines()
+        if line.strip().startswith(label)
+    )
+
+
+REQUESTED = datetime(2026, 6, 15, 10, 15, 30, tzinfo=UTC)
+ASSIGNED = datetime(2026, 6, 15, 10, 20, 10, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("zone", ["Europe/Paris", "America/Cayenne", "UTC"])
+def test_show_prints_times_in_the_service_s_zone_and_reads_them_back(tmp_path, zone):
+    store = tmp_path / "cases.sqlite3"
+    env = {"MEDIATION_TIMEZONE": zone}
+    app = open_store(f"sqlite:///{store}")
+    app.clock = lambda: REQUESTED
+    case = app.request_mediation(
+        domain="public-transport", neighbourhood="Beaulieu", referral="city", parties=["A"]
+    )
+    app.clock = lambda: ASSIGNED
+    app.assign_mediator(case, mediator="med-1")
+    app.close()
+    shown = run("show", str(case), store=store, env=env).stdout
+    requested, last = _line(shown, "requested"), _line(shown, "last event")
+    local = REQUESTED.astimezone(ZoneInfo(zone))
+    assert requested == local.isoformat(timespec="minutes")  # 12:15+02:00 in Paris
+    for typed, version in ((requested, 1), (last, 2)):  # typed back as shown, seconds unseen
+        back = run("show", str(case), "--as-of", typed, store=store, env=env)
+        assert back.returncode == 0, back.stderr
+        assert f"(version {version})" in back.stdout
