@@ -230,7 +230,7 @@ def _emit_json_list(items: Iterable[object]) -> None:
 def _done(app: Mediations, args: argparse.Namespace) -> int:
     view = app.get_case(args.case)
     if args.json:
-        _emit_json(view.to_dict())
+        _emit_json(view.to_dict() | {"recorded": True})
     else:
         print(f"recorded: case {view.case_id} is {view.status.value} (version {view.version})")
     return EXIT_OK
@@ -276,18 +276,31 @@ def _withdraw_mediator(app: Mediations, args: argparse.Namespace) -> int:
 
 
 def _consent(app: Mediations, args: argparse.Namespace) -> int:
-    app.give_consent(args.case, party=args.party)
-    return _done(app, args)
+    return _consented(app, args, recorded=app.give_consent(args.case, party=args.party))
 
 
 def _withdraw_consent(app: Mediations, args: argparse.Namespace) -> int:
-    app.withdraw_consent(args.case, party=args.party)
-    return _done(app, args)
+    return _consented(app, args, recorded=app.withdraw_consent(args.case, party=args.party))
 
 
 def _refuse_consent(app: Mediations, args: argparse.Namespace) -> int:
-    app.refuse_consent(args.case, party=args.party)
-    return _done(app, args)
+    return _consented(app, args, recorded=app.refuse_consent(args.case, party=args.party))
+
+
+def _consented(app: Mediations, args: argparse.Namespace, *, recorded: bool) -> int:
+    """`_done`, or, when the command changed nothing, say so (exit 0: it is harmless)."""
+    if recorded:
+        return _done(app, args)
+    view = app.get_case(args.case)
+    if args.json:
+        _emit_json(view.to_dict() | {"recorded": False})
+        return EXIT_OK
+    consent = next(p.consent.value for p in view.parties if p.id == args.party)
+    print(
+        f"nothing to record: {args.party}'s consent is {consent}; case {view.case_id} stays "
+        f"{view.status.value} (version {view.version})"
+    )
+    return EXIT_OK
 
 
 def _session(app: Mediations, args: argparse.Namespace) -> int:

@@ -478,24 +478,34 @@ class Mediations(Application[UUID]):
 
     def give_consent(
         self, case_id: UUID | str, *, party: str, expected_version: int | None = None
-    ) -> None:
-        """Record a party's free consent."""
+    ) -> bool:
+        """Record a party's free consent.
+
+        False, recording nothing, when their consent is live already.
+        """
         party_id = PartyId(party)
-        self._act(case_id, lambda case: case.give_consent(party_id), expected_version)
+        return self._act(case_id, lambda case: case.give_consent(party_id), expected_version)
 
     def withdraw_consent(
         self, case_id: UUID | str, *, party: str, expected_version: int | None = None
-    ) -> None:
-        """Record that a party revoked their consent (no reason asked)."""
+    ) -> bool:
+        """Record that a party revoked their consent (no reason asked).
+
+        False, recording nothing, when they have no live consent to withdraw (it is
+        pending, withdrawn or refused).
+        """
         party_id = PartyId(party)
-        self._act(case_id, lambda case: case.withdraw_consent(party_id), expected_version)
+        return self._act(case_id, lambda case: case.withdraw_consent(party_id), expected_version)
 
     def refuse_consent(
         self, case_id: UUID | str, *, party: str, expected_version: int | None = None
-    ) -> None:
-        """Record that a party declined to take part."""
+    ) -> bool:
+        """Record that a party declined to take part.
+
+        False, recording nothing, when their refusal is recorded already.
+        """
         party_id = PartyId(party)
-        self._act(case_id, lambda case: case.refuse_consent(party_id), expected_version)
+        return self._act(case_id, lambda case: case.refuse_consent(party_id), expected_version)
 
     @_stamped
     def hold_session(  # noqa: PLR0913 - a session has this many facts
@@ -854,10 +864,14 @@ class Mediations(Application[UUID]):
         case_id: UUID | str,
         command: Callable[[MediationCase], None],
         expected_version: int | None = None,
-    ) -> None:
+    ) -> bool:
+        """Run `command` on the case and save it; False when it recorded nothing."""
         case = self._load(case_id, expected_version)
         command(case)
+        if not case.pending_events:
+            return False
         self.save(case)
+        return True
 
     def history(self) -> Iterator[MediationCase.Event]:
         """Every stored event of every case, in the order recorded (read page by page)."""

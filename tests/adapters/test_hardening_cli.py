@@ -13,7 +13,7 @@ import pytest
 from mediation_adapters.cli import main
 from mediation_adapters.stores import open_store
 
-from .test_cli import run
+from .test_cli import run, stored_events
 
 pytestmark = pytest.mark.slow
 
@@ -295,3 +295,34 @@ def test_show_prints_times_in_the_service_s_zone_and_reads_them_back(tmp_path, z
         back = run("show", str(case), "--as-of", typed, store=store, env=env)
         assert back.returncode == 0, back.stderr
         assert f"(version {version})" in back.stdout
+
+
+def test_a_consent_command_that_changes_nothing_says_so_and_stores_nothing(tmp_path):
+    store = tmp_path / "cases.sqlite3"
+    app = open_store(f"sqlite:///{store}")
+    case = str(
+        app.request_mediation(
+            domain="public-transport", neighbourhood="Beaulieu", referral="city", parties=["A"]
+        )
+    )
+    party = app.get_case(case).parties[0].id
+    app.close()
+    pending = run("withdraw-consent", case, "--party", party, store=store)
+    assert (pending.returncode, pending.stderr) == (0, "")
+    assert pending.stdout.startswith(f"nothing to record: {party}'s consent is pending")
+    assert "(version 1)" in pending.stdout
+    given = run("consent", case, "--party", party, store=store)
+    assert given.stdout.startswith("recorded:")
+    again = run("consent", case, "--party", party, "--json", store=store)
+    assert json.loads(again.stdout)["recorded"] is False
+    assert json.loads(again.stdout)["version"] == 2
+    withdrawn = run("withdraw-consent", case, "--party", party, store=store)
+    assert withdrawn.stdout.startswith("recorded:")
+    twice = run("withdraw-consent", case, "--party", party, store=store)
+    assert twice.stdout.startswith(f"nothing to record: {party}'s consent is withdrawn")
+    refused = run("refuse-consent", case, "--party", party, store=store)
+    assert refused.stdout.startswith("recorded:")
+    assert run("refuse-consent", case, "--party", party, store=store).stdout.startswith(
+        "nothing to record"
+    )
+    assert stored_events(store) == 4  # requested, consent, withdrawal, refusal

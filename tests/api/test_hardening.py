@@ -105,3 +105,27 @@ def test_a_problem_quotes_at_most_80_characters_of_a_body(server: Server, body):
         detail = refused.json()["detail"]
         assert len(detail) < 300, detail[:300]
         assert "x" * 80 not in detail
+
+
+def test_a_command_that_changes_nothing_answers_recorded_false(server: Server):
+    case = _open_case(server)
+    case_id, party = case["case_id"], case["parties"][0]["id"]
+    with server.client("mediator") as mediator:
+        pending = mediator.post(
+            f"/cases/{case_id}/consents", json={"party": party, "decision": "withdraw"}
+        )
+        assert pending.status_code == 200, pending.text
+        assert (pending.json()["recorded"], pending.headers["etag"]) == (False, '"2"')
+        given = mediator.post(
+            f"/cases/{case_id}/consents", json={"party": party, "decision": "give"}
+        )
+        assert (given.json()["recorded"], given.headers["etag"]) == (True, '"3"')
+        again = mediator.post(
+            f"/cases/{case_id}/consents",
+            json={"party": party, "decision": "give"},
+            headers={"If-Match": '"3"'},
+        )
+        assert (again.json()["recorded"], again.headers["etag"]) == (False, '"3"')
+        read = mediator.get(f"/cases/{case_id}")
+        assert "recorded" not in read.json()
+        assert read.json()["version"] == 3

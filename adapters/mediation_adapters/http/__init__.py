@@ -223,7 +223,7 @@ class _Api:
             return self.mediations.get_case(case_id)
 
         view = await run_in_threadpool(run)
-        response = _case_response(view, status=201)
+        response = _case_response(view, status=201, recorded=True)
         response.headers["Location"] = f"/cases/{view.case_id}"
         return response
 
@@ -247,7 +247,7 @@ class _Api:
         self,
         body_name: str,
         action: Action,
-        act: Callable[[Mediations, Principal, UUID, dict[str, Any], int | None], None],
+        act: Callable[[Mediations, Principal, UUID, dict[str, Any], int | None], bool | None],
     ) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             principal = self.principal(request)
@@ -255,7 +255,7 @@ class _Api:
             body = await _body(request, body_name)
             expected = _if_match(request)
 
-            def run() -> CaseView:
+            def run() -> tuple[CaseView, bool]:
                 case, version = self.assigned(principal, action, request.path_params["case_id"])
                 if expected is not None and expected != version:
                     message = f"case {case} is at version {version}, not {expected}"
@@ -263,7 +263,7 @@ class _Api:
                 # Acts on the version whose mediator was checked: a case reassigned meanwhile
                 # is a conflict, never a command recorded on someone else's case.
                 try:
-                    act(self.mediations, principal, case, body, version)
+                    recorded = act(self.mediations, principal, case, body, version) is not False
                 except ConcurrencyError as changed:
                     if expected is None:
                         raise Problem(409, "concurrency", changed.message) from None
@@ -271,10 +271,11 @@ class _Api:
                 view = self.mediations.get_case(case)
                 if decide(principal, action, view.mediator) is not Decision.ALLOWED:
                     # Reassigned since: they see the case as their own step left it, no later.
-                    view = self.mediations.get_case(case, version=version + 1)
-                return view
+                    view = self.mediations.get_case(case, version=version + int(recorded))
+                return view, recorded
 
-            return _case_response(await run_in_threadpool(run))
+            view, recorded = await run_in_threadpool(run)
+            return _case_response(view, recorded=recorded)
 
         return endpoint
 
@@ -387,8 +388,12 @@ def _chunks(spooled: Any) -> Iterator[str]:  # noqa: ANN401
         spooled.close()
 
 
-def _case_response(view: CaseView, status: int = 200) -> JSONResponse:
-    return JSONResponse(view.to_dict(), status_code=status, headers={"ETag": f'"{view.version}"'})
+def _case_response(
+    view: CaseView, status: int = 200, *, recorded: bool | None = None
+) -> JSONResponse:
+    """The case, with its version as ETag; a command's answer says whether it recorded."""
+    body = view.to_dict() if recorded is None else view.to_dict() | {"recorded": recorded}
+    return JSONResponse(body, status_code=status, headers={"ETag": f'"{view.version}"'})
 
 
 _STRONG_TAG = re.compile(r'"([0-9]{1,12})"')
@@ -468,13 +473,13 @@ def _join(
 
 def _consent(
     app: Mediations, _: Principal, case: UUID, body: dict[str, Any], v: int | None
-) -> None:
+) -> bool:
     act = {
         "give": app.give_consent,
         "withdraw": app.withdraw_consent,
         "refuse": app.refuse_consent,
     }[body["decision"]]
-    act(case, party=body["party"], expected_version=v)
+    return act(case, party=body["party"], expected_version=v)
 
 
 def _mediator_withdraws(

@@ -89,7 +89,7 @@ BODIES: dict[str, dict[str, Any]] = {
 }
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
-_CASE = {
+_CASE: dict[str, Any] = {
     "type": "object",
     "required": ["case_id", "version", "status", "parties", "sessions"],
     "properties": {
@@ -318,6 +318,18 @@ def _operation(  # noqa: PLR0913 - the parts of an OpenAPI operation
 
 _CASE_ID = {"name": "case_id", "in": "path", "required": True, "schema": {"type": "string"}}
 _CASE_REF = {"$ref": "#/components/schemas/Case"}
+_AFTER_REF = {"$ref": "#/components/schemas/CaseAfterCommand"}
+# A command's answer: the case as the command left it, and whether it recorded anything
+# (false: it would have changed nothing, e.g. a consent given twice, and stored nothing).
+_RECORDED = {
+    "type": "boolean",
+    "description": "false when the command changed nothing and stored nothing",
+}
+_AFTER_COMMAND: dict[str, Any] = {
+    "type": "object",
+    "required": [*_CASE["required"], "recorded"],
+    "properties": {**_CASE["properties"], "recorded": _RECORDED},
+}
 
 
 def _paged(operation: dict[str, Any]) -> dict[str, Any]:
@@ -343,7 +355,7 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
     def command(summary: str, body: str, roles: str = "coordinator, the case's mediator") -> Any:  # noqa: ANN401
         return {
             "post": _operation(
-                summary, roles, body=body, ok=_CASE_REF, params=[_CASE_ID], if_match=True
+                summary, roles, body=body, ok=_AFTER_REF, params=[_CASE_ID], if_match=True
             )
         }
 
@@ -380,7 +392,7 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
                     )
                 ),
                 "post": _operation(
-                    "Open a case", "coordinator", body="Request", ok=_CASE_REF, status="201"
+                    "Open a case", "coordinator", body="Request", ok=_AFTER_REF, status="201"
                 ),
             },
             "/cases/{case_id}": {
@@ -442,7 +454,7 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
             },
         },
         "components": {
-            "schemas": {"Case": _CASE, **bodies},
+            "schemas": {"Case": _CASE, "CaseAfterCommand": _AFTER_COMMAND, **bodies},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }
