@@ -201,10 +201,11 @@ def test_a_command_given_the_version_it_expects_refuses_a_case_that_moved_on(giv
 
 def test_a_consent_command_tells_whether_it_recorded(given):
     case = given(mediator="med-1")
-    a = case.parties[0]
+    a, b = case.parties
     assert case.app.withdraw_consent(case.case_id, party=a) is False  # pending: nothing
     assert case.app.give_consent(case.case_id, party=a) is True
     assert case.app.give_consent(case.case_id, party=a) is False
-    assert case.app.refuse_consent(case.case_id, party=a) is True
-    assert case.app.refuse_consent(case.case_id, party=a) is False
-    assert case.app.get_case(case.case_id).version == 4
+    assert case.app.refuse_consent(case.case_id, party=b) is True
+    assert case.app.refuse_consent(case.case_id, party=b) is False
+    assert case.app.withdraw_consent(case.case_id, party=b) is False  # refused: nothing
+    assert case.app.get_case(case.case_id).version == 4  # requested, assigned, given, refused
