@@ -40,6 +40,7 @@ from mediation_domain import (
     SessionKind,
     WithdrawnBy,
 )
+from mediation_domain.application import MOST_CASES
 from mediation_domain.audit import verify, verify_excerpt
 from mediation_domain.authorisation import (
     Action,
@@ -203,14 +204,16 @@ def _print_case(view: CaseView) -> None:
 
 def _print_list(views: Iterable[CaseView]) -> None:
     """One line a case, printed as the cases are read (a long history is never held)."""
-    header = ("case", "status", "neighbourhood", "domain", "mediator", "events")
+    header = ("case", "requested", "status", "neighbourhood", "domain", "mediator", "events")
     shown = False
+    zone = time_zone()
     for v in views:
         if not shown:
-            print("{:<36}  {:<17}  {:<13}  {:<24}  {:<10}  {}".format(*header))
+            print("{:<36}  {:<10}  {:<17}  {:<13}  {:<24}  {:<10}  {}".format(*header))
             shown = True
         print(
-            f"{v.case_id!s:<36}  {v.status.value:<17}  {v.neighbourhood:<13}  "
+            f"{v.case_id!s:<36}  {v.requested_at.astimezone(zone):%Y-%m-%d}  "
+            f"{v.status.value:<17}  {v.neighbourhood:<13}  "
             f"{v.domain.value:<24}  {v.mediator or '-':<10}  {v.version}"
         )
     if not shown:
@@ -334,17 +337,32 @@ def _show(app: Mediations, args: argparse.Namespace) -> int:
 
 
 def _list(app: Mediations, args: argparse.Namespace) -> int:
-    views = app.iter_cases(
-        status=args.status,
-        neighbourhood=args.neighbourhood,
-        domain=args.domain,
-        mediator=args.mediator,
-    )
+    wanted = {
+        "status": args.status,
+        "neighbourhood": args.neighbourhood,
+        "domain": args.domain,
+        "mediator": args.mediator,
+    }
+    after: str | None = None
+    if args.limit is None and args.after is None:
+        views: Iterable[CaseView] = app.iter_cases(**wanted)
+    else:
+        page = app.cases_page(**wanted, after=args.after, limit=args.limit or MOST_CASES)
+        views, after = page.cases, page.after
     if args.json:
         _emit_json_list(view.to_dict() for view in views)
     else:
         _print_list(views)
+    if after is not None:
+        print(f"more cases follow: mediation list ... --after {after}", file=sys.stderr)
     return EXIT_OK
+
+
+def _page_size(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MOST_CASES):
+        message = f"invalid --limit {quoted(text)}: a number of cases from 1 to {MOST_CASES}"
+        raise argparse.ArgumentTypeError(message)
+    return int(text)
 
 
 def _demo(app: Mediations, args: argparse.Namespace) -> int:
@@ -399,7 +417,9 @@ def _report(app: Mediations, args: argparse.Namespace) -> int:
 def _erase(app: Mediations, args: argparse.Namespace) -> int:
     erasure = app.erase_subject(args.subject, reason=args.reason)
     cases = len(erasure.cases)
-    if erasure.key_deleted:
+    if args.json:
+        _emit_json(erasure.to_dict())
+    elif erasure.key_deleted:
         print(
             f"erased {erasure.subject}: key deleted, recorded on {erasure.recorded} of "
             f"{cases} case(s); its values now read {ERASED}"
@@ -803,18 +823,20 @@ _ON_ONE_CASE = frozenset(
 # Parser ----------------------------------------------------------------------------------
 
 
-def _command(
+def _command(  # noqa: PLR0913 - a command's parts, declared together
     commands: argparse._SubParsersAction[_Parser],
     name: str,
     handler: Handler,
     summary: str,
     *,
     case: bool = True,
+    json_help: str | None = "print the case as JSON",
 ) -> _Parser:
     parser = commands.add_parser(name, help=summary, description=summary)
     if case:
         parser.add_argument("case", help="the case id (a UUID)")
-    parser.add_argument("--json", action="store_true", help="print the case as JSON")
+    if json_help:
+        parser.add_argument("--json", action="store_true", help=json_help)
     parser.set_defaults(handler=handler)
     return parser
 
@@ -890,7 +912,12 @@ def _add_http(commands: argparse._SubParsersAction[_Parser]) -> None:
 
 def _add_privacy(commands: argparse._SubParsersAction[_Parser]) -> None:
     p = _command(
-        commands, "erase", _erase, "erase a data subject's personal data for good", case=False
+        commands,
+        "erase",
+        _erase,
+        "erase a data subject's personal data for good",
+        case=False,
+        json_help="print what the erasure did as JSON",
     )
     p.add_argument("subject", help="a party id, or a case id (its summary and notes)")
     p.add_argument("--reason", default="data-subject-request", help="a reason code (no free text)")
@@ -900,6 +927,7 @@ def _add_privacy(commands: argparse._SubParsersAction[_Parser]) -> None:
         _retention,
         "list (or --apply: erase) personal data of cases closed with no contact for a period",
         case=False,
+        json_help="print the cases due as one JSON array",
     )
     p.add_argument(
         "--older-than",
@@ -913,6 +941,7 @@ def _add_privacy(commands: argparse._SubParsersAction[_Parser]) -> None:
         _copy,
         "copy the store into a new one, sealing every personal value again",
         case=False,
+        json_help=None,
     )
     p.add_argument("--to", required=True, help="the new, empty store's URL")
     p.add_argument("--to-key-file", help="encrypt the new store at rest with this store key")
@@ -930,12 +959,47 @@ def _add_privacy(commands: argparse._SubParsersAction[_Parser]) -> None:
     p.set_defaults(standalone=_keys_status)
 
 
+def _add_queries(commands: argparse._SubParsersAction[_Parser]) -> None:
+    p = _command(commands, "show", _show, "show a case, now or as of an event number")
+    p.add_argument(
+        "--as-of",
+        type=_as_of,
+        help="the case as it stood after event N, or at a time as show prints it "
+        "(2026-05-01T12:00+02:00; to the minute: the minute's end; without an offset: the "
+        "service's time, MEDIATION_TIMEZONE)",
+    )
+    p.add_argument("--from", dest="source", help="read the case from an audit export file")
+
+    p = _command(
+        commands,
+        "list",
+        _list,
+        "list cases",
+        case=False,
+        json_help="print the cases as one JSON array",
+    )
+    p.epilog = (
+        "Cases are printed in request order as they are read, a page of the store at a "
+        "time. If the store fails midway, the output stops there (with --json, an "
+        "unfinished array) and the exit code is 2: only a 0 exit means the whole list. "
+        "With --limit, the command that prints the next page is written to stderr."
+    )
+    p.add_argument("--limit", type=_page_size, help=f"at most this many cases (1 to {MOST_CASES})")
+    p.add_argument("--after", help="the cursor a limited list gave, for the next page")
+    p.add_argument("--status", help=_codes(CaseStatus))
+    p.add_argument("--neighbourhood")
+    p.add_argument("--domain", help=_codes(InterventionDomain))
+    p.add_argument("--mediator")
+
+
 def _parser() -> _Parser:
     parser = _Parser(prog="mediation", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--store",
         default=os.environ.get("MEDIATION_STORE", DEFAULT_STORE),
-        help=f"memory:// or sqlite:///path (env MEDIATION_STORE; default {DEFAULT_STORE})",
+        help="memory:// (this process only), sqlite:///relative/path, sqlite:////absolute/path "
+        "or postgresql://user:password@host:port/dbname?schema=name (extra postgres) "
+        f"(env MEDIATION_STORE; default {DEFAULT_STORE})",
     )
     parser.add_argument(
         "--as",
@@ -950,7 +1014,12 @@ def _parser() -> _Parser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
     p = _command(
-        commands, "demo", _demo, "record a realistic set of Poitiers mediations", case=False
+        commands,
+        "demo",
+        _demo,
+        "record a realistic set of Poitiers mediations",
+        case=False,
+        json_help=None,
     )
     p.add_argument(
         "--week-only",
@@ -1008,31 +1077,12 @@ def _parser() -> _Parser:
     p = _command(commands, "resolve", _resolve, "end a mediation with its outcome")
     p.add_argument("--outcome", required=True, help=_codes(Outcome))
 
-    p = _command(commands, "show", _show, "show a case, now or as of an event number")
-    p.add_argument(
-        "--as-of",
-        type=_as_of,
-        help="the case as it stood after event N, or at a time as show prints it "
-        "(2026-05-01T12:00+02:00; to the minute: the minute's end; without an offset: the "
-        "service's time, MEDIATION_TIMEZONE)",
-    )
-    p.add_argument("--from", dest="source", help="read the case from an audit export file")
-
+    _add_queries(commands)
     _add_report(commands)
     _add_audit(commands)
     _add_privacy(commands)
     _add_http(commands)
 
-    p = _command(commands, "list", _list, "list cases", case=False)
-    p.epilog = (
-        "Cases are printed in request order as they are read, a page of the store at a "
-        "time. If the store fails midway, the output stops there (with --json, an "
-        "unfinished array) and the exit code is 2: only a 0 exit means the whole list."
-    )
-    p.add_argument("--status", help=_codes(CaseStatus))
-    p.add_argument("--neighbourhood")
-    p.add_argument("--domain", help=_codes(InterventionDomain))
-    p.add_argument("--mediator")
     return parser
 
 

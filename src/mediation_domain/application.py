@@ -118,6 +118,17 @@ class Erasure:
     # elsewhere held SQLite's log): `Sealer.purge()`, or erasing again, retries.
     purged: bool = True
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data, as the CLI's --json and the HTTP API give it."""
+        return {
+            "subject": self.subject,
+            "cases": [str(case) for case in self.cases],
+            "key_deleted": self.key_deleted,
+            "recorded": self.recorded,
+            "in_clear": self.in_clear,
+            "purge": "done" if self.purged else "pending",
+        }
+
 
 @attrs.frozen
 class RetentionDue:

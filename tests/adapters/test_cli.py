@@ -118,7 +118,8 @@ def test_the_list_is_printed_as_the_cases_are_read(store: Path):
     # Written an item at a time, the same text as one dump of the whole list.
     assert streamed == json.dumps(listed, ensure_ascii=False, indent=2) + "\n"
     lines = run("list", store=store).stdout.splitlines()
-    assert lines[0].split() == ["case", "status", "neighbourhood", "domain", "mediator", "events"]
+    header = ["case", "requested", "status", "neighbourhood", "domain", "mediator", "events"]
+    assert lines[0].split() == header
     assert [line.split()[0] for line in lines[1:]] == ids
     refused = run("list", "--status", "sleeping", "--json", store=store)
     assert (refused.returncode, refused.stdout) == (2, "")  # refused before a case is read

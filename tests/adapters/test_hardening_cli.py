@@ -326,3 +326,43 @@ def test_a_consent_command_that_changes_nothing_says_so_and_stores_nothing(tmp_p
         "nothing to record"
     )
     assert stored_events(store) == 4  # requested, consent, withdrawal, refusal
+
+
+def test_list_pages_with_a_limit_and_shows_when_each_case_was_requested(tmp_path):
+    store = tmp_path / "cases.sqlite3"
+    app = open_store(f"sqlite:///{store}")
+    app.clock = lambda: REQUESTED
+    cases = [
+        str(
+            app.request_mediation(
+                domain="public-transport", neighbourhood="Beaulieu", referral="city", parties=["A"]
+            )
+        )
+        for _ in range(5)
+    ]
+    app.close()
+    first = run("list", "--limit", "2", store=store)
+    assert first.returncode == 0, first.stderr
+    lines = first.stdout.splitlines()
+    assert lines[0].split()[:2] == ["case", "requested"]
+    assert [line.split()[0] for line in lines[1:]] == cases[:2]
+    assert lines[1].split()[1] == "2026-06-15"
+    cursor = first.stderr.split("--after ")[1].split()[0]
+    rest = run("list", "--limit", "10", "--after", cursor, "--json", store=store)
+    assert [case["case_id"] for case in json.loads(rest.stdout)] == cases[2:]
+    assert rest.stderr == ""  # the last page: nothing more follows
+    assert "from 1 to 1000" in _refused(run("list", "--limit", "0", store=store))
+    assert "invalid cursor" in _refused(run("list", "--after", "x", store=store))
+
+
+def test_the_help_says_what_json_prints_and_every_kind_of_store():
+    def helped(*argv: str) -> str:
+        done = run(*argv, "--help")
+        assert done.returncode == 0
+        return " ".join(done.stdout.split())
+
+    assert "print the cases as one JSON array" in helped("list")
+    assert "print the case as JSON" in helped("show")
+    assert "--json" not in helped("demo")
+    assert "postgresql://" in helped()
+    assert "sqlite:////absolute/path" in helped()

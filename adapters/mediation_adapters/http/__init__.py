@@ -288,14 +288,7 @@ class _Api:
             request.path_params["subject"],
             reason=body.get("reason", "data-subject-request"),
         )
-        answer = {
-            "subject": erasure.subject,
-            "cases": [str(case) for case in erasure.cases],
-            "key_deleted": erasure.key_deleted,
-            "recorded": erasure.recorded,
-            "in_clear": erasure.in_clear,
-            "purge": "done" if erasure.purged else "pending",
-        }
+        answer = erasure.to_dict()
         if erasure.purged:
             return JSONResponse(answer)
         # Another connection holds the SQLite log: the deleted key's old bytes may stay in
