@@ -79,6 +79,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "closure_days.median": "Jours de la demande à la clôture (médiane)",
         "closure_days.p90": "Jours de la demande à la clôture (9 sur 10 en moins de)",
         "open_age_days.median": "Ancienneté des dossiers en cours, en jours (médiane)",
+        "detail": " : ",
         "short.requests": "Demandes",
         "short.proposed": "Proposées",
         "short.accepted": "Acceptées",
@@ -139,6 +140,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "closure_days.median": "Days from request to closure (median)",
         "closure_days.p90": "Days from request to closure (90th percentile)",
         "open_age_days.median": "Age of open cases in days (median)",
+        "detail": ": ",
         "short.requests": "Requests",
         "short.proposed": "Proposed",
         "short.accepted": "Accepted",
@@ -187,6 +189,14 @@ class Labels:
 
     def __getitem__(self, key: str) -> str:
         return self.words[key]
+
+    def column(self, name: str) -> str:
+        """A count or measure named whole, as a column heading: a detail with its parent."""
+        parent, dot, _ = name.partition(".")
+        if not dot or name in MEASURES:
+            return self.words[name]
+        head = self.words["requests" if parent == "referral" else parent]
+        return f"{head}{self.words['detail']}{self.words[name].strip()}"
 
     def value(self, dimension: str, value: str) -> str:
         """A neighbourhood, a domain or a month as a reader says it."""
@@ -279,7 +289,7 @@ def _json(report: Report, _: Labels, by: Sequence[str]) -> str:
 def _csv(report: Report, labels: Labels, by: Sequence[str]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*(labels[d] for d in by), *COUNTS, *MEASURES])
+    writer.writerow([*(labels[d] for d in by), *map(labels.column, (*COUNTS, *MEASURES))])
     rows = [*report.rows(by), report.total()]
     for row in rows:
         if row is rows[-1]:  # the whole period: its label under the first grouping
@@ -290,7 +300,10 @@ def _csv(report: Report, labels: Labels, by: Sequence[str]) -> str:
             [
                 *key,
                 *(_csv_count(row.counts[n]) if n in row.counts else "" for n in COUNTS),
-                *("" if row.measures[m] is None else row.measures[m] for m in MEASURES),
+                *(
+                    "" if row.measures[m] is None else labels.number(row.measures[m])
+                    for m in MEASURES
+                ),
             ]
         )
     return out.getvalue()

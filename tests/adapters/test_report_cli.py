@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from mediation_adapters.report_formats import _MONTHS, Labels
 from mediation_adapters.reporting import report_period
 from mediation_adapters.stores import open_store
+from mediation_domain.reports import COUNTS, MEASURES
 
 from .test_cli import run
 
@@ -77,7 +79,7 @@ def test_formats_and_languages(demo: Path):
     rows = list(
         csv.reader(io.StringIO(report(demo, "--exact", "--format", "csv", "--by", "month")))
     )
-    assert rows[0][:2] == ["Mois", "requests"]
+    assert rows[0][:2] == ["Mois", "Demandes"]
     assert rows[-1][0] == "Ensemble de la période"
     page = report(demo, "--format", "html", "--lang", "en")
     assert page.startswith("<!DOCTYPE html>")
@@ -135,3 +137,24 @@ def test_a_report_as_of_a_past_day_does_not_see_later_events(tmp_path: Path):
     done = run("report", "--exact", "--format", "json", "--as-of", yesterday, store=store)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["total"]["counts"]["requests"] == 0
+
+
+_CODES = {*COUNTS, *MEASURES, "neighbourhood", "domain", "month"}
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_a_csv_report_speaks_one_language_and_each_column_is_documented(demo: Path, lang):
+    text = report(demo, "--exact", "--format", "csv", "--by", "month", "--lang", lang)
+    rows = list(csv.reader(io.StringIO(text)))
+    header = rows[0]
+    assert _CODES.isdisjoint(header), "a code where a heading in the file's language belongs"
+    other = Labels("en" if lang == "fr" else "fr")
+    assert set(header).isdisjoint(map(other.column, (*COUNTS, *MEASURES)))
+    months = {row[0].split()[0] for row in rows[1:-1]}
+    assert months <= set(_MONTHS[lang])
+    measures = [cell for row in rows[1:] for cell in row[-len(MEASURES) :] if cell]
+    assert measures
+    assert all(("," in cell) == (lang == "fr") for cell in measures)
+    documented = (Path(__file__).parents[2] / "docs" / "reports.md").read_text(encoding="utf-8")
+    for heading in header:
+        assert f" {heading} |" in documented, heading
