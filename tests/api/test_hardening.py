@@ -66,15 +66,21 @@ def test_an_erasure_whose_key_a_reader_holds_in_the_log_is_pending_then_purged(s
     assert (again.json()["key_deleted"], again.json()["purge"]) == (False, "done")
 
 
-BIG = "x" * 60_000  # httpx refuses a longer URL part
+BIG = "x" * 60_000  # in a body (httpx refuses a longer URL part)
+# In a query: under the 16 KiB uvicorn (h11) allows a request's head when it comes in more
+# than one read; a longer one is refused before our code, as "Invalid HTTP request".
+LONG_QUERY = "x" * 12_000
 _QUERIES = [
-    *(("/cases", {name: BIG}) for name in ("status", "neighbourhood", "domain", "limit", "after")),
-    ("/cases", {BIG: "1"}),
     *(
-        ("/report", {name: BIG})
+        ("/cases", {name: LONG_QUERY})
+        for name in ("status", "neighbourhood", "domain", "limit", "after")
+    ),
+    ("/cases", {LONG_QUERY: "1"}),
+    *(
+        ("/report", {name: LONG_QUERY})
         for name in ("from", "to", "as_of", "by", "exact", "format", "lang")
     ),
-    (f"/cases/{BIG}", {}),
+    (f"/cases/{LONG_QUERY}", {}),
 ]
 
 
@@ -99,7 +105,7 @@ def test_a_problem_quotes_at_most_80_characters_of_a_query(server: Server, path,
 def test_a_problem_quotes_at_most_80_characters_of_a_body(server: Server, body):
     with server.client("coordinator") as coordinator:
         answer = coordinator.post("/cases", json=body)
-        erasure = coordinator.post(f"/subjects/{BIG}/erasure", json={})
+        erasure = coordinator.post(f"/subjects/{LONG_QUERY}/erasure", json={})
     for refused in (answer, erasure):
         assert 400 <= refused.status_code < 500
         detail = refused.json()["detail"]
