@@ -38,6 +38,10 @@ from mediation_domain.values import (
 )
 
 SMALL_COUNT = 5
+# What one report may ask for: a request for twenty centuries of months by neighbourhood
+# and domain took seconds of CPU and megabytes, and held other clients back meanwhile.
+MOST_MONTHS = 240  # twenty years
+MOST_ROWS = 10_000
 DIMENSIONS = ("neighbourhood", "domain", "month")
 AGE_BUCKETS = ((30, "0-30d"), (90, "31-90d"), (180, "91-180d"), (math.inf, "181d+"))
 
@@ -287,6 +291,20 @@ class Period:
             raise InvalidInputError(message)
 
     @property
+    def month_count(self) -> int:
+        """How many calendar months the period touches."""
+        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+
+    def check_size(self) -> None:
+        """Refuse a period over MOST_MONTHS months."""
+        if self.month_count > MOST_MONTHS:
+            message = (
+                f"a report covers at most {MOST_MONTHS} months ({MOST_MONTHS // 12} years), "
+                f"not {self.month_count}: ask for a shorter period"
+            )
+            raise InvalidInputError(message)
+
+    @property
     def months(self) -> list[str]:
         """The period's months (YYYY-MM) that had begun at `as_of`."""
         found, month = [], self.start.replace(day=1)
@@ -398,6 +416,7 @@ class Report:
         """Count `facts` over `period`; `exact=False` is what a partner may receive."""
         if not exact:
             period.check_whole_months()
+        period.check_size()
         cells: dict[Key, _Cell] = defaultdict(_Cell)
         ends = [(month, period.until(month)) for month in period.months]
         for case in facts:
@@ -411,6 +430,12 @@ class Report:
         groups: dict[tuple[str, ...], list[Key]] = defaultdict(list)
         for key in self.cells:
             groups[tuple(key[DIMENSIONS.index(d)] for d in dims)].append(key)
+        if len(groups) > MOST_ROWS:
+            message = (
+                f"this report would have {len(groups)} rows, over {MOST_ROWS}: group by fewer "
+                "of neighbourhood, domain and month, or ask for a shorter period"
+            )
+            raise InvalidInputError(message)
         rows = []
         for values in sorted(groups, key=_order(dims)):
             named = dict(zip(dims, values, strict=True))

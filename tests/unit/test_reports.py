@@ -10,6 +10,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+import mediation_domain.reports as reports_module
 from mediation_domain import (
     InterventionDomain,
     InvalidInputError,
@@ -480,3 +481,24 @@ def test_no_hidden_count_can_be_worked_out_of_a_partners_report(facts):
         assert set(row.counts) == set(MAIN)
     assert set(report.total().counts) == set(FLOWS)  # open cases: the service's own
     assert report.total().measures["open_age_days.median"] is None
+
+
+# What a report may ask for -------------------------------------------------------------
+
+
+def test_a_report_over_more_than_twenty_years_is_refused():
+    as_of = datetime(2026, 12, 1, tzinfo=UTC)
+    Report.of([], Period.of("2006-11", "2026-10", as_of=as_of), exact=False)  # 240 months
+    with pytest.raises(InvalidInputError, match="at most 240 months"):
+        Report.of([], Period.of("2006-10", "2026-10", as_of=as_of), exact=False)
+
+
+def test_a_report_of_more_rows_than_allowed_is_refused(app, clock, monkeypatch):
+    for place in ("Beaulieu", "Bel-Air", "Bellejouanne"):
+        _open(app, clock, (2026, 3, 2), neighbourhood=place)
+    period = Period.of("2026-03", "2026-03", as_of=datetime(2026, 12, 1, tzinfo=UTC))
+    report = Report.of(facts_of(app.history()).values(), period, exact=True)
+    monkeypatch.setattr(reports_module, "MOST_ROWS", 2)
+    assert len(report.rows(["domain"])) == 1
+    with pytest.raises(InvalidInputError, match="3 rows, over 2"):
+        report.rows(["neighbourhood"])

@@ -65,6 +65,7 @@ _log = logging.getLogger("mediation.http")
 _NOBODY = object()  # the mediator of a case that does not exist: never anyone's
 MAX_BODY_BYTES = 64 * 1024
 PURGE_RETRY_SECONDS = 1.0
+REPORTS_WAITING = 4  # report requests at once (one computed, the others waiting); then 503
 PROBLEM = "application/problem+json"
 
 # Each domain refusal: (HTTP status, stable problem type). The first match wins.
@@ -111,7 +112,7 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None) ->
     detail = problem.detail.encode("utf-8", "backslashreplace").decode("utf-8")
     body: dict[str, Any] = {
         "type": f"/problems/{problem.kind}",
-        "title": _TITLES.get(problem.status, "Refused"),
+        "title": "Busy" if problem.kind == "busy" else _TITLES.get(problem.status, "Refused"),
         "status": problem.status,
         "detail": detail,
     }
@@ -124,6 +125,8 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None) ->
         headers["Retry-After"] = "0"  # reload the case and send the command again
     if problem.kind == "store-unavailable":
         headers.setdefault("Retry-After", "1")
+    if problem.kind == "busy":
+        headers.setdefault("Retry-After", "5")
     return JSONResponse(body, status_code=problem.status, headers=headers, media_type=PROBLEM)
 
 
@@ -140,6 +143,8 @@ class _Api:
         self._report_view: ReportView | None = None
         self._report_lock = threading.Lock()
         self._purging: asyncio.Task[None] | None = None
+        self._report_slot = asyncio.Semaphore(1)
+        self.reports_waiting = 0  # requests for a report, computing or waiting to
 
     # Authentication and authorisation -----------------------------------------------------
 
@@ -330,8 +335,24 @@ class _Api:
             report = self.report_view().report(period, exact=exact)
             return render(report, fmt, lang=lang, by=by)
 
-        text = await run_in_threadpool(run)
+        text = await self.one_report_at_a_time(run)
         return Response(text, media_type=REPORT_MEDIA[fmt])
+
+    async def one_report_at_a_time(self, compute: Callable[[], str]) -> str:
+        """Compute a report once no other is being computed; 503 when too many wait.
+
+        A report is CPU work in a thread: several at once would hold the event loop (and
+        every other client) back as long as they run. One at a time, a few waiting.
+        """
+        if self.reports_waiting >= REPORTS_WAITING:
+            message = "other reports are being computed: try again in a few seconds"
+            raise Problem(503, "busy", message)
+        self.reports_waiting += 1
+        try:
+            async with self._report_slot:
+                return await run_in_threadpool(compute)
+        finally:
+            self.reports_waiting -= 1
 
     def report_view(self) -> ReportView:
         """The report's facts beside the store, opened on first use (closed with it)."""
@@ -578,6 +599,7 @@ def create_app(mediations: Mediations, tokens: Tokens, *, store_url: str) -> Sta
         routes=routes,
         exception_handlers={HTTPException: http_error, Exception: unexpected},
     )
+    app.state.api = api
     # Starlette would answer /cases/ID/ with a redirect to an absolute URL built from the
     # Host header, before authentication: a trailing slash is a 404 like any unknown path.
     app.router.redirect_slashes = False
