@@ -11,8 +11,8 @@ from uuid import UUID, uuid4
 import pytest
 from hypothesis import HealthCheck, settings
 
-from mediation_adapters.stores import env_for, open_store, redacted
-from mediation_adapters.stores import postgres_connection as connect_postgres
+from mediation_adapters.storage.postgres import connection_for
+from mediation_adapters.stores import open_store, redacted
 from mediation_domain import MediationError, Mediations
 
 POSTGRES_URL = os.environ.get(
@@ -30,7 +30,7 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 def postgres_connection(url: str):
-    return connect_postgres(env_for(url))
+    return connection_for(url)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ import argparse
 import json
 import os
 import re
-import sqlite3
 import sys
 import time
 from collections import Counter
@@ -20,14 +19,19 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn, Protocol, TypeVar
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import attrs
 from eventsourcing.persistence import PersistenceError
 
+from mediation_adapters.bootstrap import build, open_store
+from mediation_adapters.config import DEFAULT_STORE, Settings, read_store_key
 from mediation_adapters.demo import record_demo, record_year
+from mediation_adapters.ledger import Ledger
 from mediation_adapters.report_formats import DEFAULT_BY, FORMATS, LANGUAGES, render
 from mediation_adapters.reporting import ReportView, report_period, time_zone
-from mediation_adapters.stores import DEFAULT_STORE, open_store, redacted
+from mediation_adapters.storage import StoreError, open_bundle, redacted
+from mediation_adapters.storage.registry import forms
 from mediation_domain import (
     CaseStatus,
     CaseView,
@@ -124,9 +128,9 @@ def _as_of(text: str) -> int | datetime:
     return moment
 
 
-def _shown(moment: datetime) -> str:
+def _shown(moment: datetime, zone: ZoneInfo) -> str:
     """A time as `show` prints it, and `--as-of` reads it back: the service's, with offset."""
-    return moment.astimezone(time_zone()).isoformat(timespec="minutes")
+    return moment.astimezone(zone).isoformat(timespec="minutes")
 
 
 def _case_from_export(path: Path, case: str) -> Mediations:
@@ -173,14 +177,14 @@ def _emit_json(data: object) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-def _print_case(view: CaseView) -> None:
+def _print_case(view: CaseView, zone: ZoneInfo) -> None:
     rows = [
         ("status", f"{view.status.value} (version {view.version})"),
         ("domain", view.domain.value),
         ("neighbourhood", view.neighbourhood),
         ("referral", view.referral.value),
-        ("requested", _shown(view.requested_at)),
-        ("last event", _shown(view.updated_at)),
+        ("requested", _shown(view.requested_at, zone)),
+        ("last event", _shown(view.updated_at, zone)),
         ("summary", view.summary or "-"),
         ("mediator", view.mediator or "-"),
     ]
@@ -202,11 +206,10 @@ def _print_case(view: CaseView) -> None:
         print(f"  {label:<14}{value}")
 
 
-def _print_list(views: Iterable[CaseView]) -> None:
+def _print_list(views: Iterable[CaseView], zone: ZoneInfo) -> None:
     """One line a case, printed as the cases are read (a long history is never held)."""
     header = ("case", "requested", "status", "neighbourhood", "domain", "mediator", "events")
     shown = False
-    zone = time_zone()
     for v in views:
         if not shown:
             print("{:<36}  {:<10}  {:<17}  {:<13}  {:<24}  {:<10}  {}".format(*header))
@@ -325,14 +328,15 @@ def _resolve(app: Mediations, args: argparse.Namespace) -> int:
 
 def _show(app: Mediations, args: argparse.Namespace) -> int:
     if isinstance(args.as_of, datetime):
-        at = args.as_of if args.as_of.tzinfo else args.as_of.replace(tzinfo=time_zone())
+        zone = time_zone(args.settings.time_zone)
+        at = args.as_of if args.as_of.tzinfo else args.as_of.replace(tzinfo=zone)
         view = app.get_case(args.case, at=at)
     else:
         view = app.get_case(args.case, version=args.as_of)
     if args.json:
         _emit_json(view.to_dict())
     else:
-        _print_case(view)
+        _print_case(view, time_zone(args.settings.time_zone))
     return EXIT_OK
 
 
@@ -352,7 +356,7 @@ def _list(app: Mediations, args: argparse.Namespace) -> int:
     if args.json:
         _emit_json_list(view.to_dict() for view in views)
     else:
-        _print_list(views)
+        _print_list(views, time_zone(args.settings.time_zone))
     if after is not None:
         print(f"more cases follow: mediation list ... --after {after}", file=sys.stderr)
     return EXIT_OK
@@ -396,7 +400,8 @@ def _demo(app: Mediations, args: argparse.Namespace) -> int:
 
 
 def _report(app: Mediations, args: argparse.Namespace) -> int:
-    period = report_period(args.start, args.end, args.as_of, exact=args.exact)
+    zone = time_zone(args.settings.time_zone)
+    period = report_period(args.start, args.end, args.as_of, exact=args.exact, zone=zone)
     by = dimensions(args.by.split(","))  # checked before the view is read
     view = ReportView(app)
     try:
@@ -489,7 +494,6 @@ def _retention(app: Mediations, args: argparse.Namespace) -> int:
 
 def _copy(app: Mediations, args: argparse.Namespace) -> int:
     from mediation_adapters.copy import copy_store  # noqa: PLC0415
-    from mediation_adapters.keystores import read_store_key  # noqa: PLC0415
 
     if redacted(args.to) == redacted(args.store):
         raise InvalidInputError("copy into a new store, not into the store itself")
@@ -524,11 +528,11 @@ def _serve(args: argparse.Namespace) -> int:
     from mediation_adapters.tokens import Tokens  # noqa: PLC0415
 
     tokens = Tokens.load(Path(args.tokens))
-    app = _open(args.store)
+    app = _open(args)
     try:
         print(f"serving {redacted(args.store)} on http://{args.host}:{args.port}", flush=True)
         uvicorn.run(
-            create_app(app, tokens, store_url=args.store),
+            create_app(app, tokens, zone=time_zone(args.settings.time_zone)),
             host=args.host,
             port=args.port,
             workers=1,
@@ -560,55 +564,50 @@ def _keys_new(args: argparse.Namespace) -> int:
 
 
 def _keys_rotate(args: argparse.Namespace) -> int:
-    from mediation_adapters.keystores import StoreKeys, read_store_key  # noqa: PLC0415
-    from mediation_adapters.sql import Database  # noqa: PLC0415
-
-    old = _store_key()
+    old = args.settings.store_key()
     if old is None:
         message = "give the current store key with MEDIATION_STORE_KEY_FILE or MEDIATION_STORE_KEY"
         raise InvalidInputError(message)
     new = read_store_key(Path(args.new_key_file))
-    db = Database.of(args.store, existing=True)
-    try:
-        old_id, new_id = StoreKeys(db).rotate(old, new)
-    finally:
-        db.close()
+    with _at_rest(args, old) as bundle:
+        old_id, new_id = bundle.rotate_store_key(old, new)
     print(f"store key rotated: {old_id} -> {new_id}; the data key was re-wrapped, events untouched")
     print("from now on open the store with the new key; backups made before need the old one")
     return EXIT_OK
 
 
 def _keys_status(args: argparse.Namespace) -> int:
-    from mediation_adapters.keystores import SqlKeyStore, StoreKeys  # noqa: PLC0415
-    from mediation_adapters.sql import Database  # noqa: PLC0415
-
-    db = Database.of(args.store, existing=True)
-    try:
-        rows = StoreKeys(db).status()
-        counts = SqlKeyStore(db).counts()
-    finally:
-        db.close()
+    with _at_rest(args, args.settings.store_key()) as bundle:
+        rows = bundle.store_key_status()
+        counts = bundle.key_store().counts()
     at_rest = f"yes, store key {rows[0]} (since {rows[1]})" if rows else "no"
     print(f"encrypted at rest: {at_rest}")
     print(f"data subjects: {counts['live']} with a live key, {counts['erased']} erased")
     return EXIT_OK
 
 
-def _store_key() -> bytes | None:
-    from mediation_adapters.keystores import load_store_key  # noqa: PLC0415
+@contextmanager
+def _at_rest(args: argparse.Namespace, key: bytes | None) -> Iterator[Any]:
+    """The existing store (never created here), if it keeps a store key (a SQL store)."""
+    bundle = open_bundle(args.store, store_key=key, create=False)
+    try:
+        if not hasattr(bundle, "store_key_status"):
+            message = f"the store {bundle.name} keeps no store key (encryption at rest)"
+            raise StoreError(message)
+        yield bundle
+    finally:
+        bundle.close()
 
-    return load_store_key(os.environ)
 
-
-def _open(url: str) -> Mediations:
-    return open_store(url, store_key=_store_key() if not url.startswith("memory:") else None)
+def _open(args: argparse.Namespace) -> Mediations:
+    return build(args.settings, url=args.store)
 
 
 # Audit -----------------------------------------------------------------------------------
 
 
-def _key_path(given: str | None, variable: str, what: str) -> Path:
-    path = given or os.environ.get(variable)
+def _key_path(given: str | None, configured: str, variable: str, what: str) -> Path:
+    path = given or configured
     if not path:
         message = f"give the {what} with --{what.replace(' ', '-')} or {variable}"
         raise InvalidInputError(message)
@@ -627,11 +626,17 @@ def _audit_keygen(args: argparse.Namespace) -> int:
 
 
 def _audit_seal(app: Mediations, args: argparse.Namespace) -> int:
-    from mediation_adapters.ledger import Ledger  # noqa: PLC0415
     from mediation_adapters.signing import load_signer  # noqa: PLC0415
 
-    signer = load_signer(_key_path(args.private_key, "MEDIATION_AUDIT_PRIVATE_KEY", "private key"))
-    ledger = Ledger(args.store)
+    signer = load_signer(
+        _key_path(
+            args.private_key,
+            args.settings.audit_private_key,
+            "MEDIATION_AUDIT_PRIVATE_KEY",
+            "private key",
+        )
+    )
+    ledger = Ledger.of(app)
     try:
         checkpoint = ledger.seal(app, signer)
     finally:
@@ -649,7 +654,14 @@ def _audit_seal(app: Mediations, args: argparse.Namespace) -> int:
 def _audit_verify(args: argparse.Namespace) -> int:
     from mediation_adapters.signing import load_check  # noqa: PLC0415
 
-    check = load_check(_key_path(args.public_key, "MEDIATION_AUDIT_PUBLIC_KEY", "public key"))
+    check = load_check(
+        _key_path(
+            args.public_key,
+            args.settings.audit_public_key,
+            "MEDIATION_AUDIT_PUBLIC_KEY",
+            "public key",
+        )
+    )
     with _history(args) as (stored, checkpoints, sealed, _, last_id):
         if sealed is None:  # one case's export: each record is checked on its own
             excerpt = ((r, r.previous, r.sealed) for r in _progress(stored, "verify"))
@@ -709,9 +721,8 @@ def _audit_replay(args: argparse.Namespace) -> int:
 
 def _audit_export(app: Mediations, args: argparse.Namespace) -> int:
     from mediation_adapters.export import write_export  # noqa: PLC0415
-    from mediation_adapters.ledger import Ledger  # noqa: PLC0415
 
-    ledger = Ledger(args.store)
+    ledger = Ledger.of(app)
     try:
         with Path(args.out).open("x", encoding="utf-8") as out:
             count = write_export(app, ledger, out, until=args.until, case=args.case)
@@ -724,21 +735,6 @@ def _audit_export(app: Mediations, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _seal_automatically(app: Mediations, store: str) -> None:
-    """With MEDIATION_SEAL_EVERY=N (and the private key), seal every N records."""
-    every = os.environ.get("MEDIATION_SEAL_EVERY", "").strip()
-    if not every:
-        return
-    if not every.isdigit():
-        message = f"MEDIATION_SEAL_EVERY={quoted(every)}: expected a number of records"
-        raise InvalidInputError(message)
-    from mediation_adapters.ledger import AutoSeal  # noqa: PLC0415
-    from mediation_adapters.signing import load_signer  # noqa: PLC0415
-
-    key = _key_path(None, "MEDIATION_AUDIT_PRIVATE_KEY", "private key")
-    app.on_recorded = AutoSeal(store, load_signer(key), int(every))
-
-
 @contextmanager
 def _history(args: argparse.Namespace) -> Iterator[tuple[Any, Any, Any, Any, int | None]]:
     """(records, checkpoints, sealed chain, mapper, last id) from an export or the store."""
@@ -749,10 +745,10 @@ def _history(args: argparse.Namespace) -> Iterator[tuple[Any, Any, Any, Any, int
         sealed = None if export.case else export.sealed()
         yield export.records(), export.checkpoints, sealed, Mediations().mapper, None
         return
-    from mediation_adapters.ledger import Ledger, logical_mapper, records  # noqa: PLC0415
+    from mediation_adapters.ledger import logical_mapper, records  # noqa: PLC0415
 
-    app = _open(args.store)
-    ledger = Ledger(args.store)
+    app = _open(args)
+    ledger = Ledger.of(app)
     try:
         last_id = app.recorder.max_notification_id()
         mapper = logical_mapper(app)
@@ -890,27 +886,27 @@ def _add_audit(commands: argparse._SubParsersAction[_Parser]) -> None:
     p.set_defaults(handler=_audit_export)
 
 
-def _add_http(commands: argparse._SubParsersAction[_Parser]) -> None:
+def _add_http(commands: argparse._SubParsersAction[_Parser], settings: Settings) -> None:
     p = commands.add_parser("serve", help="serve the HTTP API (extra mediation-domain[http])")
     p.add_argument("--host", default="127.0.0.1", help="the address to listen on")
     p.add_argument("--port", type=int, default=8000, help="the port (default 8000)")
     p.add_argument(
         "--tokens",
-        default=os.environ.get("MEDIATION_TOKENS", "tokens.json"),
+        default=settings.tokens,
         help="the token file (env MEDIATION_TOKENS; default tokens.json)",
     )
     p.set_defaults(standalone=_serve)
     tokens = commands.add_parser("tokens", help="bearer tokens of the HTTP API")
     steps = tokens.add_subparsers(title="token commands", metavar="STEP", required=True)
     p = steps.add_parser("add", help="make a token for a role and identity; prints it once")
-    p.add_argument("--file", default=os.environ.get("MEDIATION_TOKENS", "tokens.json"))
+    p.add_argument("--file", default=settings.tokens)
     p.add_argument("--role", required=True, help="mediator, coordinator, partner or auditor")
     p.add_argument("--identity", required=True, help="who: a mediator's id, a partner's name")
     p.add_argument("--days", type=int, help="the token expires after this many days")
     p.set_defaults(standalone=_tokens_add)
 
 
-def _add_privacy(commands: argparse._SubParsersAction[_Parser]) -> None:
+def _add_privacy(commands: argparse._SubParsersAction[_Parser], settings: Settings) -> None:
     p = _command(
         commands,
         "erase",
@@ -931,7 +927,7 @@ def _add_privacy(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
     p.add_argument(
         "--older-than",
-        default=os.environ.get("MEDIATION_RETENTION", "2y"),
+        default=settings.retention,
         help="2y, 18m, 6w or 90d (env MEDIATION_RETENTION; default 2y)",
     )
     p.add_argument("--apply", action="store_true", help="erase; without it, only list")
@@ -992,19 +988,17 @@ def _add_queries(commands: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--mediator")
 
 
-def _parser() -> _Parser:
+def _parser(settings: Settings) -> _Parser:
     parser = _Parser(prog="mediation", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--store",
-        default=os.environ.get("MEDIATION_STORE", DEFAULT_STORE),
-        help="memory:// (this process only), sqlite:///relative/path, sqlite:////absolute/path "
-        "or postgresql://user:password@host:port/dbname?schema=name (extra postgres) "
-        f"(env MEDIATION_STORE; default {DEFAULT_STORE})",
+        default=settings.store,
+        help=f"the store: {'; '.join(forms())} (env MEDIATION_STORE; default {DEFAULT_STORE})",
     )
     parser.add_argument(
         "--as",
         dest="as_principal",
-        default=os.environ.get("MEDIATION_AS", "coordinator:operator"),
+        default=settings.acting_as,
         metavar="ROLE:IDENTITY",
         help="act as mediator:ID, coordinator:ID, partner:ID or auditor:ID, under the same "
         "policy as the HTTP API (env MEDIATION_AS; default coordinator:operator). Whoever "
@@ -1080,8 +1074,8 @@ def _parser() -> _Parser:
     _add_queries(commands)
     _add_report(commands)
     _add_audit(commands)
-    _add_privacy(commands)
-    _add_http(commands)
+    _add_privacy(commands, settings)
+    _add_http(commands, settings)
 
     return parser
 
@@ -1107,7 +1101,9 @@ def _authorise(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the `mediation` command; returns its exit code."""
-    args = _parser().parse_args(argv)
+    settings = Settings.from_environ(os.environ)  # the one place the settings are read
+    args = _parser(settings).parse_args(argv)
+    args.settings = settings
     try:
         principal = principal_from(args.as_principal)
         standalone: Callable[[argparse.Namespace], int] | None = getattr(args, "standalone", None)
@@ -1115,17 +1111,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             authorise(principal, _STANDALONE_ACTIONS[standalone])
             return standalone(args)
         handler: Handler = args.handler
+        authorise(principal, _ACTIONS[handler])  # the role first: before any setting is read
         source = getattr(args, "source", None)  # show --from reads an export, not the store
-        app = _case_from_export(Path(source), args.case) if source else _open(args.store)
+        app = _case_from_export(Path(source), args.case) if source else _open(args)
         try:
             _authorise(app, principal, handler, args)
-            _seal_automatically(app, args.store)
             return handler(app, args)
         finally:
             app.close()
     except MediationError as refusal:
         print(f"mediation: {refusal.message}", file=sys.stderr)
-    except (PersistenceError, sqlite3.Error) as failure:
+    except PersistenceError as failure:
         detail = str(failure).splitlines()[0] if str(failure) else type(failure).__name__
         print(f"mediation: store error: {detail}", file=sys.stderr)
     except BrokenPipeError:

@@ -1,13 +1,14 @@
-"""The audit ledger beside the events: the chain as sealed and the signed checkpoints.
+"""The audit chain kept in the store's AuditLedger port: sealing, and reading it back.
 
-Two tables in the same database as the events (SQLite file or PostgreSQL schema):
-mediation_audit_chain (position, hash) and mediation_audit_checkpoints. Sealing appends
-to both in one transaction; verifying and replaying stream the log page by page.
+The chain hash after each record and the signed checkpoints live in the same database as
+the events (the store bundle's ledger). Sealing stores both together; verifying and
+replaying stream the log page by page.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -16,25 +17,14 @@ from uuid import UUID
 import attrs
 from eventsourcing.persistence import Mapper, Notification
 
-from mediation_adapters.sql import Database
-from mediation_adapters.stores import StoreError
+from mediation_adapters.storage.errors import StoreError
 from mediation_domain import Mediations
 from mediation_domain.audit import GENESIS, Checkpoint, Signer, StoredRecord, chain
 from mediation_domain.errors import LifecycleError
+from mediation_domain.ports import AuditLedger, SignedCheckpoint
 from mediation_domain.rules import Finding, Violation, review_positioned
 
 PAGE = 1000
-_TABLES = (
-    (
-        "CREATE TABLE IF NOT EXISTS mediation_audit_chain ("
-        " position BIGINT PRIMARY KEY, hash TEXT NOT NULL)"
-    ),
-    (
-        "CREATE TABLE IF NOT EXISTS mediation_audit_checkpoints ("
-        " position BIGINT PRIMARY KEY, head TEXT NOT NULL, created_at TEXT NOT NULL,"
-        " previous TEXT NOT NULL, key_id TEXT NOT NULL, signature TEXT NOT NULL)"
-    ),
-)
 
 
 def records(app: Mediations, after: int = 0) -> Iterator[Notification]:
@@ -81,101 +71,89 @@ def _unwrapped(notification: Notification, unwrap: Callable[[bytes], bytes]) -> 
 
 
 class Ledger:
-    """The chain and checkpoints of one store."""
+    """The chain and the checkpoints of one store, kept in its AuditLedger.
 
-    def __init__(self, url: str) -> None:
-        self._db = Database.of(url)
-        with self._db.transaction():
-            for statement in _TABLES:
-                self._db.execute(statement)
+    The chain hash after record n is the ledger's hash (0, n); a checkpoint's note is its
+    fields as JSON.
+    """
+
+    def __init__(self, port: AuditLedger) -> None:
+        self._port = port
+
+    @classmethod
+    def of(cls, app: Mediations) -> Ledger:
+        """The ledger of `app`'s store (in this process for an application without one)."""
+        if app.store is None:
+            message = "this application has no store bundle: open it with open_store(url)"
+            raise StoreError(message)
+        return cls(app.store.ledger())
 
     def close(self) -> None:
-        """Release the connection."""
-        self._db.close()
+        """Release the port."""
+        self._port.close()
 
     def checkpoints(self) -> list[Checkpoint]:
         """Every checkpoint, oldest first."""
-        rows = self._db.rows(
-            "SELECT position, head, created_at, previous, key_id, signature"
-            " FROM mediation_audit_checkpoints ORDER BY position"
-        )
-        return [Checkpoint(*row) for row in rows]
+        return [Checkpoint(**json.loads(c.note)) for c in self._port.checkpoints()]
 
     def sealed(self) -> Iterator[tuple[int, str]]:
-        """The chain as sealed, (position, hash) in order, read page by page."""
-        after = -1
-        while rows := self._db.rows(
-            "SELECT position, hash FROM mediation_audit_chain WHERE position > ?"
-            " ORDER BY position LIMIT ?",
-            (after, PAGE),
-        ):
-            yield from ((int(position), str(digest)) for position, digest in rows)
-            after = int(rows[-1][0])
+        """The chain as sealed, (position, hash) in order, read a window at a time."""
+        checkpoints = self._port.checkpoints()
+        end = checkpoints[-1].size if checkpoints else 0
+        for start in range(0, end + 1, PAGE):
+            rows = self._port.hashes(0, start, start + PAGE)
+            yield from ((position, digest.hex()) for position, digest in rows)
 
     def seal(
         self, app: Mediations, signer: Signer, now: datetime | None = None
     ) -> Checkpoint | None:
         """Chain every record recorded since the last checkpoint and sign a new checkpoint.
 
-        Returns None when nothing new was recorded. The chain rows and the checkpoint are
-        written in one transaction.
+        Returns None when nothing new was recorded. The chain's hashes and the checkpoint
+        are stored together, all or nothing.
         """
         existing = self.checkpoints()
         last = existing[-1] if existing else None
         head = bytes.fromhex(last.head) if last else GENESIS
-        position = None
-        batch: list[tuple[int, str]] = []
-        with self._db.transaction():
-            for record, head_after in chain(records(app, last.position if last else 0), head):
-                position, head = record.id, head_after
-                batch.append((record.id, head.hex()))
-                if len(batch) == PAGE:
-                    self._insert_chain(batch)
-            if position is None:
-                return None
-            self._insert_chain(batch)
-            checkpoint = Checkpoint.signed(
-                position=position,
-                head=head,
-                created_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"),
-                previous=last,
-                signer=signer,
-            )
-            self._db.execute(
-                "INSERT INTO mediation_audit_checkpoints"
-                " (position, head, created_at, previous, key_id, signature)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                attrs.astuple(checkpoint),
-            )
-        return checkpoint
-
-    def _insert_chain(self, batch: list[tuple[int, str]]) -> None:
-        self._db.executemany(
-            "INSERT INTO mediation_audit_chain (position, hash) VALUES (?, ?)", batch
+        hashes: list[tuple[int, int, bytes]] = []
+        for record, after in chain(records(app, last.position if last else 0), head):
+            hashes.append((0, record.id, after))
+            head = after
+        if not hashes:
+            return None
+        checkpoint = Checkpoint.signed(
+            position=hashes[-1][1],
+            head=head,
+            created_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"),
+            previous=last,
+            signer=signer,
         )
-        batch.clear()
+        note = json.dumps(attrs.asdict(checkpoint))
+        self._port.append(
+            hashes, SignedCheckpoint(checkpoint.position, checkpoint.created_at, note)
+        )
+        return checkpoint
 
 
 class AutoSeal:
     """Seals the store once `every` records were recorded since the last checkpoint.
 
-    Attach it with `app.on_recorded = AutoSeal(url, signer, every)`; the ledger is opened
-    only to seal, so an application that never reaches `every` holds no extra connection.
+    Attach it with `app.on_recorded = AutoSeal(signer, every)`; the ledger is opened only
+    to seal, so an application that never reaches `every` holds no extra connection.
     """
 
-    def __init__(self, url: str, signer: Signer, every: int) -> None:
+    def __init__(self, signer: Signer, every: int) -> None:
         if every < 1:
             message = f"seal every {every} records? give a positive number"
             raise StoreError(message)
-        self.url, self.signer, self.every = url, signer, every
+        self.signer, self.every = signer, every
         self._sealed_up_to: int | None = None
-        Ledger(url).close()  # refuse a store that cannot be audited now, not after a command
 
     def __call__(self, app: Mediations, last_recorded: int) -> None:
         """Seal when the unsealed records reach `every`."""
         if self._sealed_up_to is not None and last_recorded - self._sealed_up_to < self.every:
             return
-        ledger = Ledger(self.url)
+        ledger = Ledger.of(app)
         try:
             checkpoints = ledger.checkpoints()
             self._sealed_up_to = checkpoints[-1].position if checkpoints else 0

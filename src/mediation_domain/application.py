@@ -7,6 +7,7 @@ import functools
 import itertools
 import logging
 import unicodedata
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, Concatenate, ParamSpec, TypeVar, cast
@@ -41,6 +42,7 @@ from mediation_domain.errors import (
     quoted,
 )
 from mediation_domain.names import direction_controls
+from mediation_domain.ports import EventsOfMany, StoreBundle
 from mediation_domain.privacy import (
     LEGACY_CLEAR,
     KeyedSealer,
@@ -285,10 +287,17 @@ class Mediations(Application[UUID]):
         self,
         env: dict[str, str] | None = None,
         *,
+        store: StoreBundle | None = None,
         neighbourhoods: Neighbourhoods | Sequence[str] | None = None,
         sealer: Sealer | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
+        # The store bundle: its settings select the events' persistence (over `env`'s and
+        # the process environment's), and its key store seals personal values.
+        self.store = store
+        if store is not None:
+            env = {**(env or {}), **store.environment()}
+            sealer = sealer or KeyedSealer(store.key_store())
         super().__init__(env)
         # Stamps new events: None is the wall clock; simulations and tests pass their own.
         self.clock = clock
@@ -813,12 +822,18 @@ class Mediations(Application[UUID]):
         while page := self.recorder.select_notifications(
             start, read, topics=(_REQUESTED,), inclusive_of_start=False
         ):
-            for notification in page:
-                if wanted.by_request and not wanted.requested(
+            candidates = [
+                notification
+                for notification in page
+                if not wanted.by_request
+                or wanted.requested(
                     cast("MediationCase.Requested", self.mapper.to_domain_event(notification))
-                ):
-                    continue
-                case = self._load(notification.originator_id)
+                )
+            ]
+            ids = [cast("UUID", n.originator_id) for n in candidates]
+            cases = self._load_many(ids)
+            for notification, case_id in zip(candidates, ids, strict=True):
+                case = cases[case_id]
                 if wanted.holds(case):
                     yield notification.id, case
             start = page[-1].id
@@ -868,6 +883,24 @@ class Mediations(Application[UUID]):
             )
             raise StaleVersionError(message)
         return case
+
+    def _load_many(self, case_ids: Sequence[UUID]) -> dict[UUID, MediationCase]:
+        """The cases, read in one query where the store can (ports.EventsOfMany).
+
+        Elsewhere (or with snapshots on, which a case-by-case load uses), one at a time.
+        """
+        if self.snapshots is not None or not isinstance(self.recorder, EventsOfMany):
+            return {case_id: self._load(case_id) for case_id in case_ids}
+        events: dict[UUID, list[MediationCase.Event]] = defaultdict(list)
+        for stored in self.recorder.select_events_of(case_ids):
+            event = cast("MediationCase.Event", self.mapper.to_domain_event(stored))
+            events[event.originator_id].append(event)
+        found = {case_id: _project(None, events[case_id]) for case_id in case_ids}
+        missing = [str(case_id) for case_id, case in found.items() if case is None]
+        if missing:
+            message = f"no case {missing[0]}"
+            raise CaseNotFoundError(message)
+        return cast("dict[UUID, MediationCase]", found)
 
     @_stamped
     def _act(

@@ -23,6 +23,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from mediation_domain.errors import InvalidInputError, quoted
+from mediation_domain.ports import KeyStore  # the port; still importable from here
 
 ERASED = "[erased]"
 SEALED = "[sealed]"  # a value whose key this reader does not hold (a copy, another scheme)
@@ -52,35 +53,7 @@ class SubjectNotFoundError(InvalidInputError, LookupError):
     """No case and no key knows that data subject."""
 
 
-# The key-store port ------------------------------------------------------------------------
-
-
-class KeyStore(Protocol):
-    """Keeps one secret key per data subject; erasing deletes the key for good.
-
-    Implementations: `MemoryKeyStore` here; a SQL table beside the events in
-    `mediation_adapters.keystores`.
-    """
-
-    def keys_for(self, subjects: Sequence[str]) -> dict[str, bytes]:
-        """The subjects' keys, created on first use; SubjectErasedError if one was erased."""
-        ...
-
-    def keys(self, subjects: Iterable[str]) -> dict[str, bytes | None]:
-        """Keys of the known subjects among `subjects`: None for an erased one."""
-        ...
-
-    def erase(self, subjects: Sequence[str]) -> set[str]:
-        """Delete the subjects' keys for good; returns those whose key was live until now."""
-        ...
-
-    def purge(self) -> bool:
-        """Push the old bytes of erased keys out of where they may linger (a database log).
-
-        True when none is left; False while a reader elsewhere holds them (try again
-        later). Call it after `erase`: an erasure is whole once it returns True.
-        """
-        ...
+# Keys in memory ----------------------------------------------------------------------------
 
 
 class MemoryKeyStore:

@@ -19,7 +19,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from mediation_adapters.keystores import StoreKeyError, new_store_key, read_store_key
-from mediation_adapters.stores import env_for, open_store, postgres_connection
+from mediation_adapters.storage.postgres import connection_for
+from mediation_adapters.stores import open_store
 from mediation_domain import (
     InterventionDomain,
     InvalidInputError,
@@ -137,7 +138,7 @@ def test_after_erasure_a_pg_dump_reveals_nothing_of_the_subject(postgres_server,
         assert app.get_case(case_id).parties[1].name == unicodedata.normalize("NFC", other)
     finally:
         app.close()
-        with postgres_connection(env_for(postgres_server)) as connection:
+        with connection_for(postgres_server) as connection:
             connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
@@ -621,7 +622,7 @@ def test_new_keys_commit_unflushed_and_the_connection_is_left_as_it_was(
     assert said[inserting - 1] == relaxed[backend]
     monkeypatch.undo()
     assert db.rows(show) == before  # FULL (2) on SQLite, "on" on PostgreSQL: nothing else relaxed
-    with db.transaction(), db.unflushed():
+    with db.transaction(), db.dialect.unflushed(db):
         assert db.rows(show) == before  # inside a transaction: its other statements stay flushed
     app.close()
     reopened = open_store(url)

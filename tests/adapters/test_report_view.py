@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eventsourcing.persistence import Tracking
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from mediation_adapters import reporting
 from mediation_adapters.reporting import ReportView, report_period
-from mediation_adapters.stores import env_for, open_store, postgres_connection
+from mediation_adapters.storage.postgres import connection_for
+from mediation_adapters.stores import open_store
 from mediation_domain import MediationError, Mediations
 from mediation_domain.reports import DIMENSIONS, Period, Report
 from mediation_domain.values import POITIERS, InterventionDomain, ReferralSource
@@ -212,7 +214,7 @@ def test_the_view_in_postgresql_equals_a_full_fold(postgres_server, script, cuts
     try:
         check_incremental(f"{postgres_server}?schema={schema}", script, cuts)
     finally:
-        with postgres_connection(env_for(postgres_server)) as connection:
+        with connection_for(postgres_server) as connection:
             connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
@@ -268,7 +270,7 @@ def test_a_view_written_by_another_version_rebuilds_itself(recorded, monkeypatch
     app, clock, _ = recorded
     view = ReportView(app)
     assert _requests(view) == 3
-    monkeypatch.setattr(reporting, "FACTS_VERSION", reporting.FACTS_VERSION + 1)
+    monkeypatch.setattr(ReportView, "version", ReportView.version + 1)
     if new_events == "new cases":
         play(app, clock, [(1, ("request", "Bel-Air", "public-transport", "city", 1))])
     if new_events == "old cases":
@@ -281,10 +283,10 @@ def test_a_view_written_by_another_version_rebuilds_itself(recorded, monkeypatch
 def test_eventsourcings_projection_interface_folds_one_event_at_a_time(recorded):
     app, _, _ = recorded
     view = ReportView(app)
-    view.projection.make_current()
+    view.make_current()
     for notification in app.recorder.select_notifications(None, 10):
         event = app.mapper.to_domain_event(notification)
-        view.projection.process_event(event, reporting.Tracking(app.name, notification.id))
+        view.process_event(event, Tracking(app.name, notification.id))
     assert view.view.max_tracking_id(app.name) == 3
     assert view.refresh() == 0  # nothing left: the events were tracked as they were folded
     assert _requests(view) == 3
@@ -298,11 +300,11 @@ def test_a_page_read_before_a_rebuild_elsewhere_is_read_again(shared):
     play(app, clock, [(1, ("request", "Bel-Air", "public-transport", "city", 1))])
     start = view.view.max_tracking_id(app.name)
     page = [
-        (app.mapper.to_domain_event(n), reporting.Tracking(app.name, n.id))
+        (n.id, app.mapper.to_domain_event(n))
         for n in app.recorder.select_notifications(start, 10, inclusive_of_start=False)
     ]
-    other.projection.reset()  # someone runs --rebuild meanwhile
-    assert view.projection.process_events(page, after=start) == 0  # not folded onto nothing
+    other.reset()  # someone runs --rebuild meanwhile
+    assert view.fold_page(page, after=start) == 0  # not folded onto nothing
     assert _requests(view) == 4  # the next refresh starts from the first event
     view.close()
     other.close()
@@ -312,7 +314,7 @@ def test_an_older_version_does_not_undo_a_newer_view(recorded, monkeypatch):
     app, _, _ = recorded
     view = ReportView(app)
     assert _requests(view) == 3
-    monkeypatch.setattr(reporting, "FACTS_VERSION", reporting.FACTS_VERSION - 1)
+    monkeypatch.setattr(ReportView, "version", ReportView.version - 1)
     with pytest.raises(MediationError, match="newer version"):
         view.refresh()
     monkeypatch.undo()
@@ -336,7 +338,9 @@ def test_a_failed_refresh_changes_nothing(recorded, monkeypatch):
     def broken(*_: object, **__: object) -> None:
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(type(view.view), "_insert_tracking", broken)
+    with view.store.reading(view.name) as transaction:
+        kind = type(transaction)
+    monkeypatch.setattr(kind, "advance", broken)  # fails once the facts are written
     with pytest.raises(RuntimeError):
         view.refresh()
     monkeypatch.undo()
@@ -392,7 +396,7 @@ def test_the_view_holds_no_party_id_and_no_name(tmp_path: Path):
     view.close()
     app.close()
     with sqlite3.connect(tmp_path / "cases.sqlite3") as db:
-        rows = " ".join(row[0] for row in db.execute("SELECT facts FROM report_facts"))
+        rows = " ".join(row[0] for row in db.execute("SELECT doc FROM mediation_p_report_facts"))
     assert "Beaulieu" in rows  # the facts are there...
     assert "lefevre" not in rows.lower()  # ...and no one in them: no party id,
     assert "Lefèvre" not in rows  # no name
@@ -415,7 +419,7 @@ def test_a_refresh_with_nothing_new_does_not_wait_for_the_view_s_lock(shared):
     view, other = ReportView(app), ReportView(app)
     assert view.refresh() == 3
     done: list[int] = []
-    with other.view.locked():  # another refresh (or rebuild) holds the lock meanwhile
+    with other.store.writing(other.name):  # another refresh (or rebuild) holds the lock
         reader = threading.Thread(target=lambda: done.append(view.refresh()))
         reader.start()
         reader.join(timeout=30)  # a refresh that waited for the lock would still be waiting

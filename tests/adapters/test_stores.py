@@ -6,23 +6,32 @@ from pathlib import Path
 
 import pytest
 
-from mediation_adapters.stores import StoreError, env_for, open_store
+from mediation_adapters.storage import StoreError, open_bundle, schemes
+from mediation_adapters.storage.postgres import settings_of
+from mediation_adapters.storage.sqlite import store_path
+from mediation_adapters.stores import open_store
 from mediation_domain import InvalidInputError
 
 
-def test_memory_and_sqlite_urls_select_eventsourcing_modules(tmp_path: Path):
-    assert env_for("memory://")["PERSISTENCE_MODULE"] == "eventsourcing.popo"
-    absolute = env_for(f"sqlite:///{tmp_path}/x.db")
-    assert absolute["PERSISTENCE_MODULE"] == "eventsourcing.sqlite"
-    assert absolute["SQLITE_DBNAME"] == f"{tmp_path}/x.db"
-    assert env_for("sqlite:///relative.db")["SQLITE_DBNAME"] == "relative.db"
+def test_memory_and_sqlite_urls_select_their_stores(tmp_path: Path):
+    memory = open_bundle("memory://").environment()["PERSISTENCE_MODULE"]
+    assert memory == "mediation_adapters.storage.memory:MemoryFactory"
+    assert store_path(f"sqlite:///{tmp_path}/x.db") == f"{tmp_path}/x.db"
+    assert store_path("sqlite:///relative.db") == "relative.db"
+    sqlite = open_bundle(f"sqlite:///{tmp_path}/x.db")
+    assert sqlite.environment()["SQLITE_DBNAME"] == f"{tmp_path}/x.db"
+    sqlite.close()
+
+
+def test_every_store_is_found_through_the_entry_point_group():
+    assert {"memory", "sqlite", "postgresql"} <= set(schemes())
 
 
 @pytest.mark.parametrize(
     ("url", "says"),
     [
-        ("mysql://localhost/db", "unsupported store 'mysql'"),
-        ("cases.db", "expected memory:// or sqlite:///path"),
+        ("mysqlx://localhost/db", "no store is installed for 'mysqlx://': installed are memory://"),
+        ("cases.db", "expected SCHEME://"),
         ("sqlite://cases.db", "expected sqlite:///path"),
         ("sqlite:///", "expected sqlite:///path"),
         ("sqlite:///no/such/dir/cases.db", "directory 'no/such/dir' does not exist"),
@@ -34,8 +43,9 @@ def test_memory_and_sqlite_urls_select_eventsourcing_modules(tmp_path: Path):
     ],
 )
 def test_bad_store_urls_are_refused_with_a_clear_reason(url, says):
-    with pytest.raises(StoreError, match=says):
-        env_for(url)
+    with pytest.raises(StoreError, match=says) as refused:
+        open_bundle(url)
+    assert "\n" not in str(refused.value)
 
 
 def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path: Path):
@@ -60,8 +70,8 @@ def test_a_sqlite_store_keeps_cases_across_openings(tmp_path: Path):
 
 
 def test_postgresql_urls_map_every_part():
-    env = env_for("postgresql://ana:s%40cret@db.example:6543/cases?schema=poitiers")
-    assert env == {
+    settings = settings_of("postgresql://ana:s%40cret@db.example:6543/cases?schema=poitiers")
+    assert settings == {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": "cases",
         "POSTGRES_HOST": "db.example",
@@ -70,6 +80,7 @@ def test_postgresql_urls_map_every_part():
         "POSTGRES_PASSWORD": "s@cret",
         "POSTGRES_CONNECT_TIMEOUT": "5",
         "POSTGRES_SCHEMA": "poitiers",
+        "APPLICATION_RECORDER_TOPIC": "mediation_adapters.storage.postgres:PostgresRecorder",
     }
 
 
@@ -85,12 +96,12 @@ def test_postgresql_urls_map_every_part():
 )
 def test_malformed_postgresql_urls_are_refused(url, says):
     with pytest.raises(StoreError, match=says):
-        env_for(url)
+        settings_of(url)
 
 
 def test_passwords_never_appear_in_messages():
     with pytest.raises(StoreError) as refused:
-        env_for("postgresql://ana:topsecret@h:99999999/db")
+        open_bundle("postgresql://ana:topsecret@h:99999999/db")
     assert "topsecret" not in str(refused.value)
     assert "ana:***@h" in str(refused.value)
 

@@ -9,8 +9,8 @@ import httpx
 
 import mediation_adapters.http as http_module
 from mediation_adapters.http import REPORTS_WAITING, create_app
+from mediation_adapters.stores import open_store
 from mediation_adapters.tokens import Tokens, digest
-from mediation_domain import Mediations
 from mediation_domain.authorisation import Principal, Role
 
 
@@ -21,7 +21,7 @@ def _server() -> tuple[object, dict[str, str]]:
             digest("partner"): (Principal(Role.PARTNER, "p"), None),
         }
     )
-    return create_app(Mediations(), tokens, store_url="memory://"), {
+    return create_app(open_store("memory://"), tokens), {
         who: f"Bearer {who}" for who in ("coordinator", "partner")
     }
 

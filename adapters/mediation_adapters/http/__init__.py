@@ -1,7 +1,7 @@
 """The HTTP API: an ASGI application (Starlette) over a Mediations store.
 
     from mediation_adapters.http import create_app
-    app = create_app(open_store(url), Tokens.load(path), store_url=url)
+    app = create_app(open_store(url), Tokens.load(path))
 
 Bearer tokens map to a role (`mediation_domain.authorisation`); every refusal is an RFC 9457
 problem document; the case version is the ETag, and a command sent with If-Match applies
@@ -14,12 +14,12 @@ import asyncio
 import json
 import logging
 import re
-import sqlite3
 import tempfile
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from eventsourcing.persistence import PersistenceError
 from starlette.applications import Starlette
@@ -31,7 +31,7 @@ from starlette.routing import Route
 
 from mediation_adapters.http.schema import BODIES, REPORT_MEDIA, check, document
 from mediation_adapters.report_formats import DEFAULT_BY, FORMATS, LANGUAGES, render
-from mediation_adapters.reporting import ReportView, report_period
+from mediation_adapters.reporting import ReportView, report_period, time_zone
 from mediation_adapters.stores import StoreError
 from mediation_adapters.tokens import Tokens
 from mediation_domain import (
@@ -138,8 +138,8 @@ def _refusal(error: MediationError) -> Problem:
 
 
 class _Api:
-    def __init__(self, mediations: Mediations, tokens: Tokens, store_url: str) -> None:
-        self.mediations, self.tokens, self.store_url = mediations, tokens, store_url
+    def __init__(self, mediations: Mediations, tokens: Tokens, zone: ZoneInfo) -> None:
+        self.mediations, self.tokens, self.zone = mediations, tokens, zone
         self._report_view: ReportView | None = None
         self._report_lock = threading.Lock()
         self._purging: asyncio.Task[None] | None = None
@@ -329,7 +329,9 @@ class _Api:
             )
             raise Problem(422, "invalid-input", message)
         by = dimensions(query.get("by", ",".join(DEFAULT_BY)).split(","))  # checked first
-        period = report_period(query.get("from"), query.get("to"), query.get("as_of"), exact=exact)
+        period = report_period(
+            query.get("from"), query.get("to"), query.get("as_of"), exact=exact, zone=self.zone
+        )
 
         def run() -> str:
             report = self.report_view().report(period, exact=exact)
@@ -373,7 +375,7 @@ class _Api:
         from mediation_adapters.ledger import Ledger  # noqa: PLC0415
 
         spooled = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, mode="w+")  # noqa: SIM115
-        ledger = Ledger(self.store_url)
+        ledger = Ledger.of(self.mediations)
         try:
             write_export(self.mediations, ledger, spooled)
         finally:
@@ -463,7 +465,7 @@ def _wrapped(
             return problem_response(problem)
         except MediationError as error:
             return problem_response(_refusal(error))
-        except (PersistenceError, sqlite3.Error) as failure:  # e.g. a lock held too long
+        except PersistenceError as failure:  # e.g. a lock held too long
             detail = str(failure).strip().splitlines()[0] if str(failure).strip() else "busy"
             unavailable = Problem(503, "store-unavailable", f"the store did not answer: {detail}")
             return problem_response(unavailable)
@@ -517,9 +519,11 @@ def _by_method(
     return dispatch
 
 
-def create_app(mediations: Mediations, tokens: Tokens, *, store_url: str) -> Starlette:
+def create_app(
+    mediations: Mediations, tokens: Tokens, *, zone: ZoneInfo | None = None
+) -> Starlette:
     """The ASGI application over `mediations`, authenticating with `tokens`."""
-    api = _Api(mediations, tokens, store_url)
+    api = _Api(mediations, tokens, zone or time_zone())
     commands: dict[str, tuple[str, Action, Any]] = {
         "parties": ("Party", Action.ACT_ON_CASE, _join),
         "assignment": (

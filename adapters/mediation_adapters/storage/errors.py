@@ -1,0 +1,34 @@
+"""How stores refuse: one-line typed errors that never show a password."""
+
+from __future__ import annotations
+
+import re
+
+from mediation_domain import InvalidInputError
+
+
+class StoreError(InvalidInputError):
+    """The store URL is malformed or unsupported, or the store cannot be opened or used.
+
+    One line, safe to show: a store adapter raises it with the URL passed through
+    `redacted` and the driver's error cut to its first line (`first_line`).
+    """
+
+
+class StoreKeyError(StoreError):
+    """The store key is missing, malformed, or not the one that opens this store."""
+
+
+class StoreModeError(StoreError):
+    """A store file is open to other users than its owner."""
+
+
+def redacted(url: str) -> str:
+    """`url` without its password, for messages and logs."""
+    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
+
+
+def first_line(error: BaseException) -> str:
+    """A driver error's first line, or its type's name when it says nothing."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

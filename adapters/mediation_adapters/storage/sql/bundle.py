@@ -1,0 +1,140 @@
+"""A store bundle on any SQL database: events by an eventsourcing recorder, ports by this toolkit.
+
+A SQL store adapter gives `SqlBundle` its dialect, the eventsourcing settings of its
+events, and the name of its events table; the bundle opens the keys (and, with a store
+key, the encryption at rest), and opens ledgers and projection stores on new connections.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import InfrastructureFactory, PersistenceError
+from eventsourcing.utils import Environment
+
+from mediation_adapters.storage.errors import (
+    StoreError,
+    StoreKeyError,
+    StoreModeError,
+    first_line,
+)
+from mediation_adapters.storage.sql.database import Database, Dialect
+from mediation_adapters.storage.sql.keys import SqlKeyStore, StoreKeys
+from mediation_adapters.storage.sql.ledger import SqlLedger
+from mediation_adapters.storage.sql.projections import SqlProjectionStore
+from mediation_domain.errors import quoted
+
+APPLICATION = "Mediations"  # the application's name: eventsourcing names some tables by it
+
+
+@contextmanager
+def opening(name: str, errors: tuple[type[Exception], ...] = ()) -> Iterator[None]:
+    """A failure to open the store, as a StoreError that names it (key errors as they are).
+
+    `errors`: the driver's, which eventsourcing's recorders may let through.
+    """
+    try:
+        yield
+    except (StoreKeyError, StoreModeError):
+        raise
+    except StoreError as error:
+        detail = error.message.rpartition(": ")[2]
+        message = f"cannot open store {quoted(name)}: {detail}"
+        raise StoreError(message) from error
+    except (PersistenceError, *errors) as error:  # type: ignore[misc] # a tuple of types
+        message = f"cannot open store {quoted(name)}: {first_line(error)}"
+        raise StoreError(message) from error
+
+
+class SqlBundle:
+    """The StoreBundle port on a SQL database."""
+
+    def __init__(
+        self,
+        name: str,
+        dialect: Dialect,
+        environment: Mapping[str, str],
+        *,
+        events_table: str,
+        store_key: bytes | None = None,
+    ) -> None:
+        """Open the keys; `store_key` opens (or, on a new store, starts) encryption at rest.
+
+        The events' tables are created here too (`environment` names the recorder), so
+        that the caller's set-up lock covers every table a new store gets.
+        """
+        self._name, self._dialect = name, dialect
+        self._environment = dict(environment)
+        self._events_table = events_table
+        with opening(name):
+            self._db = Database(dialect)
+        try:
+            with opening(name, dialect.errors):
+                self._create_events_table()
+            self._store_keys = StoreKeys(self._db)
+            data_key = self._store_keys.data_key(store_key, self._holds_events)
+            if data_key is not None:
+                self._environment |= {
+                    "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
+                    "CIPHER_KEY": base64.b64encode(data_key).decode("ascii"),
+                }
+            self._keys = SqlKeyStore(self._db, data_key, beside_events=True)
+        except BaseException:
+            self._db.close()
+            raise
+
+    @property
+    def name(self) -> str:
+        """The store's URL, password hidden."""
+        return self._name
+
+    def environment(self) -> dict[str, str]:
+        """The eventsourcing settings of the events, with the cipher when encrypted at rest."""
+        return dict(self._environment)
+
+    def key_store(self) -> SqlKeyStore:
+        """The subjects' keys."""
+        return self._keys
+
+    def ledger(self) -> SqlLedger:
+        """A ledger on a connection of its own (the caller closes it)."""
+        return SqlLedger(Database(self._dialect))
+
+    def projections(self) -> SqlProjectionStore:
+        """A projection store on a connection of its own (the caller closes it)."""
+        return SqlProjectionStore(Database(self._dialect))
+
+    def store_key_status(self) -> tuple[str, str] | None:
+        """(key id, since) of the store key, None when the store is not encrypted at rest."""
+        return self._store_keys.status()
+
+    def rotate_store_key(self, old: bytes, new: bytes) -> tuple[str, str]:
+        """Re-wrap the data key under `new`; the (old, new) key ids."""
+        return self._store_keys.rotate(old, new)
+
+    def close(self) -> None:
+        """Release the bundle's connection."""
+        self._db.close()
+
+    def _create_events_table(self) -> None:
+        """The events' and snapshots' tables, made now; the application makes none itself.
+
+        Made by processes that start together, they would race (PostgreSQL refuses two
+        CREATE ... IF NOT EXISTS at once): here the caller's set-up lock covers them.
+        """
+        factory = InfrastructureFactory[Any].construct(Environment(APPLICATION, self._environment))
+        try:
+            factory.application_recorder()
+            factory.aggregate_recorder("snapshots")
+        finally:
+            factory.close()
+        self._environment["CREATE_TABLE"] = "n"
+
+    def _holds_events(self) -> bool:
+        table = self._events_table
+        return self._dialect.has_table(self._db, table) and bool(
+            self._db.rows(f"SELECT 1 FROM {table} LIMIT 1")  # noqa: S608 - the adapter's name
+        )

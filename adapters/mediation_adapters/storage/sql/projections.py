@@ -1,0 +1,224 @@
+"""The ProjectionStore port on tables of the store's database.
+
+mediation_projections holds each projection's state (version, position, secret); each
+declared table is `mediation_p_<table>` (k, seq, doc, and an `f_<field>` column for each
+field it is queried by, indexed with seq). Writing holds the projection's lock
+(`Database.locked`); reading and scanning read one snapshot.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+
+from mediation_adapters.storage.errors import StoreError
+from mediation_adapters.storage.sql.database import Database
+from mediation_domain.ports import OPERATORS, Condition, ProjectionState, Row
+
+STATE = "mediation_projections"
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+_CHUNK = 500
+SCAN_CHUNK = 5000
+
+
+def table_name(table: str) -> str:
+    """The SQL table behind a projection's table."""
+    return f"mediation_p_{table}"
+
+
+def _checked(name: str, what: str) -> str:
+    if not _NAME.fullmatch(name):
+        message = f"invalid {what} name {name!r}: use [a-z][a-z0-9_]*, at most 40 characters"
+        raise StoreError(message)
+    return name
+
+
+class SqlProjectionStore:
+    """Projections' state and tables beside the events."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._fields: dict[str, tuple[str, ...]] = {}
+        self._tables: dict[str, list[str]] = {}
+        db.create(
+            f"CREATE TABLE IF NOT EXISTS {STATE} (name {db.dialect.key} PRIMARY KEY,"
+            f" version INTEGER, position BIGINT, secret {db.dialect.blob})"
+        )
+
+    def declare(self, projection: str, tables: Mapping[str, Sequence[str]]) -> None:
+        """Create the projection's tables and their indexes unless they exist."""
+        dialect = self._db.dialect
+        for table, fields in tables.items():
+            name = table_name(_checked(table, "table"))
+            columns = "".join(f", f_{_checked(f, 'field')} {dialect.key}" for f in fields)
+            indexes = [
+                f"CREATE INDEX IF NOT EXISTS {name}_{field} ON {name} ({order})"
+                for field, order in [
+                    ("seq", "seq"),
+                    *((f"f_{f}", f"f_{f}, seq") for f in fields),
+                ]
+            ]
+            self._db.create(
+                f"CREATE TABLE IF NOT EXISTS {name} (k {dialect.key} PRIMARY KEY,"
+                f" seq BIGINT NOT NULL, doc {dialect.text} NOT NULL{columns})",
+                *indexes,
+            )
+            self._fields[table] = tuple(fields)
+        self._tables[projection] = list(tables)
+
+    @contextmanager
+    def reading(self, projection: str) -> Iterator[SqlProjectionTransaction]:
+        """A transaction that only reads one snapshot, without the lock."""
+        with self._db.transaction(write=False, snapshot=True):
+            yield SqlProjectionTransaction(self, projection)
+
+    @contextmanager
+    def writing(self, projection: str) -> Iterator[SqlProjectionTransaction]:
+        """A transaction holding the projection's lock: all its changes, or none."""
+        with self._db.locked(f"projection {projection}"):
+            yield SqlProjectionTransaction(self, projection)
+
+    def scan(self, table: str) -> Iterator[Row]:
+        """Every row of `table`, a chunk at a time, from one snapshot."""
+        fields = self._fields[table]
+        columns = "".join(f", f_{field}" for field in fields)
+        with self._db.transaction(write=False, snapshot=True):
+            after = ""
+            while rows := self._db.rows(
+                f"SELECT k, seq, doc{columns} FROM {table_name(table)} WHERE k > ?"  # noqa: S608
+                " ORDER BY k LIMIT ?",
+                (after, SCAN_CHUNK),
+            ):
+                yield from (_row(row, fields) for row in rows)
+                after = rows[-1][0]
+
+    def close(self) -> None:
+        """Release the connection."""
+        self._db.close()
+
+    # For the transactions ------------------------------------------------------------------
+
+    @property
+    def db(self) -> Database:
+        """The connection."""
+        return self._db
+
+    def fields(self, table: str) -> tuple[str, ...]:
+        """The fields `table` was declared with."""
+        try:
+            return self._fields[table]
+        except KeyError:
+            message = f"the projection table {table!r} was not declared"
+            raise StoreError(message) from None
+
+    def tables(self, projection: str) -> list[str]:
+        """The tables `projection` declared."""
+        return self._tables.get(projection, [])
+
+
+class SqlProjectionTransaction:
+    """One transaction on a projection (see ProjectionTransaction)."""
+
+    def __init__(self, store: SqlProjectionStore, projection: str) -> None:
+        self._store, self._db, self._name = store, store.db, projection
+
+    def state(self) -> ProjectionState | None:
+        """The projection's state, None if never reset."""
+        rows = self._db.rows(
+            f"SELECT version, position, secret FROM {STATE} WHERE name = ?",  # noqa: S608
+            (self._name,),
+        )
+        if not rows or rows[0][0] is None:
+            return None
+        version, position, secret = rows[0]
+        return ProjectionState(
+            int(version), None if position is None else int(position), bytes(secret or b"")
+        )
+
+    def reset(self, version: int, secret: bytes) -> None:
+        """Empty the projection's tables and forget its position."""
+        for table in self._store.tables(self._name):
+            self._db.execute(f"DELETE FROM {table_name(table)}")  # noqa: S608
+        self._db.execute(
+            self._db.dialect.upsert(STATE, ("name", "version", "position", "secret"), ("name",)),
+            (self._name, version, None, secret),
+        )
+
+    def advance(self, position: int) -> None:
+        """Every notification up to `position` is folded in."""
+        self._db.execute(f"UPDATE {STATE} SET position = ? WHERE name = ?", (position, self._name))  # noqa: S608
+
+    def get(self, table: str, keys: Sequence[str]) -> dict[str, Row]:
+        """The rows with those keys."""
+        fields = self._store.fields(table)
+        columns = "".join(f", f_{field}" for field in fields)
+        found: dict[str, Row] = {}
+        for start in range(0, len(keys), _CHUNK):
+            chunk = list(keys[start : start + _CHUNK])
+            marks = ", ".join("?" * len(chunk))
+            for row in self._db.rows(
+                f"SELECT k, seq, doc{columns} FROM {table_name(table)} WHERE k IN ({marks})",  # noqa: S608
+                chunk,
+            ):
+                found[row[0]] = _row(row, fields)
+        return found
+
+    def put(self, table: str, rows: Mapping[str, Row]) -> None:
+        """Insert or replace rows by key."""
+        fields = self._store.fields(table)
+        columns = ("k", "seq", "doc", *(f"f_{field}" for field in fields))
+        statement = self._db.dialect.upsert(table_name(table), columns, ("k",))
+        self._db.executemany(
+            statement,
+            [
+                (key, row.seq, row.doc, *(row.fields.get(field) for field in fields))
+                for key, row in rows.items()
+            ],
+        )
+
+    def delete(self, table: str, keys: Sequence[str]) -> None:
+        """Remove the rows with those keys."""
+        for start in range(0, len(keys), _CHUNK):
+            chunk = list(keys[start : start + _CHUNK])
+            marks = ", ".join("?" * len(chunk))
+            self._db.execute(f"DELETE FROM {table_name(table)} WHERE k IN ({marks})", chunk)  # noqa: S608
+
+    def select(
+        self,
+        table: str,
+        where: Sequence[Condition] = (),
+        *,
+        after: int | None = None,
+        limit: int = 100,
+    ) -> list[tuple[str, Row]]:
+        """Up to `limit` rows meeting `where`, by seq, after `after`."""
+        fields = self._store.fields(table)
+        clauses: list[str] = []
+        params: list[object] = []
+        for condition in where:
+            if condition.field not in fields or condition.operator not in OPERATORS:
+                message = f"cannot select {table} by {condition.field} {condition.operator}"
+                raise StoreError(message)
+            clauses.append(f"f_{condition.field} {condition.operator} ?")
+            params.append(condition.value)
+        if after is not None:
+            clauses.append("seq > ?")
+            params.append(after)
+        filtered = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        columns = "".join(f", f_{field}" for field in fields)
+        rows = self._db.rows(
+            f"SELECT k, seq, doc{columns} FROM {table_name(table)}{filtered}"  # noqa: S608
+            " ORDER BY seq LIMIT ?",
+            [*params, limit],
+        )
+        return [(row[0], _row(row, fields)) for row in rows]
+
+
+def _row(row: Sequence[object], fields: Sequence[str]) -> Row:
+    values = row[3:]
+    return Row(
+        doc=str(row[2]),
+        fields={f: None if v is None else str(v) for f, v in zip(fields, values, strict=True)},
+        seq=int(row[1]),  # type: ignore[call-overload]
+    )
