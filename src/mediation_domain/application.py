@@ -631,9 +631,8 @@ class Mediations(Application[UUID]):
             erase = tuple(s for s in left if s not in not_due)
             if erase:  # a case whose data is all erased, or all kept for now, is not listed
                 kept = tuple(s for s in left if s in not_due)
-                clear = sum(
-                    v.scheme == LEGACY_CLEAR and v.subject in erase for _, v in case.sealed_values()
-                )
+                values = case.sealed_values()
+                clear = sum(v.scheme == LEGACY_CLEAR and v.subject in erase for _, _, v in values)
                 found.append(RetentionDue(case.id, case.status, contact, erase, kept, clear))
         return found
 
@@ -685,7 +684,7 @@ class Mediations(Application[UUID]):
             in_clear = sum(
                 value.scheme == LEGACY_CLEAR and value.subject in plan[case.id]
                 for case in loaded
-                for _, value in case.sealed_values()
+                for _, _, value in case.sealed_values()
             )
             return deleted, len(changed), in_clear
         raise AssertionError  # pragma: no cover - the loop returns or raises

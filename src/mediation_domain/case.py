@@ -328,14 +328,20 @@ class MediationCase(Aggregate):
         """Whose personal data the case holds: the case itself (free text) and each party."""
         return (str(self.id), *(party.value for party in self.parties))
 
-    def sealed_values(self) -> list[tuple[str, Sealed]]:
-        """Every personal value the case holds, as stored, with the field it fills."""
-        values = [(SUMMARY, self.summary)]
-        for party in self.parties.values():
-            values.append((PARTY_NAME, party.name))
+    def sealed_values(self) -> list[tuple[str, str, Sealed]]:
+        """Every personal value the case holds, as stored: (field, its owner, the value).
+
+        The owner is whose value it must be: the party it describes, or the case for its
+        free text. A value sealed for another subject (moved from another party) is not.
+        """
+        case = str(self.id)
+        values = [(SUMMARY, case, self.summary)]
+        for pid, party in self.parties.items():
+            values.append((PARTY_NAME, pid.value, party.name))
             if party.contact is not None:
-                values.append((PARTY_CONTACT, party.contact))
-        return values + [(SESSION_NOTES, s.notes) for s in self.sessions if s.notes is not None]
+                values.append((PARTY_CONTACT, pid.value, party.contact))
+        notes = [(SESSION_NOTES, case, s.notes) for s in self.sessions if s.notes is not None]
+        return values + notes
 
     @property
     def session_count(self) -> int:

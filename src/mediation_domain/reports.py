@@ -17,6 +17,7 @@ they learn nothing the published grid does not show. See docs/reports.md for the
 from __future__ import annotations
 
 import bisect
+import calendar
 import math
 import statistics
 from collections import Counter, defaultdict, deque
@@ -330,7 +331,8 @@ def _day(text: str | date, *, last: bool) -> date:
     try:
         if len(value) == len("2026-01"):
             first = date.fromisoformat(f"{value}-01")
-            return _next_month(first) - timedelta(days=1) if last else first
+            days = calendar.monthrange(first.year, first.month)[1]
+            return first.replace(day=days) if last else first
         return date.fromisoformat(value)
     except ValueError:
         message = f"invalid date {quoted(text)}: expected YYYY-MM or YYYY-MM-DD"

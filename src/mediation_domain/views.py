@@ -17,7 +17,7 @@ from mediation_domain.case import (
     SUMMARY,
     MediationCase,
 )
-from mediation_domain.privacy import ERASED, Sealed, Sealer
+from mediation_domain.privacy import ERASED, SEALED, Sealed, Sealer
 from mediation_domain.values import (
     CaseStatus,
     ConsentStatus,
@@ -147,24 +147,30 @@ class CaseView:
 
 
 class _Opened:
-    """The plaintexts of cases' sealed values, opened together; erased subjects stay shut."""
+    """The plaintexts of cases' sealed values, opened together.
+
+    An erased subject's values read ERASED; a value sealed for another subject than the
+    party (or case) it is attached to was moved there, and reads SEALED unopened.
+    """
 
     def __init__(self, cases: Sequence[MediationCase], sealer: Sealer) -> None:
-        readable = [
-            (str(case.id), field, value)
-            for case in cases
-            for field, value in case.sealed_values()
-            if value.subject not in case.erased
-        ]
-        opened = sealer.open_all(readable)
+        readable: list[tuple[str, str, Sealed]] = []
         # By field as well: one value object may stand in two fields (a forged history).
-        self._texts = {
-            (id(value), field): text
-            for (_, field, value), text in zip(readable, opened, strict=True)
-        }
+        self._texts: dict[tuple[int, str], str] = {}
+        for case in cases:
+            for field, owner, value in case.sealed_values():
+                if value.subject in case.erased:
+                    self._texts[id(value), field] = ERASED
+                elif value.subject != owner:
+                    self._texts[id(value), field] = SEALED
+                else:
+                    readable.append((str(case.id), field, value))
+        opened = sealer.open_all(readable)
+        for (_, field, value), text in zip(readable, opened, strict=True):
+            self._texts[id(value), field] = text
 
     def __getitem__(self, where: tuple[str, Sealed | None]) -> str:
         field, value = where
         if value is None:
             return ""
-        return self._texts.get((id(value), field), ERASED)
+        return self._texts[id(value), field]

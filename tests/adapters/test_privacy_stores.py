@@ -671,3 +671,26 @@ def test_sealed_values_moved_in_the_stored_events_open_nowhere_else(tmp_path):
         assert app.get_case(first).summary == "conflit: Mme Lefèvre"
     finally:
         app.close()
+
+
+def test_a_sealed_value_moved_to_another_party_of_the_case_does_not_open_there(tmp_path):
+    path = tmp_path / "cases.sqlite3"
+    app = open_store(f"sqlite:///{path}")
+    case, a, _ = _record(app, "Mme Lefèvre", "M. Diallo")
+    joined = app.join_party(case, name="Mme Roux")
+    app.close()
+    requested = _stored_state(path, case, 1)
+    first, second = requested["parties"]
+    second["_data_"]["name"] = first["_data_"]["name"]  # her sealed name under his id
+    _rewrite_state(path, case, 1, requested)
+    joining = _stored_state(path, case, 5)
+    joining["party"]["_data_"]["name"] = first["_data_"]["name"]  # ...and under Mme Roux's
+    _rewrite_state(path, case, 5, joining)
+    app = open_store(f"sqlite:///{path}")
+    try:
+        names = {party.id: party.name for party in app.get_case(case).parties}
+        assert names[a] == "Mme Lefèvre"
+        assert set(names.values()) - {"Mme Lefèvre"} == {"[sealed]"}
+        assert names[joined] == "[sealed]"
+    finally:
+        app.close()
