@@ -7,9 +7,12 @@ stderr, nothing stored).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ipaddress
 import json
 import os
 import re
+import shlex
 import sys
 import time
 from collections import Counter
@@ -54,7 +57,7 @@ from mediation_domain.authorisation import (
     principal_from,
     sees_all_cases,
 )
-from mediation_domain.errors import quoted
+from mediation_domain.errors import quoted, shortened
 from mediation_domain.privacy import ERASED, RetentionPeriod
 from mediation_domain.reports import dimensions
 
@@ -91,8 +94,8 @@ class _Parser(argparse.ArgumentParser):
             )
 
     def error(self, message: str) -> NoReturn:
-        # argparse quotes what it refuses whole ("invalid choice: '...'"): cut it short.
-        message = _QUOTED.sub(lambda found: quoted(found[1]), message)
+        # argparse repeats what it refuses whole ("invalid choice: '...'"): cut it short.
+        message = shortened(_QUOTED.sub(lambda found: quoted(found[1]), message))
         self.exit(EXIT_REFUSED, f"{self.prog}: {message} (see --help)\n")
 
 
@@ -108,6 +111,7 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(message) from None
 
 
+_A_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TO_THE_MINUTE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?:[+-]\d{2}:\d{2}|Z)?")
 
 
@@ -118,6 +122,8 @@ def _as_of(text: str) -> int | datetime:
     """
     if text.isdigit():
         return _positive(text)
+    if _A_DAY.fullmatch(text.strip()):  # a day, as `report --as-of` reads it: its end
+        text = f"{text.strip()}T23:59"
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
@@ -161,6 +167,19 @@ def _uuid(text: str) -> UUID:
     except ValueError:
         message = f"invalid case id {quoted(text)}: expected a UUID"
         raise argparse.ArgumentTypeError(message) from None
+
+
+_HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+
+
+def _host(text: str) -> str:
+    """An IP address or a host name to listen on."""
+    with contextlib.suppress(ValueError):
+        return str(ipaddress.ip_address(text))
+    if len(text) <= 253 and all(_HOST_LABEL.fullmatch(label) for label in text.split(".")):  # noqa: PLR2004 - DNS's limit
+        return text
+    message = f"invalid --host {quoted(text)}: an IP address or a host name"
+    raise argparse.ArgumentTypeError(message)
 
 
 def _positive(text: str) -> int:
@@ -358,7 +377,14 @@ def _list(app: Mediations, args: argparse.Namespace) -> int:
     else:
         _print_list(views, time_zone(args.settings.time_zone))
     if after is not None:
-        print(f"more cases follow: mediation list ... --after {after}", file=sys.stderr)
+        again = " ".join(
+            f"--{name} {shlex.quote(value)}" for name, value in wanted.items() if value is not None
+        )
+        limit = f" --limit {args.limit}" if args.limit else ""
+        print(
+            f"more cases follow: mediation list {again}{limit} --after {after}".replace("  ", " "),
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 
@@ -888,7 +914,7 @@ def _add_audit(commands: argparse._SubParsersAction[_Parser]) -> None:
 
 def _add_http(commands: argparse._SubParsersAction[_Parser], settings: Settings) -> None:
     p = commands.add_parser("serve", help="serve the HTTP API (extra mediation-domain[http])")
-    p.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+    p.add_argument("--host", type=_host, default="127.0.0.1", help="the address to listen on")
     p.add_argument("--port", type=int, default=8000, help="the port (default 8000)")
     p.add_argument(
         "--tokens",
@@ -1120,14 +1146,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             app.close()
     except MediationError as refusal:
-        print(f"mediation: {refusal.message}", file=sys.stderr)
+        print(f"mediation: {shortened(refusal.message)}", file=sys.stderr)
     except PersistenceError as failure:
         detail = str(failure).splitlines()[0] if str(failure) else type(failure).__name__
-        print(f"mediation: store error: {detail}", file=sys.stderr)
+        print(f"mediation: store error: {shortened(detail)}", file=sys.stderr)
     except BrokenPipeError:
         # The reader (e.g. `| head`) has gone: stop quietly, as Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except OSError as failure:  # a path too long, a folder that cannot be written...
+        where = f": {quoted(failure.filename)}" if failure.filename else ""
+        print(f"mediation: {failure.strerror or type(failure).__name__}{where}", file=sys.stderr)
     return EXIT_REFUSED
 
 

@@ -25,6 +25,8 @@ from mediation_domain.reports import (
 from mediation_domain.values import InterventionDomain
 
 FORMATS = ("table", "json", "csv", "html")
+CSV_DELIMITERS = {"fr": ";", "en": ","}
+BYTE_ORDER_MARK = "\ufeff"
 LANGUAGES = ("fr", "en")
 DEFAULT_BY = ("neighbourhood", "domain", "month")
 
@@ -287,8 +289,14 @@ def _json(report: Report, _: Labels, by: Sequence[str]) -> str:
 
 
 def _csv(report: Report, labels: Labels, by: Sequence[str]) -> str:
+    """The rows for a spreadsheet, as the file's language writes them.
+
+    French separates with semicolons (its decimal mark is the comma, as French spreadsheets
+    expect), English with commas; the UTF-8 byte order mark tells spreadsheets the encoding.
+    """
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    out.write(BYTE_ORDER_MARK)
+    writer = csv.writer(out, delimiter=CSV_DELIMITERS[labels.lang], lineterminator="\n")
     writer.writerow([*(labels[d] for d in by), *map(labels.column, (*COUNTS, *MEASURES))])
     rows = [*report.rows(by), report.total()]
     for row in rows:

@@ -85,7 +85,7 @@ def time_zone(name: str | None = None) -> ZoneInfo:
     chosen = name or DEFAULT_TIME_ZONE
     try:
         return ZoneInfo(chosen)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long
         message = f"unknown time zone {quoted(chosen)}: use a name such as Europe/Paris"
         raise InvalidInputError(message) from None
 

@@ -14,7 +14,20 @@ def quoted(value: object, limit: int = QUOTED_CHARACTERS) -> str:
     Both ends stay: the start says what it was, the end is often where it went wrong
     (a path's last folder, a typo).
     """
-    text = repr(value)
+    return _cut(repr(value), limit)
+
+
+def shortened(text: str, *, word: int = 120, limit: int = 500) -> str:
+    """`text` with each word longer than `word` cut in the middle, and cut whole at `limit`.
+
+    The last guard of a one-line message, where the edges print it: whatever quoted input a
+    message still holds, it stays one short line.
+    """
+    return _cut(" ".join(_cut(w, word) for w in text.split()), limit)
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` as it is, or its two ends around '…', `limit` characters in all."""
     if len(text) <= limit:
         return text
     head = limit // 2

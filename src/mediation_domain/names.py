@@ -10,6 +10,7 @@ names with the same confusable skeleton.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 
@@ -18,10 +19,22 @@ from collections.abc import Iterable
 # paragraph separators, private-use and unassigned code points, lone surrogates.
 _HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cn", "Cs", "Zl", "Zp"})
 # Explicit direction embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069):
-# they reorder what follows them on a line. The marks LRM, RLM and ALM only nudge the
-# text they sit in, and right-to-left names need them.
+# they reorder what follows them on a line.
 _DIRECTION_CONTROLS = frozenset(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
-_DIRECTION_MARKS = frozenset({"\u200e", "\u200f", "\u061c"})
+# Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): what renders as
+# nothing (joiners, marks, variation selectors, fillers, tags), and the blank Braille cell.
+_IGNORABLE = frozenset(
+    chr(point)
+    for first, last in (
+        (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160),
+        (0x17B4, 0x17B5), (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E),
+        (0x2060, 0x206F), (0x2800, 0x2800), (0x3164, 0x3164), (0xFE00, 0xFE0F),
+        (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+        (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+    )
+    for point in range(first, last + 1)
+)  # fmt: skip
+_DASHES = re.compile(r"[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")  # read as "-"
 # Scripts that may share a name with Latin letters (UTS #39, "highly restrictive").
 _MIXES = (
     frozenset({"LATIN", "CJK", "HIRAGANA", "KATAKANA"}),
@@ -34,6 +47,7 @@ _LOOKALIKES = str.maketrans(
     {
         **dict(zip("авеѐёікмнорсѕтухүһјӏԁԛԝ", "abeeeikmhopcstyxyhjldqw", strict=True)),
         **dict(zip("αβεηικνορστυχωϲς", "abenikvopotuxwcc", strict=True)),
+        **dict(zip("ɑıɡɩǀȷɪʏᴏᴄ", "aigiljiyoc", strict=True)),  # Latin, yet lookalikes
     }
 )
 
@@ -44,13 +58,17 @@ def direction_controls(text: str) -> bool:
 
 
 def hidden_characters(text: str) -> bool:
-    """True when `text` holds a control, format or other invisible character.
+    """True when `text` holds a control, a format character or one that renders as nothing.
 
-    Left-to-right and right-to-left marks are allowed: names in Arabic or Hebrew need them.
+    For names that identify (a configured place, a user): the marks that right-to-left
+    personal text may need are refused here too, as they make two names read alike.
     """
-    return any(
-        unicodedata.category(c) in _HIDDEN_CATEGORIES and c not in _DIRECTION_MARKS for c in text
-    )
+    return any(c in _IGNORABLE or unicodedata.category(c) in _HIDDEN_CATEGORIES for c in text)
+
+
+def dashes_as_hyphens(text: str) -> str:
+    """Every dash (non-breaking hyphen, en dash, minus sign...) as the ASCII hyphen."""
+    return _DASHES.sub("-", text)
 
 
 def scripts(text: str) -> frozenset[str]:

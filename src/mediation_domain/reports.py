@@ -272,19 +272,24 @@ class Period:
         except InvalidInputError:
             raise
         except (OverflowError, ValueError):  # the calendar's own ends (year 1, year 9999)
-            message = f"the period {start} to {end} as of {moment:%Y-%m-%d} is out of range"
+            message = (
+                f"the period {start or 'January'} to {end or 'now'} as of {moment:%Y-%m-%d} is "
+                "out of range"
+            )
             raise InvalidInputError(message) from None
         return period
 
     def check_whole_months(self) -> None:
         """Refuse a period that is not whole calendar months, all over at `as_of`."""
-        if self.start.day != 1 or _next_month(self.end) - timedelta(days=1) != self.end:
+        last_day = calendar.monthrange(self.end.year, self.end.month)[1]
+        if self.start.day != 1 or self.end.day != last_day:
             message = (
                 f"a partner's report covers whole calendar months, not {self.start} to "
                 f"{self.end}: give months, e.g. --from {self.start:%Y-%m} --to {self.end:%Y-%m}"
             )
             raise InvalidInputError(message)
-        if self._midnight(_next_month(self.end)) > self.as_of + timedelta(microseconds=1):
+        # Over once its next midnight has come (an as-of day's last instant counts as it).
+        if self.end >= (self.as_of + timedelta(microseconds=1)).astimezone(self.zone).date():
             message = (
                 f"{self.end:%Y-%m} is not over at {self.as_of.isoformat(timespec='seconds')}: "
                 "a partner's report ends with a finished month"

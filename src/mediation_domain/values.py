@@ -16,6 +16,8 @@ _IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 _REASON_CODE = re.compile(r"[a-z][a-z0-9-]{0,39}")
 MAX_NAME_LENGTH = 200
 MAX_TEXT_LENGTH = 4000
+MAX_PLACE_LENGTH = 80  # a neighbourhood's name, as reports and messages show it
+_LISTED = 12  # configured names a message lists
 
 
 def _identifier(kind: str) -> Any:  # noqa: ANN401 - an attrs validator
@@ -156,7 +158,7 @@ class CaseStatus(_Vocabulary):
 
 def _fold(name: str) -> str:
     """Compare names regardless of case, accents and spacing ('saint eloi' ~ 'Saint-Éloi')."""
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    decomposed = unicodedata.normalize("NFKD", names.dashes_as_hyphens(name).casefold())
     letters = "".join(c for c in decomposed if not unicodedata.combining(c))
     return re.sub(r"[\s_-]+", "-", letters.strip())
 
@@ -172,6 +174,12 @@ def _neighbourhood_names(
     if not value:
         raise InvalidInputError("at least one neighbourhood must be configured")
     for name in value:
+        if not 0 < len(name) <= MAX_PLACE_LENGTH:
+            message = (
+                f"neighbourhood {quoted(name)} is empty or longer than {MAX_PLACE_LENGTH} "
+                "characters"
+            )
+            raise InvalidInputError(message)
         if names.hidden_characters(name):
             message = (
                 f"neighbourhood {quoted(name)} holds an invisible or control character: "
@@ -204,8 +212,11 @@ class Neighbourhoods:
 
     @classmethod
     def from_text(cls, text: str) -> Neighbourhoods:
-        """Parse a comma-separated list, as found in an environment variable."""
-        return cls(tuple(part.strip() for part in text.split(",") if part.strip()))
+        """Parse a comma-separated list, as found in an environment variable.
+
+        An empty entry (`Beaulieu,,Gare`) is refused: it is a name missing, or a typo.
+        """
+        return cls(tuple(part.strip() for part in text.strip().strip(",").split(",")))
 
     def canonical(self, name: object) -> str:
         """Return the configured spelling of `name`, or raise InvalidInputError."""
@@ -213,7 +224,9 @@ class Neighbourhoods:
         for configured in self.names:
             if _fold(configured) == key:
                 return configured
-        message = f"unknown neighbourhood {quoted(name)}; configured: {', '.join(self.names)}"
+        shown = ", ".join(self.names[:_LISTED])
+        more = f" and {len(self.names) - _LISTED} more" if len(self.names) > _LISTED else ""
+        message = f"unknown neighbourhood {quoted(name)}; configured: {shown}{more}"
         raise InvalidInputError(message)
 
 

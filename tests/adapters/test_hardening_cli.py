@@ -295,6 +295,8 @@ def test_show_prints_times_in_the_service_s_zone_and_reads_them_back(tmp_path, z
         back = run("show", str(case), "--as-of", typed, store=store, env=env)
         assert back.returncode == 0, back.stderr
         assert f"(version {version})" in back.stdout
+    day = run("show", str(case), "--as-of", local.date().isoformat(), store=store, env=env)
+    assert "(version 2)" in day.stdout  # a day is its end, as for report --as-of
 
 
 def test_a_consent_command_that_changes_nothing_says_so_and_stores_nothing(tmp_path):
@@ -347,7 +349,10 @@ def test_list_pages_with_a_limit_and_shows_when_each_case_was_requested(tmp_path
     assert lines[0].split()[:2] == ["case", "requested"]
     assert [line.split()[0] for line in lines[1:]] == cases[:2]
     assert lines[1].split()[1] == "2026-06-15"
+    assert first.stderr.startswith("more cases follow: mediation list --limit 2 --after ")
     cursor = first.stderr.split("--after ")[1].split()[0]
+    filtered = run("list", "--neighbourhood", "Beaulieu", "--limit", "1", store=store).stderr
+    assert "mediation list --neighbourhood Beaulieu --limit 1 --after " in filtered
     rest = run("list", "--limit", "10", "--after", cursor, "--json", store=store)
     assert [case["case_id"] for case in json.loads(rest.stdout)] == cases[2:]
     assert rest.stderr == ""  # the last page: nothing more follows
@@ -366,3 +371,43 @@ def test_the_help_says_what_json_prints_and_every_kind_of_store():
     assert "--json" not in helped("demo")
     assert "postgresql://" in helped()
     assert "sqlite:////absolute/path" in helped()
+
+
+LONG_NAME = "n" * 300  # over the 255 bytes a file name may have
+DEEP_PATH = "/".join(["d" * 200] * 30)  # over the 4096 bytes a path may have
+_ANY_INPUT = [
+    (["list", "--" + HUGE], {}),
+    (["list", HUGE], {}),
+    (["audit", "keygen", "--private-key", HUGE, "--public-key", HUGE], {}),
+    (["audit", "verify", HUGE, "--public-key", HUGE], {}),
+    (["show", CASE, "--from", HUGE], {}),
+    (["audit", "seal", "--private-key", HUGE], {}),
+    (["keys", "new", "--out", HUGE], {}),
+    (["list"], {"MEDIATION_STORE_KEY_FILE": HUGE}),
+    (["serve"], {"MEDIATION_TOKENS": HUGE}),
+    (["request", "--domain", "public-transport", "--neighbourhood", "Nope", "--referral", "city",
+      "--party", "A"], {"MEDIATION_NEIGHBOURHOODS": f"Beaulieu,{HUGE}"}),
+    (["list"], {"MEDIATION_TIMEZONE": LONG_NAME}),
+    (["tokens", "add", "--file", LONG_NAME, "--role", "partner", "--identity", "v"], {}),
+    (["audit", "keygen", "--private-key", LONG_NAME, "--public-key", "k.pub"], {}),
+    (["audit", "export", "--out", LONG_NAME], {}),
+    (["--store", f"sqlite:///{DEEP_PATH}/cases.sqlite3", "list"], {}),
+    (["copy", "--to", f"sqlite:///{DEEP_PATH}/copy.sqlite3"], {}),
+    (["serve", "--host", "h" * 70], {}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("given", _ANY_INPUT, ids=lambda x: str(x)[:40])
+def test_any_input_is_refused_in_one_short_line_never_a_traceback(
+    given, one_case, capsys, monkeypatch, tmp_path
+):
+    (argv, env), (store, case) = given, one_case
+    monkeypatch.chdir(tmp_path)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    code = _exit_code(["--store", f"sqlite:///{store}", *(case if a == CASE else a for a in argv)])
+    captured = capsys.readouterr()
+    assert code == 2, captured.err[:300]
+    assert len(captured.err.strip().splitlines()) == 1, captured.err[:300]
+    assert len(captured.err) < 600, captured.err[:300]
+    assert "Traceback" not in captured.err

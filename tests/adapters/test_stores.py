@@ -40,6 +40,7 @@ def test_every_store_is_found_through_the_entry_point_group():
         ("sqlite:///file::memory:?cache=shared", "keeps nothing; use memory://"),
         ("sqlite:///file:cases?mode=memory", "keeps nothing; use memory://"),
         ("postgresql://u@h/db?schema=a&schema=b", r"\?schema= is given 2 times"),
+        ("postgresql://u@h/db?schema=", r"\?schema= is empty"),
     ],
 )
 def test_bad_store_urls_are_refused_with_a_clear_reason(url, says):

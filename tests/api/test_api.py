@@ -263,7 +263,7 @@ def test_the_report_comes_in_every_format(server):
     assert html.headers["content-type"] == "text/html; charset=utf-8"
     assert html.text.count("<svg") == 3
     assert csv.headers["content-type"] == "text/csv; charset=utf-8"
-    assert csv.text.splitlines()[0].startswith("Quartier,Domaine,Mois,Demandes")
+    assert csv.text.splitlines()[0].startswith("\ufeffQuartier;Domaine;Mois;Demandes")
 
 
 def test_cases_come_in_pages_linked_to_the_next(server):

@@ -109,6 +109,16 @@ def test_the_reviewers_four_beaulieus_are_refused():
         (("Beaulieu", "\uff22\uff45\uff41\uff55\uff4c\uff49\uff45\uff55"), "distinct"),
         (("Paco", "\u0420\u0430\u0441\u043e"), "read alike"),  # all Cyrillic
         (("Kato", "\u039a\u03b1\u03c4\u03bf"), "read alike"),  # all Greek
+        # What the outside tryout still got through:
+        *(
+            ((f"Ga{mark}re",), "invisible or control character")
+            for mark in ("\u200e", "\u061c", "\u034f", "\ufe0f", "\ufe00", "\u3164", "\u2800")
+        ),
+        *((("Bel-Air", f"Bel{dash}Air"), "distinct") for dash in ("\u2011", "\u2013", "\u2212")),
+        (("Gare", "G\u0251re"), "read alike"),  # a Latin alpha
+        (("Mairie", "Ma\u0131rie"), "read alike"),  # a dotless i
+        (("Beaulieu", "", "Gare"), "is empty"),
+        (("x" * 81,), "longer than 80 characters"),
     ],
 )
 def test_a_name_that_hides_a_character_mixes_scripts_or_reads_like_another_is_refused(names, says):
@@ -118,7 +128,7 @@ def test_a_name_that_hides_a_character_mixes_scripts_or_reads_like_another_is_re
 
 def test_names_are_kept_in_nfkc_and_real_names_in_any_script_are_accepted():
     moscow, tokyo = "\u041c\u043e\u0441\u043a\u0432\u0430", "\u6771\u4eac \u3068\u3046\u304d"
-    rabat = "\u0627\u0644\u0631\u0628\u0627\u0637\u200f"  # with a right-to-left mark
+    rabat = "\u0627\u0644\u0631\u0628\u0627\u0637"
     configured = Neighbourhoods(("\uff22el-Air", "Saint-\u00c9loi", moscow, tokyo, rabat))
     assert configured.names[0] == "Bel-Air"
     assert configured.canonical("saint eloi") == "Saint-\u00c9loi"
@@ -141,7 +151,15 @@ def test_personal_text_with_a_direction_override_is_refused(control):
     assert app.recorder.max_notification_id() is None
 
 
-@pytest.mark.parametrize("identity", ["ville\x1b[31m", "ville\u202e", "ville\u200b", " ville", ""])
+@pytest.mark.parametrize(
+    "identity", ["ville\x1b[31m", "ville\u202e", "ville\u200b", " ville", "", "v\u200e", "v\u3164"]
+)
 def test_an_identity_with_a_control_or_invisible_character_is_refused(identity):
     with pytest.raises(InvalidInputError):
         Principal(Role.PARTNER, identity)
+
+
+def test_an_empty_entry_in_the_setting_is_refused_a_trailing_comma_is_not():
+    with pytest.raises(InvalidInputError, match="is empty"):
+        Neighbourhoods.from_text("Beaulieu,,Gare")
+    assert Neighbourhoods.from_text("Beaulieu, Gare,").names == ("Beaulieu", "Gare")

@@ -57,7 +57,7 @@ from mediation_domain.authorisation import (
     decide,
     sees_all_cases,
 )
-from mediation_domain.errors import StaleVersionError, quoted
+from mediation_domain.errors import StaleVersionError, quoted, shortened
 from mediation_domain.privacy import SubjectErasedError, SubjectNotFoundError
 from mediation_domain.reports import dimensions
 
@@ -109,7 +109,7 @@ class Problem(Exception):  # noqa: N818 - it is what RFC 9457 calls it
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
     """The problem document, with the headers its status calls for."""
     # A detail may quote what the client sent, lone surrogates included: kept printable.
-    detail = problem.detail.encode("utf-8", "backslashreplace").decode("utf-8")
+    detail = shortened(problem.detail.encode("utf-8", "backslashreplace").decode("utf-8"))
     body: dict[str, Any] = {
         "type": f"/problems/{problem.kind}",
         "title": "Busy" if problem.kind == "busy" else _TITLES.get(problem.status, "Refused"),

@@ -151,6 +151,9 @@ def _schema(query_text: str, url: str) -> str:
         )
         raise StoreError(message)
     schema = schemas[0]
+    if "schema" in query and not schema:
+        message = f"invalid store URL {quoted(redacted(url))}: ?schema= is empty"
+        raise StoreError(message)
     if schema and (
         len(schema) > 63  # noqa: PLR2004 - PostgreSQL's identifier length
         or not set(schema) <= _SCHEMA_CHARACTERS
