@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import sys
 import time
 from collections import Counter
@@ -420,9 +421,19 @@ def _demo(app: Mediations, args: argparse.Namespace) -> int:
     )
     for subject in run.erased:
         print(f"\nErased on request (GDPR): {subject}; its values now read {ERASED}.")
-    print(f"\nNext: mediation list   |   mediation show {run.cases[0]}")
-    print("      mediation report --exact   |   mediation report --format html > report.html")
+    me = _invoked_as()
+    print(f"\nNext: {me} list   |   {me} show {run.cases[0]}")
+    print(f"      {me} report --exact   |   {me} report --format html > report.html")
     return EXIT_OK
+
+
+def _invoked_as() -> str:
+    """`mediation` when the shell finds this program so, else the path it was run by."""
+    found = shutil.which("mediation")
+    here = Path(sys.argv[0])
+    if found and here.exists() and Path(found).resolve() == here.resolve():
+        return "mediation"
+    return shlex.quote(str(here)) if here.name == "mediation" else "mediation"
 
 
 def _report(app: Mediations, args: argparse.Namespace) -> int:
@@ -549,7 +560,9 @@ def _serve(args: argparse.Namespace) -> int:
 
         from mediation_adapters.http import create_app  # noqa: PLC0415
     except ImportError:
-        message = "serving needs the http extra: pip install 'mediation-domain[http]'"
+        message = (
+            "serving needs the http extra: pip install '.[http]' in a clone of mediation-domain"
+        )
         raise InvalidInputError(message) from None
     from mediation_adapters.tokens import Tokens  # noqa: PLC0415
 

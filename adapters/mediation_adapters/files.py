@@ -45,7 +45,9 @@ def distinct(*paths: Path) -> None:
     for path in paths:
         key = os.path.realpath(path)
         if key in seen:
-            message = f"{seen[key]} and {path} name the same file: give each key a file of its own"
+            message = (
+                f"{path} is given for two keys (the same file): give each key a file of its own"
+            )
             raise SecretFileError(message)
         seen[key] = path
 
