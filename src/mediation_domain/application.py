@@ -57,6 +57,7 @@ from mediation_domain.reports import Period, Report, facts_of
 from mediation_domain.transcodings import LeanJSONTranscoder, register_value_transcodings
 from mediation_domain.values import (
     MAX_NAME_LENGTH,
+    MAX_PARTIES,
     MAX_TEXT_LENGTH,
     POITIERS,
     CaseStatus,
@@ -414,6 +415,9 @@ class Mediations(Application[UUID]):
         the summary, contacts are sealed before they are stored.
         """
         names = _items(parties, "parties")
+        if len(names) > MAX_PARTIES:
+            message = f"a case holds at most {MAX_PARTIES} parties, not {len(names)}"
+            raise InvalidInputError(message)
         ids = [None] * len(names) if party_ids is None else _items(party_ids, "party ids")
         if len(ids) != len(names):
             raise InvalidInputError("give one party id per party, or none")
@@ -458,6 +462,9 @@ class Mediations(Application[UUID]):
     ) -> str:
         """Add a party to a case; returns its pseudonymous id."""
         case = self._load(case_id, expected_version)
+        if len(case.parties) >= MAX_PARTIES:
+            message = f"case {case.id} has {MAX_PARTIES} parties already: the most a case holds"
+            raise InvalidInputError(message)
         fact = _party_facts(name, party_id, contact)
         case.check(case.PartyJoined, party=Party(fact[0], _PROBE))
         (party,), _ = self._sealed(case.id, [fact])  # sealed once the rules accept the party

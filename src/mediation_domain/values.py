@@ -15,6 +15,7 @@ from mediation_domain.errors import InvalidInputError, quoted
 _IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 _REASON_CODE = re.compile(r"[a-z][a-z0-9-]{0,39}")
 MAX_NAME_LENGTH = 200
+MAX_PARTIES = 50  # a case's parties at most: with the text limits, the largest request
 MAX_TEXT_LENGTH = 4000
 MAX_PLACE_LENGTH = 80  # a neighbourhood's name, as reports and messages show it
 _LISTED = 12  # configured names a message lists

@@ -23,9 +23,9 @@ from mediation_domain import (
 )
 from mediation_domain.application import MOST_CASES
 from mediation_domain.errors import quoted
-from mediation_domain.values import MAX_NAME_LENGTH, MAX_TEXT_LENGTH
+from mediation_domain.values import MAX_NAME_LENGTH, MAX_PARTIES, MAX_TEXT_LENGTH
 
-MAX_ITEMS = 50
+MAX_ITEMS = MAX_PARTIES
 _ID = {"type": "string", "minLength": 1, "maxLength": 64}
 _NAME = {"type": "string", "minLength": 1, "maxLength": MAX_NAME_LENGTH}
 _CONTACT = {"type": "string", "maxLength": MAX_NAME_LENGTH}

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.persistence import ApplicationRecorder, StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
@@ -44,12 +45,19 @@ class MemoryRecorder(POPOApplicationRecorder):
         ]
 
 
+# The recorders of the memory stores open in this process, by the id their bundle gives
+# the application in its environment: applications on one bundle share its events.
+_RECORDERS: weakref.WeakValueDictionary[str, MemoryRecorder] = weakref.WeakValueDictionary()
+STORE_ID = "MEDIATION_MEMORY_STORE"
+
+
 class MemoryFactory(POPOFactory):
-    """eventsourcing's in-memory persistence, with MemoryRecorder for the events."""
+    """eventsourcing's in-memory persistence, with the events of the bundle named in env."""
 
     def application_recorder(self) -> ApplicationRecorder:
-        """A new recorder (each memory store is its own)."""
-        return MemoryRecorder()
+        """The bundle's recorder; a new one without a bundle."""
+        found = _RECORDERS.get(self.env.get(STORE_ID) or "")
+        return found if found is not None else MemoryRecorder()
 
 
 class MemoryLedger:
@@ -269,6 +277,9 @@ class MemoryBundle:
         self._keys = MemoryKeyStore()
         self._ledger = MemoryLedger()
         self._projections = MemoryProjectionStore()
+        self._recorder = MemoryRecorder()  # kept alive here: _RECORDERS holds it weakly
+        self._id = uuid4().hex
+        _RECORDERS[self._id] = self._recorder
 
     @property
     def name(self) -> str:
@@ -277,7 +288,7 @@ class MemoryBundle:
 
     def environment(self) -> dict[str, str]:
         """Eventsourcing's in-memory persistence, with MemoryRecorder."""
-        return {"PERSISTENCE_MODULE": get_topic(MemoryFactory)}
+        return {"PERSISTENCE_MODULE": get_topic(MemoryFactory), STORE_ID: self._id}
 
     def key_store(self) -> MemoryKeyStore:
         """The keys, in a dictionary."""
