@@ -26,7 +26,9 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import attrs
+from eventsourcing.domain import EventSourcingError
 from eventsourcing.persistence import PersistenceError
+from eventsourcing.utils import TopicError
 
 from mediation_adapters.bootstrap import build, open_store
 from mediation_adapters.config import DEFAULT_STORE, Settings, read_store_key
@@ -181,6 +183,14 @@ def _host(text: str) -> str:
         return text
     message = f"invalid --host {quoted(text)}: an IP address or a host name"
     raise argparse.ArgumentTypeError(message)
+
+
+def _port(text: str) -> int:
+    """A TCP port to listen on."""
+    if not (text.isascii() and text.isdigit() and len(text) <= 5 and 0 < int(text) <= 65535):  # noqa: PLR2004
+        message = f"invalid --port {quoted(text)}: a number from 1 to 65535"
+        raise argparse.ArgumentTypeError(message)
+    return int(text)
 
 
 def _positive(text: str) -> int:
@@ -534,7 +544,7 @@ def _copy(app: Mediations, args: argparse.Namespace) -> int:
 
     if redacted(args.to) == redacted(args.store):
         raise InvalidInputError("copy into a new store, not into the store itself")
-    key = read_store_key(Path(args.to_key_file)) if args.to_key_file else None
+    key = read_store_key(Path(args.to_key_file)) if args.to_key_file is not None else None
     target = open_store(args.to, store_key=key)
     try:
         report = copy_store(app, target)
@@ -928,7 +938,7 @@ def _add_audit(commands: argparse._SubParsersAction[_Parser]) -> None:
 def _add_http(commands: argparse._SubParsersAction[_Parser], settings: Settings) -> None:
     p = commands.add_parser("serve", help="serve the HTTP API (extra mediation-domain[http])")
     p.add_argument("--host", type=_host, default="127.0.0.1", help="the address to listen on")
-    p.add_argument("--port", type=int, default=8000, help="the port (default 8000)")
+    p.add_argument("--port", type=_port, default=8000, help="the port (default 8000)")
     p.add_argument(
         "--tokens",
         default=settings.tokens,
@@ -1163,6 +1173,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PersistenceError as failure:
         detail = str(failure).splitlines()[0] if str(failure) else type(failure).__name__
         print(f"mediation: store error: {shortened(detail)}", file=sys.stderr)
+    except (EventSourcingError, TopicError) as failure:  # a record altered or foreign
+        print(
+            f"mediation: a stored record cannot be read ({type(failure).__name__}): "
+            "mediation audit verify says which was altered",
+            file=sys.stderr,
+        )
     except BrokenPipeError:
         # The reader (e.g. `| head`) has gone: stop quietly, as Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -1170,6 +1186,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as failure:  # a path too long, a folder that cannot be written...
         where = f": {quoted(failure.filename)}" if failure.filename else ""
         print(f"mediation: {failure.strerror or type(failure).__name__}{where}", file=sys.stderr)
+    except Exception as failure:  # noqa: BLE001 - the last guard: one line, never a traceback
+        print(
+            f"mediation: unexpected {type(failure).__name__}: {shortened(str(failure))} "
+            "(a damaged store or a bug: run mediation audit verify, and report it)",
+            file=sys.stderr,
+        )
+        return EXIT_CHECK_FAILED
     return EXIT_REFUSED
 
 

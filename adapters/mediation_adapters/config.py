@@ -68,7 +68,7 @@ class Settings:
         text = self.seal_every.strip()
         if not text:
             return None
-        if not (text.isascii() and text.isdigit() and int(text) >= 1):
+        if not (text.isascii() and text.isdigit() and len(text) <= 9 and int(text) >= 1):  # noqa: PLR2004
             message = f"MEDIATION_SEAL_EVERY={quoted(text)}: expected a number of records"
             raise InvalidInputError(message)
         return int(text)

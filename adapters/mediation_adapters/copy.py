@@ -24,10 +24,10 @@ from mediation_domain import Mediations
 from mediation_domain.case import (
     PARTY_CONTACT,
     PARTY_NAME,
-    SESSION_NOTES,
     SUMMARY,
     MediationCase,
     Party,
+    session_notes,
 )
 from mediation_domain.privacy import ERASED, SEALED, Sealed
 
@@ -51,6 +51,7 @@ class _Resealer:
         self.source, self.target = source, target
         self.resealed = self.from_clear = self.unreadable = 0
         self.erased: set[str] = set()
+        self.sessions: dict[str, int] = {}  # sessions seen so far, by case
 
     def value(self, value: Sealed | None, case: str, field: str) -> Sealed | None:
         if value is None:
@@ -82,7 +83,8 @@ class _Resealer:
         if isinstance(event, MediationCase.PartyJoined):
             return _replace(event, party=self.party(event.party, case))
         if isinstance(event, MediationCase.SessionHeld):
-            return _replace(event, notes=self.value(event.notes, case, SESSION_NOTES))
+            held = self.sessions[case] = self.sessions.get(case, 0) + 1
+            return _replace(event, notes=self.value(event.notes, case, session_notes(held)))
         if isinstance(event, MediationCase.PersonalDataErased):
             self.erased.add(event.subject)
         return event

@@ -116,11 +116,15 @@ class Export:
             message = f"{path} is not a {FORMAT} version {VERSION} file"
             raise ExportFormatError(message)
         self.case: str | None = header.get("case")
-        self.checkpoints = [
-            Checkpoint(**{k: v for k, v in line.items() if k != "type"})
-            for line in self._lines()
-            if line.get("type") == "checkpoint"
-        ]
+        try:
+            self.checkpoints = [
+                Checkpoint(**{k: v for k, v in line.items() if k != "type"})
+                for line in self._lines()
+                if line.get("type") == "checkpoint"
+            ]
+        except TypeError as error:
+            message = f"{path}: a checkpoint line is malformed ({error})"
+            raise ExportFormatError(message) from None
 
     def _header(self) -> dict[str, Any]:
         try:
@@ -129,8 +133,18 @@ class Export:
         except OSError as error:
             message = f"cannot read {self.path}: {error.strerror}"
             raise ExportFormatError(message) from None
+        except UnicodeDecodeError:
+            message = f"{self.path}: line 1 is not UTF-8"
+            raise ExportFormatError(message) from None
 
     def _lines(self) -> Iterator[dict[str, Any]]:
+        try:
+            yield from self._read_lines()
+        except UnicodeDecodeError:
+            message = f"{self.path}: a line is not UTF-8"
+            raise ExportFormatError(message) from None
+
+    def _read_lines(self) -> Iterator[dict[str, Any]]:
         with self.path.open(encoding="utf-8") as file:
             file.readline()
             ended = False
@@ -171,7 +185,7 @@ class Export:
 def _parse(text: str, path: Path, number: int) -> dict[str, Any]:
     try:
         line = json.loads(text)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # not JSON, an integer of thousands of digits, nesting
         line = None
     if not isinstance(line, dict):
         message = f"{path}: line {number} is not a JSON object"

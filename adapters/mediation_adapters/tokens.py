@@ -48,7 +48,7 @@ class Tokens:
         except FileNotFoundError:
             message = f"no token file at {path}: create one with mediation tokens add"
             raise TokenFileError(message) from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        except (OSError, ValueError, RecursionError) as error:  # JSON, UTF-8, digits, nesting
             message = f"cannot read the token file {path}: {error}"
             raise TokenFileError(message) from None
         entries: dict[str, tuple[Principal, datetime | None]] = {}

@@ -27,11 +27,11 @@ from eventsourcing.utils import Environment, EnvType, get_topic
 from mediation_domain.case import (
     PARTY_CONTACT,
     PARTY_NAME,
-    SESSION_NOTES,
     SUMMARY,
     MediationCase,
     Party,
     now,
+    session_notes,
     stamped_by,
 )
 from mediation_domain.errors import (
@@ -335,7 +335,7 @@ class Mediations(Application[UUID]):
         every = found.get("MEDIATION_SNAPSHOT_EVERY", "").strip()
         self.snapshot_every = 0
         if every:
-            if not (every.isascii() and every.isdigit() and int(every) >= 1):
+            if not (every.isascii() and every.isdigit() and len(every) <= 9 and int(every) >= 1):  # noqa: PLR2004 - a billion events
                 message = (
                     f"M"
                     f"EDIATION_SNAPSHOT_EVERY must be a whole number of events, not {quoted(every)}"
@@ -551,10 +551,9 @@ class Mediations(Application[UUID]):
         day = now().astimezone().date() if held_on is None else _day(held_on)  # local day
         text = _personal_text(notes, "session notes", limit=MAX_TEXT_LENGTH, required=False)
         case = self._load(case_id, expected_version)
+        field = session_notes(case.session_count + 1)
         sealed = (
-            self.sealer.seal_all(str(case.id), [(str(case.id), SESSION_NOTES, text)])[0]
-            if text
-            else None
+            self.sealer.seal_all(str(case.id), [(str(case.id), field, text)])[0] if text else None
         )
         case.hold_session(session_kind, present, day, sealed)
         self.save(case)

@@ -12,12 +12,13 @@ exist, HTTP 404, so that its existence is not revealed).
 
 from __future__ import annotations
 
+import unicodedata
 from enum import Enum
 
 import attrs
 
 from mediation_domain.errors import CaseNotFoundError, InvalidInputError, MediationError, quoted
-from mediation_domain.names import hidden_characters
+from mediation_domain.names import hidden_characters, mixed_scripts
 from mediation_domain.values import MediatorId, _Vocabulary
 
 
@@ -83,6 +84,8 @@ def _printable_identity(identity: object) -> bool:
         and 0 < len(identity) <= IDENTITY_LENGTH
         and identity == identity.strip()
         and not hidden_characters(identity)
+        and not any(unicodedata.category(c) == "Zs" and c != " " for c in identity)
+        and not mixed_scripts(identity)
     )
 
 

@@ -40,7 +40,14 @@ from mediation_domain.values import (
 SUMMARY = "case.summary"
 PARTY_NAME = "party.name"
 PARTY_CONTACT = "party.contact"
-SESSION_NOTES = "session.notes"
+
+
+def session_notes(ordinal: int) -> str:
+    """The field of the notes of the case's `ordinal`-th session, from 1.
+
+    Notes moved to another session of the same case no longer open there.
+    """
+    return f"session.{ordinal}.notes"
 
 
 @attrs.frozen
@@ -340,7 +347,11 @@ class MediationCase(Aggregate):
             values.append((PARTY_NAME, pid.value, party.name))
             if party.contact is not None:
                 values.append((PARTY_CONTACT, pid.value, party.contact))
-        notes = [(SESSION_NOTES, case, s.notes) for s in self.sessions if s.notes is not None]
+        notes = [
+            (session_notes(n), case, s.notes)
+            for n, s in enumerate(self.sessions, 1)
+            if s.notes is not None
+        ]
         return values + notes
 
     @property

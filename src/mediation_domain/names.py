@@ -34,20 +34,90 @@ _IGNORABLE = frozenset(
     )
     for point in range(first, last + 1)
 )  # fmt: skip
-_DASHES = re.compile(r"[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")  # read as "-"
+# What reads as a hyphen, and as an apostrophe (after Unicode's confusables.txt).
+_DASHES = re.compile(
+    "[\u02d7\u058a\u05be\u06d4\u1400\u1806\u2010-\u2015\u2043\u207b\u208b\u2212\u23af"
+    "\u2500\u2501\u2796\u2cba\u2e3a\u2e3b\u2e40\u30fc\u4e00\ufe58\ufe63\uff0d\uff70]"
+)
+_APOSTROPHES = re.compile(
+    "[\u0060\u00b4\u02b9\u02bb\u02bc\u02bd\u02c8\u02ca\u02cb\u2018\u2019\u201b\u2032\u2035\uff07]"
+)
 # Scripts that may share a name with Latin letters (UTS #39, "highly restrictive").
 _MIXES = (
     frozenset({"LATIN", "CJK", "HIRAGANA", "KATAKANA"}),
     frozenset({"LATIN", "CJK", "BOPOMOFO"}),
     frozenset({"LATIN", "CJK", "HANGUL"}),
 )
-# Cyrillic and Greek letters that look like Latin ones (after case folding): a small
-# subset of Unicode's confusables.txt, enough for the names a service configures.
+# The first word of a character's name when it names a script: a hyphen or a stop of
+# another script (ARMENIAN HYPHEN, ARABIC FULL STOP) mixes scripts as a letter does.
+_SCRIPTS = frozenset(
+    [
+        "LATIN",
+        "GREEK",
+        "CYRILLIC",
+        "ARMENIAN",
+        "HEBREW",
+        "ARABIC",
+        "SYRIAC",
+        "THAANA",
+        "NKO",
+        "SAMARITAN",
+        "MANDAIC",
+        "DEVANAGARI",
+        "BENGALI",
+        "GURMUKHI",
+        "GUJARATI",
+        "ORIYA",
+        "TAMIL",
+        "TELUGU",
+        "KANNADA",
+        "MALAYALAM",
+        "SINHALA",
+        "THAI",
+        "LAO",
+        "TIBETAN",
+        "MYANMAR",
+        "GEORGIAN",
+        "HANGUL",
+        "ETHIOPIC",
+        "CHEROKEE",
+        "CANADIAN",
+        "OGHAM",
+        "RUNIC",
+        "TAGALOG",
+        "KHMER",
+        "MONGOLIAN",
+        "LIMBU",
+        "TAI",
+        "BUGINESE",
+        "BALINESE",
+        "SUNDANESE",
+        "OL",
+        "GLAGOLITIC",
+        "COPTIC",
+        "TIFINAGH",
+        "HIRAGANA",
+        "KATAKANA",
+        "BOPOMOFO",
+        "CJK",
+        "YI",
+        "LISU",
+        "VAI",
+        "BAMUM",
+        "JAVANESE",
+        "CHAM",
+    ]
+)
+# Letters that look like others: Cyrillic and Greek ones like Latin letters, Latin ones
+# like other Latin letters (a subset of confusables.txt, enough for the names a service
+# configures). Before case folding: the capital I reads as l, digits as letters.
+_CASED_LOOKALIKES = str.maketrans({"I": "l", "1": "l", "|": "l", "0": "O"})
 _LOOKALIKES = str.maketrans(
     {
         **dict(zip("авеѐёікмнорсѕтухүһјӏԁԛԝ", "abeeeikmhopcstyxyhjldqw", strict=True)),
         **dict(zip("αβεηικνορστυχωϲς", "abenikvopotuxwcc", strict=True)),
-        **dict(zip("ɑıɡɩǀȷɪʏᴏᴄ", "aigiljiyoc", strict=True)),  # Latin, yet lookalikes
+        **dict(zip("ɑıɡɩǀȷɪʏᴏᴄ", "aigiljiyoc", strict=True)),
+        **dict(zip("ᴀʙᴅᴇꜰɢʜᴊᴋʟᴍɴᴘʀꜱᴛᴜᴠᴡᴢ", "abdefghjklmnprstuvwz", strict=True)),  # small capitals
     }
 )
 
@@ -67,17 +137,18 @@ def hidden_characters(text: str) -> bool:
 
 
 def dashes_as_hyphens(text: str) -> str:
-    """Every dash (non-breaking hyphen, en dash, minus sign...) as the ASCII hyphen."""
+    """Every character that reads as a hyphen (en dash, minus sign...) as the ASCII one."""
     return _DASHES.sub("-", text)
 
 
 def scripts(text: str) -> frozenset[str]:
-    """The scripts of the letters of `text` (digits, punctuation and marks have none)."""
+    """The scripts `text` is written in: of its letters, and of signs named by a script."""
     found = set()
     for character in text:
-        if unicodedata.category(character).startswith("L"):
-            name = unicodedata.name(character, "")
-            found.add("CJK" if name.startswith("CJK") else name.partition(" ")[0])
+        name = unicodedata.name(character, "")
+        first = "CJK" if name.startswith("CJK") else name.partition(" ")[0]
+        if first in _SCRIPTS:
+            found.add(first)
     return frozenset(found)
 
 
@@ -87,17 +158,23 @@ def mixed_scripts(text: str) -> bool:
     return len(found) > 1 and not any(found <= allowed for allowed in _MIXES)
 
 
-def skeleton(folded: str) -> str:
-    """A folded name with Cyrillic and Greek lookalikes read as the Latin letters they mimic."""
-    return folded.translate(_LOOKALIKES)
+def skeleton(name: str) -> str:
+    """What `name` looks like: lookalike letters, dashes and apostrophes read as one.
+
+    Two names with the same skeleton read alike, whatever their code points (UTS #39).
+    """
+    text = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    text = text.translate(_CASED_LOOKALIKES).casefold().replace("rn", "m")
+    text = _APOSTROPHES.sub("'", _DASHES.sub("-", text.translate(_LOOKALIKES)))
+    return re.sub(r"[\s_-]+", "-", text.strip())
 
 
-def lookalike_pairs(folded: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Pairs of (name, folded name) entries whose skeletons are the same."""
+def lookalike_pairs(names: Iterable[str]) -> list[tuple[str, str]]:
+    """Pairs of names that read alike (the same skeleton)."""
     seen: dict[str, str] = {}
     pairs = []
-    for name, fold in folded:
-        key = skeleton(fold)
+    for name in names:
+        key = skeleton(name)
         if key in seen:
             pairs.append((seen[key], name))
         else:

@@ -195,7 +195,7 @@ def _neighbourhood_names(
     if any(not name for name in folded) or len(set(folded)) != len(folded):
         message = f"neighbourhood names must be non-empty and distinct: {quoted(list(value))}"
         raise InvalidInputError(message)
-    for first, second in names.lookalike_pairs(zip(value, folded, strict=True)):
+    for first, second in names.lookalike_pairs(value):
         message = f"neighbourhoods {quoted(first)} and {quoted(second)} read alike: keep one"
         raise InvalidInputError(message)
 
@@ -215,9 +215,10 @@ class Neighbourhoods:
     def from_text(cls, text: str) -> Neighbourhoods:
         """Parse a comma-separated list, as found in an environment variable.
 
-        An empty entry (`Beaulieu,,Gare`) is refused: it is a name missing, or a typo.
+        An empty entry (`Beaulieu,,Gare`, or a comma at either end) is refused: a name
+        missing, or a typo.
         """
-        return cls(tuple(part.strip() for part in text.strip().strip(",").split(",")))
+        return cls(tuple(part.strip() for part in text.split(",")))
 
     def canonical(self, name: object) -> str:
         """Return the configured spelling of `name`, or raise InvalidInputError."""

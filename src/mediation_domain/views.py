@@ -13,9 +13,9 @@ import attrs
 from mediation_domain.case import (
     PARTY_CONTACT,
     PARTY_NAME,
-    SESSION_NOTES,
     SUMMARY,
     MediationCase,
+    session_notes,
 )
 from mediation_domain.privacy import ERASED, SEALED, Sealed, Sealer
 from mediation_domain.values import (
@@ -119,9 +119,12 @@ class CaseView:
             mediator=str(case.mediator) if case.mediator else None,
             sessions=tuple(
                 SessionView(
-                    s.kind, tuple(map(str, s.attendees)), s.held_on, opened[SESSION_NOTES, s.notes]
+                    s.kind,
+                    tuple(map(str, s.attendees)),
+                    s.held_on,
+                    opened[session_notes(n), s.notes],
                 )
-                for s in case.sessions
+                for n, s in enumerate(case.sessions, 1)
             ),
             outcome=case.outcome,
             withdrawn_by=by,

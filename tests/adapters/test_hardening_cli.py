@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import stat
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from mediation_adapters.cli import main
 from mediation_adapters.stores import open_store
 
-from .test_cli import run, stored_events
+from .test_cli import request, run, stored_events
 
 pytestmark = pytest.mark.slow
 
@@ -411,3 +412,84 @@ def test_any_input_is_refused_in_one_short_line_never_a_traceback(
     assert len(captured.err.strip().splitlines()) == 1, captured.err[:300]
     assert len(captured.err) < 600, captured.err[:300]
     assert "Traceback" not in captured.err
+
+
+# What the second outside tryout still broke at the edges (#13) ------------------------------
+
+
+@pytest.mark.parametrize(
+    "zone", ["/".join(["a"] * 400), "../../etc/passwd", "Europe/Paris/", "Europe//Paris", "é"]
+)
+def test_a_time_zone_that_is_no_zone_name_is_refused_in_one_line(tmp_path, zone):
+    done = run("report", env={"MEDIATION_TIMEZONE": zone}, store=tmp_path / "cases.sqlite3")
+    assert "unknown time zone" in _refused(done)
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "9" * 40, "\u0663\u0660", "-1", "80a"])
+def test_a_port_outside_1_to_65535_is_refused_before_serving(port):
+    assert "--port" in _refused(run("serve", "--port", port))
+
+
+@pytest.mark.parametrize("name", ["MEDIATION_SEAL_EVERY", "MEDIATION_SNAPSHOT_EVERY"])
+@pytest.mark.parametrize("value", ["9" * 5000, "1" + "0" * 9, "\u0663"])
+def test_a_count_setting_of_many_digits_is_refused_in_one_line(tmp_path, name, value):
+    assert name in _refused(run("list", env={name: value}, store=tmp_path / "cases.sqlite3"))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"\xff\xfe not utf-8\n",
+        b'{"n": ' + b"9" * 5000 + b"}\n",
+        b"[" * 100_000 + b"]" * 100_000 + b"\n",
+        b'{"type": "checkpoint", "unexpected": 1}\n',
+    ],
+    ids=["latin-bytes", "huge-integer", "deep-nesting", "malformed-checkpoint"],
+)
+def test_a_damaged_export_is_refused_in_one_line_by_every_reader(tmp_path, line):
+    store = tmp_path / "cases.sqlite3"
+    case_id = request(store)["case_id"]
+    out = tmp_path / "export.jsonl"
+    assert run("audit", "export", "--out", str(out), store=store).returncode == 0
+    header, *rest = out.read_bytes().splitlines(keepends=True)
+    damaged = tmp_path / "damaged.jsonl"
+    damaged.write_bytes(header + line + b"".join(rest))
+    private, public = tmp_path / "audit.key", tmp_path / "audit.pub"
+    assert _keygen(private, public).returncode == 0
+    for args in (
+        ("audit", "verify", "--public-key", str(public), str(damaged)),
+        ("audit", "replay", str(damaged)),
+        ("show", case_id, "--from", str(damaged)),
+    ):
+        assert str(damaged) in _refused(run(*args)), args
+    damaged.write_bytes(line + b"".join(rest))  # in place of the header
+    assert str(damaged) in _refused(run("audit", "replay", str(damaged)))
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b'{"a": ' + b"9" * 5000 + b"}", b"[" * 100_000 + b"]" * 100_000, b"\xff\xfe"],
+    ids=["huge-integer", "deep-nesting", "latin-bytes"],
+)
+def test_a_damaged_token_file_is_refused_in_one_line(tmp_path, content):
+    tokens = tmp_path / "tokens.json"
+    tokens.write_bytes(content)
+    tokens.chmod(0o600)
+    added = run("tokens", "add", "--file", str(tokens), "--role", "auditor", "--identity", "x")
+    assert "token file" in _refused(added)
+    assert tokens.read_bytes() == content
+
+
+@pytest.mark.parametrize(
+    "change", ["topic = 'nowhere:Nothing'", "state = X'00ff'"], ids=["topic", "state"]
+)
+def test_a_stored_record_altered_is_one_line_not_a_traceback(tmp_path, change):
+    store = tmp_path / "cases.sqlite3"
+    assert run("demo", "--week-only", store=store).returncode == 0
+    with sqlite3.connect(store) as db:
+        db.execute(f"UPDATE stored_events SET {change} WHERE originator_version = 2")  # noqa: S608
+    for args in (("list",), ("report",)):
+        assert "a stored record cannot be read" in _refused(run(*args, store=store)), args
+    replayed = run("audit", "replay", store=store)  # the auditor's replay names each one
+    assert replayed.returncode == 1
+    assert "record 2 cannot be read as an event" in replayed.stdout

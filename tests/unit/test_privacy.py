@@ -380,3 +380,13 @@ def test_a_period_reaching_before_the_year_one_is_refused(text, moment):
     with pytest.raises(InvalidInputError, match="before the year 1"):
         RetentionPeriod.parse(text).before(moment)
     assert RetentionPeriod.parse("9999m").before(datetime(2026, 11, 25, tzinfo=UTC)).year == 1193
+
+
+def test_notes_moved_to_another_session_of_the_same_case_do_not_open_there(app):
+    case_id, _, _ = _resolved_case(app)
+    case = app.repository.get(case_id)
+    case.sessions.append(case.sessions[0])  # the first session's notes copied into a second
+    assert [s.notes for s in CaseView.of(case, app.sealer).sessions] == [NOTES, SEALED]
+    later = app.repository.get(case_id)
+    later.sessions[0] = attrs.evolve(later.sessions[0], notes=None)
+    assert CaseView.of(later, app.sealer).sessions[0].notes == ""

@@ -119,6 +119,17 @@ def test_the_reviewers_four_beaulieus_are_refused():
         (("Mairie", "Ma\u0131rie"), "read alike"),  # a dotless i
         (("Beaulieu", "", "Gare"), "is empty"),
         (("x" * 81,), "longer than 80 characters"),
+        # And what the second tryout found:
+        (("Ile", "l1e"), "read alike"),  # I, l and 1
+        (("Oasis", "0asis"), "read alike"),  # O and 0
+        (("Marne", "Mame"), "read alike"),  # rn and m
+        (("Ville|e", "Villele"), "read alike"),  # a bar for an l
+        (("Gare", "G\u1d00re"), "read alike"),  # a small capital A
+        (("Pont l'Abb\u00e9", "Pont l\u2019Abb\u00e9"), "read alike"),  # apostrophes
+        (("Pont l'Abb\u00e9", "Pont l\u02bcAbb\u00e9"), "read alike"),
+        *((("Bel-Air", f"Bel{dash}Air"), "distinct") for dash in ("\u30fc", "\u2e3a", "\u2500")),
+        (("Bel\u058aAir",), "mixes scripts (armenian, latin)"),  # an Armenian hyphen
+        (("Gare\u0589",), "mixes scripts (armenian, latin)"),  # an Armenian full stop
     ],
 )
 def test_a_name_that_hides_a_character_mixes_scripts_or_reads_like_another_is_refused(names, says):
@@ -152,14 +163,19 @@ def test_personal_text_with_a_direction_override_is_refused(control):
 
 
 @pytest.mark.parametrize(
-    "identity", ["ville\x1b[31m", "ville\u202e", "ville\u200b", " ville", "", "v\u200e", "v\u3164"]
+    "identity",
+    [
+        *("ville\x1b[31m", "ville\u202e", "ville\u200b", " ville", "", "v\u200e", "v\u3164"),
+        *("ville\u00a0a", "ville\u2007x", "vil\u043be"),  # other spaces, a Cyrillic l
+    ],
 )
 def test_an_identity_with_a_control_or_invisible_character_is_refused(identity):
     with pytest.raises(InvalidInputError):
         Principal(Role.PARTNER, identity)
 
 
-def test_an_empty_entry_in_the_setting_is_refused_a_trailing_comma_is_not():
+@pytest.mark.parametrize("text", ["Beaulieu,,Gare", "Beaulieu, Gare,", ",Beaulieu", " , "])
+def test_an_empty_entry_in_the_setting_is_refused_even_at_either_end(text):
     with pytest.raises(InvalidInputError, match="is empty"):
-        Neighbourhoods.from_text("Beaulieu,,Gare")
-    assert Neighbourhoods.from_text("Beaulieu, Gare,").names == ("Beaulieu", "Gare")
+        Neighbourhoods.from_text(text)
+    assert Neighbourhoods.from_text(" Beaulieu , Gare ").names == ("Beaulieu", "Gare")

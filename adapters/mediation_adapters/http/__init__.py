@@ -21,7 +21,9 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from eventsourcing.domain import EventSourcingError
 from eventsourcing.persistence import PersistenceError
+from eventsourcing.utils import TopicError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -32,7 +34,7 @@ from starlette.routing import Route
 from mediation_adapters.http.schema import BODIES, REPORT_MEDIA, check, document
 from mediation_adapters.report_formats import DEFAULT_BY, FORMATS, LANGUAGES, render
 from mediation_adapters.reporting import ReportView, report_period, time_zone
-from mediation_adapters.stores import StoreError
+from mediation_adapters.storage import StoreError, first_line
 from mediation_adapters.tokens import Tokens
 from mediation_domain import (
     CaseClosedError,
@@ -465,8 +467,11 @@ def _wrapped(
             return problem_response(problem)
         except MediationError as error:
             return problem_response(_refusal(error))
-        except PersistenceError as failure:  # e.g. a lock held too long
-            detail = str(failure).strip().splitlines()[0] if str(failure).strip() else "busy"
+        except (EventSourcingError, TopicError) as failure:  # a record altered or foreign
+            if isinstance(failure, PersistenceError):  # e.g. a lock held too long
+                detail = first_line(failure)
+            else:
+                detail = f"a stored record cannot be read ({type(failure).__name__})"
             unavailable = Problem(503, "store-unavailable", f"the store did not answer: {detail}")
             return problem_response(unavailable)
 
