@@ -18,6 +18,7 @@ from eventsourcing.utils import get_topic
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from mediation_adapters.copy import copy_store
 from mediation_adapters.keystores import StoreKeyError, new_store_key, read_store_key
 from mediation_adapters.storage.postgres import connection_for
 from mediation_adapters.stores import open_store
@@ -614,7 +615,7 @@ def test_new_keys_commit_unflushed_and_the_connection_is_left_as_it_was(
     case_id = app.request_mediation(
         domain="public-transport", neighbourhood="Beaulieu", referral="resident", parties=["Zoé"]
     )
-    inserting = said.index("INSERT INTO mediation_subject_keys (subject,")
+    inserting = said.index('INSERT INTO mediation_subject_keys ("subject",')
     relaxed = {
         "postgres": "SET LOCAL synchronous_commit =",
         "sqlite": "PRAGMA synchronous = NORMAL",
@@ -694,3 +695,15 @@ def test_a_sealed_value_moved_to_another_party_of_the_case_does_not_open_there(t
         assert names[joined] == "[sealed]"
     finally:
         app.close()
+
+
+def test_a_copy_reseals_each_session_s_notes_for_its_own_session(tmp_path):
+    source = open_store(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    case_id, a, _ = _record(source, "Mme Roux", "M. Blanc")
+    source.hold_session(case_id, kind="individual-interview", attendees=[a], notes="revu")
+    target = open_store(f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    copy_store(source, target)
+    notes = [s.notes for s in target.get_case(case_id).sessions]
+    assert notes == ["vu Mme Roux", "revu"] == [s.notes for s in source.get_case(case_id).sessions]
+    source.close()
+    target.close()

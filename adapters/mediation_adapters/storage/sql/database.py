@@ -36,6 +36,10 @@ class Dialect:
         """A new connection, in autocommit mode."""
         raise NotImplementedError
 
+    def quote(self, name: str) -> str:
+        """`name` as an identifier, where it is a reserved word (`key`)."""
+        return f'"{name}"'
+
     def begin(self, cursor: Any, *, write: bool) -> None:  # noqa: ANN401, ARG002
         """Start a transaction (`write`: one that will write)."""
         cursor.execute("BEGIN")
@@ -55,21 +59,25 @@ class Dialect:
         """INSERT of `rows` rows, each doing nothing when a row with its `key` exists.
 
         With `returning`, the statement returns that column of the rows it inserted.
+        Column names are given bare: the dialect quotes them.
         """
         values = ", ".join([f"({', '.join('?' * len(columns))})"] * rows)
         ending = f" RETURNING {returning}" if returning else ""
+        names = ", ".join(map(self.quote, columns))
         return (
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}"  # noqa: S608
-            f" ON CONFLICT ({', '.join(key)}) DO NOTHING{ending}"
+            f"INSERT INTO {table} ({names}) VALUES {values}"  # noqa: S608
+            f" ON CONFLICT ({', '.join(map(self.quote, key))}) DO NOTHING{ending}"
         )
 
     def upsert(self, table: str, columns: Sequence[str], key: Sequence[str]) -> str:
         """INSERT of one row that replaces the other columns of a row with the same `key`."""
         marks = ", ".join("?" * len(columns))
-        update = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
+        update = ", ".join(
+            f"{self.quote(c)} = excluded.{self.quote(c)}" for c in columns if c not in key
+        )
         return (
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
-            f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {update}"
+            f"INSERT INTO {table} ({', '.join(map(self.quote, columns))}) VALUES ({marks})"  # noqa: S608
+            f" ON CONFLICT ({', '.join(map(self.quote, key))}) DO UPDATE SET {update}"
         )
 
     @contextmanager

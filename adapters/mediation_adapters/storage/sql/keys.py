@@ -98,7 +98,7 @@ class SqlKeyStore:
             created = now()
             insert = self._db.dialect.insert_ignore(
                 _TABLE,
-                ("subject", _key_column(self._db), "created_at"),
+                ("subject", "key", "created_at"),
                 ("subject",),
                 rows=len(made),
                 returning="subject",
@@ -139,7 +139,7 @@ class SqlKeyStore:
         live = set()
         column = _key_column(self._db)
         tombstone = self._db.dialect.insert_ignore(
-            _TABLE, ("subject", column, "created_at", "erased_at"), ("subject",)
+            _TABLE, ("subject", "key", "created_at", "erased_at"), ("subject",)
         )
         with self._db.transaction():
             erased = now()
@@ -185,8 +185,8 @@ class SqlKeyStore:
 
 
 def _key_column(db: Database) -> str:
-    """The name of the key column: `key` is a reserved word in some databases."""
-    return "key_bytes" if db.dialect.name == "mariadb" else "key"
+    """The key column, quoted: `key` is a reserved word in some databases."""
+    return db.dialect.quote("key")
 
 
 class StoreKeys:
