@@ -87,3 +87,61 @@ def test_no_test_installs_system_packages():
         str(path.relative_to(TESTS)) for path in TESTS.rglob("*.py") if _calls_an_installer(path)
     }
     assert offenders == set()
+
+
+ADAPTERS = CORE.parents[1] / "adapters"
+# Each database driver is imported by its own store module, nowhere else: the rest of
+# the adapters reach a store through the ports and the registry.
+DRIVERS = {
+    "sqlite3": "mediation_adapters/storage/sqlite.py",
+    "eventsourcing.sqlite": "mediation_adapters/storage/sqlite.py",
+    "psycopg": "mediation_adapters/storage/postgres.py",
+    "eventsourcing.postgres": "mediation_adapters/storage/postgres.py",
+    "pymysql": "mediation-mariadb/src/mediation_mariadb/",
+}
+
+
+def test_each_database_driver_is_imported_by_its_store_module_only():
+    offenders = {
+        f"{path.relative_to(ADAPTERS)} imports {name}"
+        for path in ADAPTERS.rglob("*.py")
+        if "tests" not in path.parts
+        for name in _imports(path)
+        for driver, owner in DRIVERS.items()
+        if _banned(name, {driver}) and not str(path.relative_to(ADAPTERS)).startswith(owner)
+    }
+    assert offenders == set()
+    assert "sqlite3" in _imports(ADAPTERS / DRIVERS["sqlite3"])  # the check sees them
+
+
+def _public(module: str) -> set[str]:
+    """The names a module offers: its __all__, else every name without an underscore."""
+    found = __import__(module, fromlist=["__name__"])
+    return set(getattr(found, "__all__", {n for n in vars(found) if not n.startswith("_")}))
+
+
+def test_the_mariadb_plug_in_uses_only_the_documented_api():
+    """A third-party store is written against what docs/how-to/write-a-store-adapter.md names."""
+    allowed = {
+        "mediation_adapters.storage": _public("mediation_adapters.storage"),
+        "mediation_adapters.storage.sql": _public("mediation_adapters.storage.sql"),
+        "mediation_domain.errors": {"quoted", "InvalidInputError"},
+        "mediation_domain.ports": _public("mediation_domain.ports"),
+    }
+    plug_in = ADAPTERS / "mediation-mariadb" / "src"
+    offenders = set()
+    for path in plug_in.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                ours = node.module.split(".")[0] in {"mediation_adapters", "mediation_domain"}
+                names = {alias.name for alias in node.names}
+                if ours and not names <= allowed.get(node.module, set()):
+                    offenders.add(f"{path.name}: from {node.module} import {sorted(names)}")
+            elif isinstance(node, ast.Import):
+                offenders |= {
+                    f"{path.name}: import {alias.name}"
+                    for alias in node.names
+                    if alias.name.split(".")[0] in {"mediation_adapters", "mediation_domain"}
+                }
+    assert offenders == set()
+    assert any(plug_in.rglob("store.py"))
