@@ -158,25 +158,29 @@ class StoreBundleContract(KeyStoreContract, AuditLedgerContract, ProjectionStore
         writing = threading.Event()
         writing.set()
         readers = [_Reader(apps()) for _ in range(3)]
-        for reader in readers:
-            reader.start()
         small = [threading.Thread(target=_small_saves, args=(apps(), writing)) for _ in range(3)]
-        for thread in small:
-            thread.start()
-        command = self.writer_command(tmp_path) if self.processes else None
-        others = (
-            [subprocess.Popen([*command, "40"]) for _ in range(2)]  # noqa: S603 - the test's own
-            if command
-            else []
-        )
-        _big_save(apps())  # one long transaction while the others commit
-        writing.clear()
-        for thread in small:
-            thread.join()
-        assert [other.wait(timeout=120) for other in others] == [0] * len(others)
-        final = _all_ids(apps())
-        for reader in readers:
-            reader.catch_up(final[-1])
+        others: list[subprocess.Popen[bytes]] = []
+        try:
+            for thread in [*readers, *small]:
+                thread.start()
+            command = self.writer_command(tmp_path) if self.processes else None
+            if command:
+                others += [
+                    subprocess.Popen([*command, "40"])  # noqa: S603 - the test's own command
+                    for _ in range(2)
+                ]
+            _big_save(apps())  # one long transaction while the others commit
+            writing.clear()
+            for thread in small:
+                thread.join()
+            done = [other.wait(timeout=120) for other in others]
+            assert done == [0] * len(others), "a writer in another process failed"
+            final = _all_ids(apps())
+            for reader in readers:
+                reader.catch_up(final[-1])
+        finally:  # nothing may still run on the applications when they are closed
+            writing.clear()
+            _stop(others, [*small, *readers])
         for reader in readers:
             assert reader.errors == []
             assert reader.seen == sorted(set(reader.seen)), "an id was seen twice or late"
@@ -235,6 +239,19 @@ def _all_ids(app: Mediations) -> list[int]:
     return ids
 
 
+def _stop(processes: list[subprocess.Popen[bytes]], threads: list[threading.Thread]) -> None:
+    """Stop the writers and readers of a log-order test, failed or not."""
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+    for thread in threads:
+        if isinstance(thread, _Reader):
+            thread.stop()
+        if thread.ident is not None:
+            thread.join(timeout=120)
+
+
 class _Reader(threading.Thread):
     """Polls for what was recorded after the last id it saw, as every projection does."""
 
@@ -244,11 +261,12 @@ class _Reader(threading.Thread):
         self.seen: list[int] = []
         self.errors: list[BaseException] = []
         self._until: int | None = None
+        self._stopped = False
 
     def run(self) -> None:
         try:
             last = None
-            while True:
+            while not self._stopped:
                 page = self.app.recorder.select_notifications(last, _POLL, inclusive_of_start=False)
                 self.seen += [n.id for n in page]
                 last = page[-1].id if page else last
@@ -263,3 +281,7 @@ class _Reader(threading.Thread):
         """Stop once the last id of the log is seen."""
         self._until = until
         self.join(timeout=120)
+
+    def stop(self) -> None:
+        """Stop at the next poll, wherever it stands."""
+        self._stopped = True
