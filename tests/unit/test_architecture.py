@@ -122,12 +122,17 @@ def _public(module: str) -> set[str]:
 
 def test_the_mariadb_plug_in_uses_only_the_documented_api():
     """A third-party store is written against what docs/how-to/write-a-store-adapter.md names."""
-    allowed = {
-        "mediation_adapters.storage": _public("mediation_adapters.storage"),
-        "mediation_adapters.storage.sql": _public("mediation_adapters.storage.sql"),
-        "mediation_domain.errors": {"quoted", "InvalidInputError"},
+    allowed = {  # what its section 2 lists
+        "mediation_adapters.storage": {
+            "StoreFactory", "StoreError", "redacted", "first_line", "open_bundle"
+        },
+        "mediation_adapters.storage.sql": {
+            "Dialect", "Database", "SqlBundle", "SqlKeyStore", "SqlLedger", "SqlProjectionStore"
+        },
+        "mediation_domain": {"Mediations"},
+        "mediation_domain.errors": {"quoted"},
         "mediation_domain.ports": _public("mediation_domain.ports"),
-    }
+    }  # fmt: skip
     plug_in = ADAPTERS / "mediation-mariadb" / "src"
     offenders = set()
     for path in plug_in.rglob("*.py"):
