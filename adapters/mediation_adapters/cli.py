@@ -431,19 +431,27 @@ def _demo(app: Mediations, args: argparse.Namespace) -> int:
     )
     for subject in run.erased:
         print(f"\nErased on request (GDPR): {subject}; its values now read {ERASED}.")
-    me = _invoked_as()
+    me = _invoked_as(args)
     print(f"\nNext: {me} list   |   {me} show {run.cases[0]}")
     print(f"      {me} report --exact   |   {me} report --format html > report.html")
     return EXIT_OK
 
 
-def _invoked_as() -> str:
-    """`mediation` when the shell finds this program so, else the path it was run by."""
+def _invoked_as(args: argparse.Namespace) -> str:
+    """How to run this program again on this store.
+
+    `mediation` when the shell finds this program so, else the path it was run by; then
+    the --store given on the command line (not one the environment gives), password hidden.
+    """
     found = shutil.which("mediation")
     here = Path(sys.argv[0])
     if found and here.exists() and Path(found).resolve() == here.resolve():
-        return "mediation"
-    return shlex.quote(str(here)) if here.name == "mediation" else "mediation"
+        me = "mediation"
+    else:
+        me = shlex.quote(str(here)) if here.name == "mediation" else "mediation"
+    if args.store != args.settings.store:
+        me += f" --store {shlex.quote(redacted(args.store))}"
+    return me
 
 
 def _report(app: Mediations, args: argparse.Namespace) -> int:

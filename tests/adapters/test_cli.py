@@ -271,3 +271,14 @@ def test_a_refused_postgresql_connection_is_exit_2_one_line(postgres_server: str
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1
     assert "Connection refused" in done.stderr
+
+
+def test_the_demo_s_next_steps_name_the_store_given_on_the_command_line(tmp_path: Path):
+    store = tmp_path / "given.sqlite3"
+    done = run("demo", "--week-only", store=store, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    nexts = done.stdout.split("\nNext: ", 1)[1]
+    assert f"--store sqlite:///{store} list" in nexts
+    assert f"--store sqlite:///{store} report --exact" in nexts
+    from_env = run("demo", "--week-only", env={"MEDIATION_STORE": f"sqlite:///{store}"})
+    assert "--store" not in from_env.stdout.split("\nNext: ", 1)[1]  # the shell has it
