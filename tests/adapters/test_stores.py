@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from mediation_adapters.storage import StoreError, open_bundle, schemes
+from mediation_adapters.storage import StoreError, open_bundle, redacted, schemes
 from mediation_adapters.storage.postgres import settings_of
-from mediation_adapters.storage.sqlite import store_path
+from mediation_adapters.storage.sql import SqlBundle
+from mediation_adapters.storage.sqlite import SQLiteDialect, store_path
 from mediation_adapters.stores import open_store
 from mediation_domain import InvalidInputError
 
@@ -108,6 +109,41 @@ def test_passwords_never_appear_in_messages():
         open_bundle("postgresql://ana:topsecret@h:99999999/db")
     assert "topsecret" not in str(refused.value)
     assert "ana:***@h" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("pg://ana:Pa/ss9@h:5432/db?schema=x", "pg://ana:***@h:5432/db?schema=x"),
+        ("pg://ana:Pa@ss9@h/db", "pg://ana:***@h/db"),
+        ("pg://ana:@h/db", "pg://ana:***@h/db"),
+        ("pg://h/db?password=Pa55&schema=a", "pg://h/db?password=***&schema=a"),
+        ("pg://h/db?sslmode=x&PWD=Pa55", "pg://h/db?sslmode=x&PWD=***"),
+        ("mariadb://root@h:3306/db", "mariadb://root@h:3306/db"),
+        ("sqlite:///a:b@c.db", "sqlite:///a:b@c.db"),  # a path, not a user
+        ("memory://", "memory://"),
+    ],
+)
+def test_redacted_hides_a_password_however_it_is_written(url, shown):
+    # The outside tryout's password with a '/' was shown whole, one with an '@' in part.
+    assert redacted(url) == shown
+
+
+@pytest.mark.parametrize("password", ["Pa/ss9", "Pa@ss9", "p%40ss"])
+def test_a_refused_url_never_shows_its_password(password):
+    with pytest.raises(StoreError) as refused:
+        open_bundle(f"postgresql://ana:{password}@h:99999999/db")
+    assert password not in str(refused.value)
+    assert "ana:***@" in str(refused.value)
+
+
+def test_a_sql_bundle_refuses_an_events_table_its_store_does_not_have(tmp_path: Path):
+    path = str(tmp_path / "cases.sqlite3")
+    events = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path}
+    with pytest.raises(StoreError, match="the events table 'stored_event' is not in the store"):
+        SqlBundle("lite", SQLiteDialect(path), events, events_table="stored_event")
+    found = SqlBundle("lite", SQLiteDialect(path), events)  # the recorder's own, by default
+    found.close()
 
 
 @pytest.mark.parametrize(

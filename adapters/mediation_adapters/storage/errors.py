@@ -23,9 +23,25 @@ class StoreModeError(StoreError):
     """A store file is open to other users than its owner."""
 
 
+_SECRET_PARAMETERS = re.compile(
+    r"([?&;](?:password|passwd|pwd|sslpassword|secret|token)=)[^&;#]*", re.IGNORECASE
+)
+
+
 def redacted(url: str) -> str:
-    """`url` without its password, for messages and logs."""
-    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
+    """`url` without its password, for messages and logs.
+
+    The password is whatever lies between the user's name and the last `@` before the
+    query, even holding a `/` or an `@` its writer did not percent-encode; and a
+    `password=` (or `pwd=`, `token=`...) parameter of the query is hidden too.
+    """
+    scheme, separator, rest = url.partition("://")
+    if separator and not rest.startswith("/"):
+        authority = rest.split("?", 1)[0].split("#", 1)[0]
+        user, colon, _ = authority.rpartition("@")[0].partition(":")
+        if "@" in authority and colon and "/" not in user:
+            rest = f"{user}:***@{rest[authority.rindex('@') + 1 :]}"
+    return _SECRET_PARAMETERS.sub(r"\1***", f"{scheme}{separator}{rest}")
 
 
 def first_line(error: BaseException) -> str:
