@@ -15,7 +15,10 @@ from mediation_domain.testing.store import record_cases
 
 
 def main(argv: list[str]) -> int:
-    """Record the cases; 0 when done."""
+    """Record the cases; 0 when done, 2 (and the usage) when the arguments are not that."""
+    if len(argv) != 2 or not argv[1].isdigit():  # noqa: PLR2004 - URL and count
+        sys.stderr.write("usage: python -m mediation_adapters.storage.contract_writer URL CASES\n")
+        return 2
     url, count = argv
     with closing(open_store(url)) as app:
         record_cases(app, int(count))

@@ -58,13 +58,16 @@ class SqlBundle:
         dialect: Dialect,
         environment: Mapping[str, str],
         *,
-        events_table: str,
+        events_table: str | None = None,
         store_key: bytes | None = None,
     ) -> None:
         """Open the keys; `store_key` opens (or, on a new store, starts) encryption at rest.
 
         The events' tables are created here too (`environment` names the recorder), so
-        that the caller's set-up lock covers every table a new store gets.
+        that the caller's set-up lock covers every table a new store gets. `events_table`
+        is the table the recorder writes, by default its `events_table_name`: whether it
+        holds events decides whether a store is new (a store with events in clear is never
+        encrypted in place), so a name the store does not have is refused.
         """
         self._name, self._dialect = name, dialect
         self._environment = dict(environment)
@@ -127,14 +130,21 @@ class SqlBundle:
         """
         factory = InfrastructureFactory[Any].construct(Environment(APPLICATION, self._environment))
         try:
-            factory.application_recorder()
+            recorder = factory.application_recorder()
             factory.aggregate_recorder("snapshots")
         finally:
             factory.close()
         self._environment["CREATE_TABLE"] = "n"
+        self._events_table = self._events_table or getattr(recorder, "events_table_name", None)
+        if not self._events_table or not self._dialect.has_table(self._db, self._events_table):
+            message = (
+                f"the events table {quoted(self._events_table)} is not in the store (give "
+                "SqlBundle the table its recorder writes, events_table=)"
+            )
+            raise StoreError(message)
 
     def _holds_events(self) -> bool:
         table = self._events_table
-        return self._dialect.has_table(self._db, table) and bool(
+        return table is not None and bool(
             self._db.rows(f"SELECT 1 FROM {table} LIMIT 1")  # noqa: S608 - the adapter's name
         )
