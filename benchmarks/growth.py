@@ -43,10 +43,11 @@ from pathlib import Path
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
+from stores import postgres, schema_of
 from workload import copies, machine, one_case, peak_mb
 
+from mediation_adapters.bootstrap import open_store
 from mediation_adapters.demo import record_year
-from mediation_adapters.stores import env_for, open_store, postgres_connection
 
 BATCH = 10_000
 PAGE = 10_000
@@ -178,9 +179,8 @@ def store_url(store: str, folder: Path, postgres: str, size: int) -> str:
 def drop(url: str) -> None:
     """Drop a PostgreSQL store's schema (a SQLite file goes with its folder)."""
     if url.startswith("postgresql://"):
-        env = env_for(url)
-        with postgres_connection(env) as connection:
-            connection.execute(f'DROP SCHEMA IF EXISTS "{env["POSTGRES_SCHEMA"]}" CASCADE')
+        with postgres(url) as connection:
+            connection.execute(f'DROP SCHEMA IF EXISTS "{schema_of(url)}" CASCADE')
 
 
 def measure_size(store: str, folder: Path, args: argparse.Namespace, size: int) -> Figures:

@@ -34,11 +34,12 @@ from pathlib import Path
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
+from stores import postgres, schema_of
 from workload import copies
 
+from mediation_adapters.bootstrap import open_store
 from mediation_adapters.demo import record_year
 from mediation_adapters.reporting import ReportView, report_period
-from mediation_adapters.stores import env_for, open_store, postgres_connection
 from mediation_domain import Mediations
 
 BATCH = 10_000
@@ -119,7 +120,7 @@ def machine(url: str) -> dict[str, str | int | None]:
         "sqlite": sqlite3.sqlite_version,
     }
     if url.startswith("postgresql://"):
-        with postgres_connection(env_for(url)) as connection:
+        with postgres(url) as connection:
             facts["postgresql"] = connection.execute("SHOW server_version").fetchone()[0]
     return facts
 
@@ -172,9 +173,8 @@ def main() -> None:
             stages = run(url, sizes, args.new, args.rounds)
         finally:
             if args.store == "postgres":
-                env = env_for(url)
-                with postgres_connection(env) as connection:
-                    connection.execute(f'DROP SCHEMA IF EXISTS "{env["POSTGRES_SCHEMA"]}" CASCADE')
+                with postgres(url) as connection:
+                    connection.execute(f'DROP SCHEMA IF EXISTS "{schema_of(url)}" CASCADE')
     print(", ".join([*(f"{name} {value}" for name, value in facts.items()), f"store {args.store}"]))
     show(stages, args.new, args.rounds)
     if args.json:

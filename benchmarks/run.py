@@ -1,7 +1,8 @@
 """Our commands and reads side by side with bare eventsourcing and raw SQL, in one run.
 
-    python benchmarks/run.py [--cases 1000] [--rounds 3] [--stores memory,sqlite,postgres]
-                             [--postgres URL] [--json out.json]
+    python benchmarks/run.py [--cases 1000] [--rounds 3]
+                             [--stores memory,sqlite,postgres,mariadb]
+                             [--postgres URL] [--mariadb URL] [--json out.json]
 
 Every figure is measured in the same run on the same machine, and read as a ratio:
 
@@ -12,6 +13,9 @@ writes   `--cases` cases of six commands through `Mediations` (request with two 
          also in its own `save()`: "bare" loads the aggregate before each event (the
          shape of our commands), "bare, save only" keeps it in memory. Set-ups run in
          alternation, `--rounds` times, the best round kept. Target: ours >= 0.8x bare.
+         On MariaDB "bare" is eventsourcing-sqlalchemy's recorder (PyMySQL), the one an
+         integrator reaches for first: it takes no insert lock, so its log can skip ids
+         (adapters/mediation-mariadb/tests/test_naive_recorder.py); ours takes one.
 raw      the stored events we wrote, inserted again by sqlite3 `executemany` in one
          transaction, or by psycopg binary `COPY`, and read back 1,000 rows a page; our
          write rate and our log reads (eventsourcing's recorder alone, then
@@ -25,8 +29,9 @@ growth   then `growth.py` for SQLite and PostgreSQL (unless `--no-growth`): writ
          history and listing on 10k, 100k and 1M events, each pass in a process of its
          own for its peak RSS; the ratio of each between sizes (target <= 1.5).
 
-Each store starts empty (SQLite files in a temporary directory, PostgreSQL schemas dropped
-at the end). `python -m benchmarks` runs this script.
+Each store starts empty (SQLite files in a temporary directory, PostgreSQL schemas and
+MariaDB databases dropped at the end; MariaDB needs `pip install
+./adapters/mediation-mariadb[dev]`). `python -m benchmarks` runs this script.
 """
 
 from __future__ import annotations
@@ -48,12 +53,13 @@ from typing import Any
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import Notification
+from stores import bare_env, mariadb, postgres, schema_of
 from workload import consented_case, machine, one_case
 
-from mediation_adapters.stores import env_for, open_store, postgres_connection
+from mediation_adapters.bootstrap import open_store
 from mediation_domain import Mediations
 
-STORES = ("memory", "sqlite", "postgres")
+STORES = ("memory", "sqlite", "postgres", "mariadb")
 EVENTS_PER_CASE = 6
 LENGTHS = (EVENTS_PER_CASE, 20, 60)  # events of the cases get_case reads
 PAGE = 1_000
@@ -253,10 +259,9 @@ POSTGRES_PAGE = (
 
 def raw_postgres(url: str, notifications: Sequence[Notification], rounds: int) -> Figures:
     """psycopg binary `COPY` of the rows in one transaction, and a paged read."""
-    env = env_for(url)
     rows = [(n.originator_id, n.originator_version, n.topic, n.state) for n in notifications]
-    with postgres_connection(env) as connection:
-        connection.execute(f'SET search_path TO "{env["POSTGRES_SCHEMA"]}"')
+    with postgres(url) as connection:
+        connection.execute(f'SET search_path TO "{schema_of(url)}"')
 
         def write() -> int:
             connection.execute("DROP TABLE IF EXISTS raw_events")
@@ -292,7 +297,7 @@ def raw_postgres(url: str, notifications: Sequence[Notification], rounds: int) -
 @contextlib.contextmanager
 def snapshotting() -> Iterator[None]:
     """Stores opened within have snapshots on, none taken by saves (taken by hand below)."""
-    os.environ["MEDIATION_SNAPSHOT_EVERY"] = str(10**9)  # read through eventsourcing's env
+    os.environ["MEDIATION_SNAPSHOT_EVERY"] = "9" * 9  # the most it takes: never reached
     try:
         yield
     finally:
@@ -339,7 +344,7 @@ def measure_get_case(plain: Mediations, snapped: Mediations, rounds: int) -> Fig
 def measure_store(store: str, urls: dict[str, str], cases: int, rounds: int) -> Figures:
     """Every figure of one store; `urls` names an empty store for ours, bare and raw."""
     ours = open_store(urls["ours"])
-    bare = BareApp(env_for(urls["bare"]))
+    bare = BareApp(bare_env(urls["bare"]))
     with snapshotting():
         snapped = open_store(urls["ours"])
     try:
@@ -371,8 +376,8 @@ def measure_store(store: str, urls: dict[str, str], cases: int, rounds: int) -> 
 
 
 @contextlib.contextmanager
-def empty_stores(store: str, folder: Path, postgres: str) -> Iterator[dict[str, str]]:
-    """URLs of empty stores for ours, bare and raw; PostgreSQL schemas dropped afterwards."""
+def empty_stores(store: str, folder: Path, servers: dict[str, str]) -> Iterator[dict[str, str]]:
+    """URLs of empty stores for ours, bare and raw; schemas and databases dropped afterwards."""
     if store == "memory":
         yield {"ours": "memory://", "bare": "memory://"}
         return
@@ -384,9 +389,24 @@ def empty_stores(store: str, folder: Path, postgres: str) -> Iterator[dict[str, 
         }
         return
     tag = uuid.uuid4().hex[:8]
-    urls = {use: f"{postgres}?schema=bench_run_{tag}_{use}" for use in ("ours", "bare", "raw")}
-    schemas = [env_for(url)["POSTGRES_SCHEMA"] for url in urls.values()]
-    with postgres_connection(env_for(urls["ours"])) as connection:
+    if store == "mariadb":
+        names = {use: f"bench_run_{tag}_{use}" for use in ("ours", "bare")}
+        with mariadb(servers["mariadb"]) as connection:
+            for name in names.values():
+                connection.cursor().execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+            try:
+                server = servers["mariadb"].rpartition("/")[0]
+                yield {use: f"{server}/{name}" for use, name in names.items()}
+            finally:
+                for name in names.values():
+                    connection.cursor().execute(f"DROP DATABASE IF EXISTS `{name}`")
+        return
+    urls = {
+        use: f"{servers['postgres']}?schema=bench_run_{tag}_{use}"
+        for use in ("ours", "bare", "raw")
+    }
+    schemas = [schema_of(url) for url in urls.values()]
+    with postgres(urls["ours"]) as connection:
         for schema in schemas:
             connection.execute(f'CREATE SCHEMA "{schema}"')
         try:
@@ -481,6 +501,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--stores", default=",".join(STORES))
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--mariadb", default="mariadb://root@127.0.0.1:3306/test")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--no-growth", action="store_true", help="skip growth.py")
     parser.add_argument(
@@ -491,11 +512,12 @@ def main() -> None:
     unknown = sorted(set(stores) - set(STORES))
     if unknown:
         parser.error(f"unknown store {unknown[0]!r}: choose among {', '.join(STORES)}")
-    facts = machine(stores, args.postgres)
+    facts = machine(stores, args.postgres, args.mariadb)
+    servers = {"postgres": args.postgres, "mariadb": args.mariadb}
     results: dict[str, Figures] = {}
     with tempfile.TemporaryDirectory() as folder:
         for store in stores:
-            with empty_stores(store, Path(folder), args.postgres) as urls:
+            with empty_stores(store, Path(folder), servers) as urls:
                 results[store] = measure_store(store, urls, args.cases, args.rounds)
     show(results, facts, args)
     growth = {} if args.no_growth else grow(stores, args)

@@ -17,8 +17,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 from eventsourcing.persistence import StoredEvent
+from stores import mariadb, postgres
 
-from mediation_adapters.stores import env_for, postgres_connection
 from mediation_domain import Mediations
 
 
@@ -63,7 +63,9 @@ def copies(template: Sequence[StoredEvent]) -> Iterator[StoredEvent]:
             yield StoredEvent(case, record.originator_version, record.topic, record.state)
 
 
-def machine(stores: Sequence[str], postgres: str) -> dict[str, str | int | None]:
+def machine(
+    stores: Sequence[str], postgres_url: str, mariadb_url: str = ""
+) -> dict[str, str | int | None]:
     """What the figures were measured on."""
     facts: dict[str, str | int | None] = {
         "cores": os.cpu_count(),
@@ -73,8 +75,14 @@ def machine(stores: Sequence[str], postgres: str) -> dict[str, str | int | None]
         "eventsourcing": version("eventsourcing"),
     }
     if "postgres" in stores:
-        with postgres_connection(env_for(postgres)) as connection:
+        with postgres(postgres_url) as connection:
             facts["postgresql"] = connection.execute("SHOW server_version").fetchone()[0]
+    if "mariadb" in stores:
+        with mariadb(mariadb_url) as connection:
+            cursor = connection.cursor()
+            cursor.execute("SELECT VERSION()")
+            facts["mariadb"] = cursor.fetchone()[0]
+            facts["eventsourcing-sqlalchemy"] = version("eventsourcing-sqlalchemy")
     return facts
 
 

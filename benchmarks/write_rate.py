@@ -20,9 +20,10 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
+from stores import postgres, schema_of
 from workload import one_case
 
-from mediation_adapters.stores import env_for, open_store, postgres_connection
+from mediation_adapters.bootstrap import open_store
 from mediation_domain import Mediations
 from mediation_domain.privacy import Opening, Sealed, Sealing
 
@@ -115,9 +116,8 @@ def measure(
 
 
 def _drop_schema(url: str) -> None:
-    env = env_for(url)
-    with postgres_connection(env) as connection:
-        connection.execute(f'DROP SCHEMA "{env["POSTGRES_SCHEMA"]}" CASCADE')
+    with postgres(url) as connection:
+        connection.execute(f'DROP SCHEMA "{schema_of(url)}" CASCADE')
 
 
 if __name__ == "__main__":
