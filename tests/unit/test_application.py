@@ -72,7 +72,7 @@ def test_cases_are_listed_in_request_order_and_filtered(app: Mediations):
 
 
 def test_a_page_of_cases_spans_several_reads_of_the_store(monkeypatch):
-    monkeypatch.setattr(application, "_PAGE", 2)  # the store is read two requests at a time
+    monkeypatch.setattr(application.queries, "_PAGE", 2)  # the store is read two requests at a time
     app = Mediations()
     ids = [
         app.request_mediation(

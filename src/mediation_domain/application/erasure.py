@@ -1,0 +1,210 @@
+"""Erasure and retention: a data subject's personal data erased for good, on request or in time."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, cast
+from uuid import UUID
+
+import attrs
+from eventsourcing.persistence import Recording
+
+from mediation_domain.case import MediationCase, stamped_by
+from mediation_domain.errors import ConcurrencyError, InvalidInputError, quoted
+from mediation_domain.privacy import LEGACY_CLEAR, RetentionPeriod, Sealer, SubjectNotFoundError
+from mediation_domain.values import CaseStatus, PartyId, ReasonCode
+
+_ERASE_TRIES = 3
+_ERASED = "PersonalDataErased"
+
+
+@attrs.frozen
+class Erasure:
+    """What erasing a data subject did: the cases concerned and whether the key was live."""
+
+    subject: str
+    cases: tuple[UUID, ...]
+    key_deleted: bool
+    recorded: int
+    # Values of the subject that release 0.1 stored unencrypted: deleting a key cannot
+    # erase them; only copying the store (`mediation copy`) and destroying the old one can.
+    in_clear: int = 0
+    # False while the deleted key's old bytes may linger in the store's files (a reader
+    # elsewhere held SQLite's log): `Sealer.purge()`, or erasing again, retries.
+    purged: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data, as the CLI's --json and the HTTP API give it."""
+        return {
+            "subject": self.subject,
+            "cases": [str(case) for case in self.cases],
+            "key_deleted": self.key_deleted,
+            "recorded": self.recorded,
+            "in_clear": self.in_clear,
+            "purge": "done" if self.purged else "pending",
+        }
+
+
+@attrs.frozen
+class RetentionDue:
+    """A closed case past the retention period, and whose personal data is erased with it.
+
+    A party who also appears in a case not yet due keeps their data (listed as `kept`).
+    """
+
+    case_id: UUID
+    status: CaseStatus
+    last_contact: datetime
+    subjects: tuple[str, ...]
+    kept: tuple[str, ...]
+    in_clear: int = 0  # values of `subjects` stored in clear by release 0.1 (see Erasure)
+
+
+class Erasing:
+    """The erasures of `Mediations`: a data subject on request, closed cases past retention."""
+
+    if TYPE_CHECKING:  # what Mediations provides: sealer, clock, save; and Queries: load, history
+        sealer: Sealer
+        clock: Callable[[], datetime] | None
+
+        def _load(
+            self, case_id: UUID | str, expected_version: int | None = None
+        ) -> MediationCase: ...
+
+        def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:  # noqa: ANN401
+            """Record the cases' new events atomically (Mediations.save)."""
+
+        def history(self) -> Iterator[MediationCase.Event]:
+            """Every stored event of every case, in the order recorded (Queries.history)."""
+
+    def erase_subject(self, subject: str, *, reason: str = "data-subject-request") -> Erasure:
+        """Erase a data subject (a party id, or a case id for its free text) for good.
+
+        Deletes the subject's key, so every value sealed for it becomes unreadable, and
+        records PersonalDataErased (no personal data in it) on each case concerned. The
+        cases still reload and count. Erasing again is harmless; a subject neither a case
+        nor the key store knows is a SubjectNotFoundError. Finds the cases by one pass
+        over the history; a concurrent change to one of them is retried.
+        """
+        code = ReasonCode(reason)
+        who, holding = self._holding(subject)
+        plan = {case.id: [who] for case in holding}
+        deleted, recorded, in_clear = self._erase([who], plan, code)
+        return Erasure(who, tuple(plan), who in deleted, recorded, in_clear, self.sealer.purge())
+
+    def _holding(self, subject: object) -> tuple[str, list[MediationCase]]:
+        """The subject as recorded, and the cases holding it (or its key alone)."""
+        if not isinstance(subject, str) or not subject.strip():
+            message = f"invalid data subject {quoted(subject)}: give a party id or a case id"
+            raise InvalidInputError(message)
+        text = subject.strip()
+        spellings = [text]
+        with contextlib.suppress(ValueError):
+            spellings.append(str(UUID(text)))  # a case id, however it was written
+        cases = list(self._all_cases())
+        for who in spellings:
+            holding = [case for case in cases if who in case.subjects]
+            if holding or self.sealer.knows(who):
+                return who, holding
+        PartyId(text)  # a malformed id is invalid input, not merely unknown
+        message = f"no case holds personal data of {text}"
+        raise SubjectNotFoundError(message)
+
+    def retention_due(
+        self, older_than: RetentionPeriod | str, *, now: datetime | None = None
+    ) -> list[RetentionDue]:
+        """Closed cases with no contact for longer than `older_than`, with data left to erase.
+
+        Last contact is the case's last recorded event other than an erasure.
+        """
+        period = older_than if isinstance(older_than, RetentionPeriod) else None
+        period = period or RetentionPeriod.parse(cast("str", older_than))
+        cutoff = period.before(now or datetime.now(UTC))
+        due: list[tuple[MediationCase, datetime]] = []
+        not_due: set[str] = set()
+        for case, contact in self._all_cases_contacted():
+            if case.closed_as is not None and contact < cutoff:
+                due.append((case, contact))
+            else:
+                not_due.update(case.subjects)
+        found = []
+        for case, contact in due:
+            left = [s for s in case.subjects if s not in case.erased]
+            erase = tuple(s for s in left if s not in not_due)
+            if erase:  # a case whose data is all erased, or all kept for now, is not listed
+                kept = tuple(s for s in left if s in not_due)
+                values = case.sealed_values()
+                clear = sum(v.scheme == LEGACY_CLEAR and v.subject in erase for _, _, v in values)
+                found.append(RetentionDue(case.id, case.status, contact, erase, kept, clear))
+        return found
+
+    def apply_retention(
+        self, older_than: RetentionPeriod | str, *, now: datetime | None = None
+    ) -> list[RetentionDue]:
+        """Erase the personal data `retention_due` lists (the facts stay, for statistics).
+
+        The deleted keys' old bytes are purged; when a reader elsewhere held them,
+        `sealer.purge()` is False until a later call succeeds.
+        """
+        due = self.retention_due(older_than, now=now)
+        if due:
+            plan = {item.case_id: list(item.subjects) for item in due}
+            subjects = sorted({subject for item in due for subject in item.subjects})
+            self._erase(subjects, plan, ReasonCode("retention-period"))
+            self.sealer.purge()
+        return due
+
+    def _erase(
+        self, subjects: Sequence[str], plan: dict[UUID, list[str]], reason: ReasonCode
+    ) -> tuple[set[str], int, int]:
+        """Erase `subjects`, recording it on each case of `plan` for its subjects there.
+
+        Returns the keys deleted now, the cases that recorded it, and the values release
+        0.1 stored in clear, which deleting keys cannot reach.
+
+        The keys go first, in one go: that is the erasure. Then each case records it, once
+        loaded and in one save; a case changed meanwhile is reloaded and retried, and a
+        failure after the keys are gone leaves events that running the erasure again records.
+        Its events are stamped by the application's clock, as a command's are.
+        """
+        with stamped_by(self.clock):
+            deleted = self.sealer.forget(subjects)
+            for attempt in range(_ERASE_TRIES):
+                changed, loaded = [], [self._load(case_id) for case_id in plan]
+                for case in loaded:
+                    before = case.version
+                    for subject in plan[case.id]:
+                        case.erase(subject, reason)
+                    if case.version != before:
+                        changed.append(case)
+                try:
+                    if changed:
+                        self.save(*changed)
+                except ConcurrencyError:
+                    if attempt == _ERASE_TRIES - 1:
+                        raise
+                    continue
+                in_clear = sum(
+                    value.scheme == LEGACY_CLEAR and value.subject in plan[case.id]
+                    for case in loaded
+                    for _, _, value in case.sealed_values()
+                )
+                return deleted, len(changed), in_clear
+        raise AssertionError  # pragma: no cover - the loop returns or raises
+
+    def _all_cases(self) -> Iterator[MediationCase]:
+        """Fold the whole history once (one sequential read, not a query per case)."""
+        return (case for case, _ in self._all_cases_contacted())
+
+    def _all_cases_contacted(self) -> Iterator[tuple[MediationCase, datetime]]:
+        """Every case, with the time of its last event other than an erasure."""
+        cases: dict[UUID, MediationCase] = {}
+        contacted: dict[UUID, datetime] = {}
+        for event in self.history():
+            case = event.mutate(cases.get(event.originator_id))
+            cases[event.originator_id] = cast("MediationCase", case)
+            if type(event).__name__ != _ERASED:
+                contacted[event.originator_id] = event.timestamp
+        return ((case, contacted[case_id]) for case_id, case in cases.items())
