@@ -1,0 +1,60 @@
+"""Activity indicators for funders: pure folds over the event history, no personal data.
+
+Two steps. `CaseFacts` folds a case's events into what the indicators need: where and
+when it was requested, and when it was proposed, accepted, refused, held sessions and
+closed; nothing personal (consents are kept per party under a key the caller chooses,
+and only while the case is open). `Report` then counts those facts over a period, as
+they stood at any past moment (`as_of`): every fact carries its time, so a report as of
+last March is the same whether computed now or then.
+
+Counts are kept per neighbourhood x domain x calendar month: the grid. Partners get the
+grid with counts from 1 to 4 shown as "< 5", and every total derived from the grid as
+published (a range where hidden cells add up), never from the exact counts. Whatever
+reports a partner combines (adjacent periods, overlapping ones, totals against rows),
+they learn nothing the published grid does not show. See docs/reports.md for the limits.
+
+`facts` holds the fold and the grid, `period` the periods (and the partners' rule on
+them), `counting` the counts and the `Report`, and `disclosure` the partners' masking.
+"""
+
+from mediation_domain.reports.counting import MEASURES, MOST_ROWS, Report, Row, dimensions
+from mediation_domain.reports.disclosure import MAIN, PARTNERS, SMALL_COUNT, Node, Shown
+from mediation_domain.reports.facts import (
+    AGE_BUCKETS,
+    COUNTS,
+    DIMENSIONS,
+    FLOWS,
+    STOCKS,
+    CaseFacts,
+    Key,
+    PartyKey,
+    facts_of,
+    fold,
+)
+from mediation_domain.reports.period import COMMIT_GRACE, MOST_MONTHS, Period
+
+__all__ = [
+    "AGE_BUCKETS",
+    "COMMIT_GRACE",
+    "COUNTS",
+    "DIMENSIONS",
+    "FLOWS",
+    "MAIN",
+    "MEASURES",
+    "MOST_MONTHS",
+    "MOST_ROWS",
+    "PARTNERS",
+    "SMALL_COUNT",
+    "STOCKS",
+    "CaseFacts",
+    "Key",
+    "Node",
+    "PartyKey",
+    "Period",
+    "Report",
+    "Row",
+    "Shown",
+    "dimensions",
+    "facts_of",
+    "fold",
+]

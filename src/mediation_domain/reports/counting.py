@@ -1,0 +1,233 @@
+"""Counting the facts over a period on the grid: the counts, the measures and the `Report`."""
+
+from __future__ import annotations
+
+import bisect
+import math
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import attrs
+
+from mediation_domain.errors import InvalidInputError, quoted
+from mediation_domain.reports.disclosure import (
+    MAIN,
+    PARTNERS,
+    PLACES,
+    SMALL_COUNT,
+    Node,
+    Shown,
+    publish,
+)
+from mediation_domain.reports.facts import AGE_BUCKETS, COUNTS, DIMENSIONS, STOCKS, CaseFacts, Key
+from mediation_domain.reports.period import Period
+from mediation_domain.values import InterventionDomain
+
+MOST_ROWS = 10_000
+MEASURES = (
+    "sessions_per_closed_case.mean",
+    "closure_days.median",
+    "closure_days.p90",
+    "open_age_days.median",
+)
+
+
+@attrs.define
+class _Cell:
+    counts: Counter[str] = attrs.Factory(Counter)
+    closure_days: list[float] = attrs.Factory(list)
+    sessions_of_closed: list[int] = attrs.Factory(list)
+    open_ages: list[float] = attrs.Factory(list)
+
+
+@attrs.frozen
+class Row:
+    """One line of a report: its key (one value per grouping) and what it counts."""
+
+    key: tuple[str, ...]
+    counts: dict[str, Shown]
+    measures: dict[str, float | None]
+
+
+@attrs.frozen
+class Report:
+    """Indicators over a period, counted on the neighbourhood x domain x month grid.
+
+    `published` holds, for every month, the figures of the four tables a report shows:
+    the whole service, each neighbourhood, each domain, each neighbourhood x domain. Any
+    row of any report is a sum of those monthly figures (flows) or the last month's
+    (stocks), so reports of different periods agree and cannot be differenced into more.
+    """
+
+    period: Period
+    cells: Mapping[Key, _Cell]
+    exact: bool
+    published: Mapping[Node, Shown]
+
+    @classmethod
+    def of(cls, facts: Iterable[CaseFacts], period: Period, *, exact: bool = False) -> Report:
+        """Count `facts` over `period`; `exact=False` is what a partner may receive."""
+        if not exact:
+            period.check_whole_months()
+        period.check_size()
+        cells: dict[Key, _Cell] = defaultdict(_Cell)
+        ends = [(month, period.until(month)) for month in period.months]
+        for case in facts:
+            _count(case, period, ends, cells)
+        grid = {key: cell.counts for key, cell in cells.items()}
+        return cls(period, dict(cells), exact, publish(grid, exact=exact))
+
+    def rows(self, by: Sequence[str]) -> list[Row]:
+        """The indicators grouped by `by` (a subset of DIMENSIONS), in a stable order."""
+        dims = dimensions(by)
+        table = tuple(d for d in PLACES if d in dims)
+        groups: dict[tuple[str, ...], list[Key]] = defaultdict(list)
+        for key in self.cells:
+            groups[tuple(key[DIMENSIONS.index(d)] for d in dims)].append(key)
+        if len(groups) > MOST_ROWS:
+            message = (
+                f"this report would have {len(groups)} rows, over {MOST_ROWS}: group by fewer "
+                "of neighbourhood, domain and month, or ask for a shorter period"
+            )
+            raise InvalidInputError(message)
+        rows = []
+        for values in sorted(groups, key=_order(dims)):
+            named = dict(zip(dims, values, strict=True))
+            place = tuple(named[d] for d in table)
+            months = [named["month"]] if "month" in dims else self.period.months
+            rows.append(self._row(values, groups[values], (table, place), months))
+        return rows
+
+    def total(self) -> Row:
+        """The whole period."""
+        return self._row((), list(self.cells), ((), ()), self.period.months)
+
+    def _row(
+        self,
+        key: tuple[str, ...],
+        cells: list[Key],
+        place: tuple[tuple[str, ...], tuple[str, ...]],
+        months: list[str],
+    ) -> Row:
+        """Flows added up over `months`; stocks as they stood at the end of the last one."""
+        last = months[-1:] if months else []
+        names = COUNTS if self.exact else MAIN if place[0] else PARTNERS
+        counts = {
+            name: _sum(
+                self.published.get((*place, m, name)) for m in (last if name in STOCKS else months)
+            )
+            for name in names
+        }
+        stock = [cell for cell in cells if [cell[2]] == last]
+        closure = [d for c in cells for d in self.cells[c].closure_days]
+        sessions = [n for c in cells for n in self.cells[c].sessions_of_closed]
+        ages = [a for c in stock for a in self.cells[c].open_ages]
+        measures = {
+            "sessions_per_closed_case.mean": self._measure(sessions, statistics.fmean),
+            "closure_days.median": self._measure(closure, statistics.median),
+            "closure_days.p90": self._measure(closure, _p90),
+            "open_age_days.median": self._measure(ages, statistics.median) if self.exact else None,
+        }
+        return Row(key, counts, measures)
+
+    def _measure(
+        self, values: Sequence[float], summary: Callable[[Sequence[float]], float]
+    ) -> float | None:
+        if not values or (not self.exact and len(values) < SMALL_COUNT):
+            return None
+        return round(float(summary(values)), 1)
+
+
+def _sum(figures: Iterable[Shown | None]) -> Shown:
+    total = Shown(0, 0)
+    for figure in figures:
+        if figure is not None:
+            total += figure
+    return total
+
+
+def _count(
+    case: CaseFacts, period: Period, ends: list[tuple[str, datetime]], cells: dict[Key, _Cell]
+) -> None:
+    zone, as_of = period.zone, period.as_of
+    place, domain = case.neighbourhood, case.domain.value
+    if case.requested_at > as_of:
+        return
+
+    def counted(at: datetime | None) -> _Cell | None:
+        if at is None or at > as_of:
+            return None
+        day = at.astimezone(zone).date()
+        if not period.start <= day <= period.end:
+            return None
+        return cells[place, domain, f"{day:%Y-%m}"]
+
+    milestones = [
+        (case.requested_at, ("requests", f"referral.{case.referral.value}")),
+        (case.proposed_at, ("proposed",)),
+        (case.accepted_at, ("accepted",)),
+        (case.refused_at, ("refused",)),
+        *((at, ("sessions", f"sessions.{kind.value}")) for at, kind in case.sessions),
+    ]
+    for at, names in milestones:
+        if cell := counted(at):
+            cell.counts.update(names)
+    if case.closed_at is not None and (cell := counted(case.closed_at)):
+        if case.withdrawn_by is not None:
+            cell.counts.update(("closed", "withdrawn", f"withdrawn.{case.withdrawn_by.value}"))
+        elif case.outcome is not None:
+            cell.counts.update(("closed", "resolved", f"resolved.{case.outcome.value}"))
+        cell.closure_days.append(_days(case.closed_at - case.requested_at))
+        cell.sessions_of_closed.append(sum(at <= case.closed_at for at, _ in case.sessions))
+    _count_open(case, ends, cells)
+
+
+def _count_open(case: CaseFacts, ends: list[tuple[str, datetime]], cells: dict[Key, _Cell]) -> None:
+    """Count the case open at the end of each month it was (the last one: at as_of)."""
+    first = bisect.bisect_right(ends, case.requested_at, key=lambda end: end[1])
+    last = (
+        len(ends)
+        if case.closed_at is None
+        else bisect.bisect_right(ends, case.closed_at, key=lambda end: end[1])
+    )
+    place, domain = case.neighbourhood, case.domain.value
+    for month, until in ends[first:last]:  # requested before `until`, not closed by then
+        age = _days(until - case.requested_at)
+        cell = cells[place, domain, month]
+        cell.counts["open"] += 1
+        cell.counts[f"open.{next(label for top, label in AGE_BUCKETS if age <= top)}"] += 1
+        cell.open_ages.append(age)
+
+
+def dimensions(by: Sequence[str]) -> tuple[str, ...]:
+    """The groupings asked for, checked, each once and in the order given."""
+    dims = tuple(dict.fromkeys(d.strip() for d in by if d.strip()))
+    unknown = [d for d in dims if d not in DIMENSIONS]
+    if unknown:
+        message = f"cannot group by {quoted(unknown[0])}: choose among {', '.join(DIMENSIONS)}"
+        raise InvalidInputError(message)
+    return dims
+
+
+def _order(dims: tuple[str, ...]) -> Callable[[tuple[str, ...]], tuple[Any, ...]]:
+    domains = [d.value for d in InterventionDomain]
+
+    def key(values: tuple[str, ...]) -> tuple[Any, ...]:
+        return tuple(
+            domains.index(v) if d == "domain" else v for d, v in zip(dims, values, strict=True)
+        )
+
+    return key
+
+
+def _days(span: timedelta) -> float:
+    return span.total_seconds() / 86400
+
+
+def _p90(values: Sequence[float]) -> float:
+    """The 90th percentile, nearest rank: a duration some case actually took."""
+    ordered = sorted(values)
+    return ordered[math.ceil(0.9 * len(ordered)) - 1]

@@ -1,0 +1,181 @@
+"""The period a report covers: days, months, and the partners' rule (finished months only)."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+import attrs
+
+from mediation_domain.errors import InvalidInputError, quoted
+
+# What one report may ask for: a request for twenty centuries of months by neighbourhood
+# and domain took seconds of CPU and megabytes, and held other clients back meanwhile.
+MOST_MONTHS = 240  # twenty years
+# An event is stamped before it commits (after sealing, and a wait for the lock): a month
+# is over for partners a minute after its end, when its last events have surely landed.
+COMMIT_GRACE = timedelta(minutes=1)
+
+
+@attrs.frozen
+class Period:
+    """Days `start` to `end` (inclusive, in `zone`), as the history stood at `as_of`."""
+
+    start: date
+    end: date
+    as_of: datetime
+    zone: tzinfo = UTC
+
+    def __attrs_post_init__(self) -> None:
+        if self.end < self.start:
+            message = f"the period ends ({self.end}) before it starts ({self.start})"
+            raise InvalidInputError(message)
+        if self.as_of.tzinfo is None:
+            object.__setattr__(self, "as_of", self.as_of.replace(tzinfo=UTC))
+
+    @classmethod
+    def of(
+        cls,
+        start: str | date | None,
+        end: str | date | None,
+        *,
+        as_of: datetime,
+        zone: tzinfo = UTC,
+        whole_months: bool = False,
+    ) -> Period:
+        """The period from texts such as 2026-01 or 2026-01-15 (None: this year so far).
+
+        With `whole_months` (partners' reports), the period must be whole calendar months
+        that were over at `as_of`; with no end given it ends with the last such month.
+        """
+        moment = as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)
+        try:
+            today = moment.astimezone(zone).date()
+            last = _day(end, last=True) if end is not None else None
+            if last is None:
+                last = today.replace(day=1) - timedelta(days=1) if whole_months else today
+            first = _day(start, last=False) if start is not None else last.replace(month=1, day=1)
+            period = cls(first, last, moment, zone)
+            if whole_months:
+                period.check_whole_months()
+        except InvalidInputError:
+            raise
+        except (OverflowError, ValueError):  # the calendar's own ends (year 1, year 9999)
+            message = (
+                f"the period {start or 'January'} to {end or 'now'} as of {moment:%Y-%m-%d} is "
+                "out of range"
+            )
+            raise InvalidInputError(message) from None
+        return period
+
+    @classmethod
+    def asked(  # noqa: PLR0913 - three texts typed, the view asked for, the zone, the clock
+        cls,
+        start: str | None,
+        end: str | None,
+        as_of: str | None,
+        *,
+        exact: bool,
+        zone: tzinfo,
+        now: datetime,
+    ) -> Period:
+        """The period a user asked for at `now`, from texts (as_of also a time; None: now).
+
+        A day as `as_of` means its end; a time without an offset is `zone`'s. A partners'
+        report (not `exact`) covers whole months, all over at `as_of`, which must be past
+        by COMMIT_GRACE (with no `as_of`, it is `now` less COMMIT_GRACE).
+        """
+        moment = now if exact else now - COMMIT_GRACE
+        if as_of:
+            moment = _moment(as_of, zone)
+            if not exact and moment > now - COMMIT_GRACE:
+                # A partner may not look at a month still running, nor at its last minute.
+                message = (
+                    f"as-of {quoted(as_of)} is not yet past: a partner's report is of what is over"
+                )
+                raise InvalidInputError(message)
+        return cls.of(start, end, as_of=moment, zone=zone, whole_months=not exact)
+
+    def check_whole_months(self) -> None:
+        """Refuse a period that is not whole calendar months, all over at `as_of`."""
+        last_day = calendar.monthrange(self.end.year, self.end.month)[1]
+        if self.start.day != 1 or self.end.day != last_day:
+            message = (
+                f"a partner's report covers whole calendar months, not {self.start} to "
+                f"{self.end}: give months, e.g. --from {self.start:%Y-%m} --to {self.end:%Y-%m}"
+            )
+            raise InvalidInputError(message)
+        # Over once its next midnight has come (an as-of day's last instant counts as it).
+        if self.end >= (self.as_of + timedelta(microseconds=1)).astimezone(self.zone).date():
+            message = (
+                f"{self.end:%Y-%m} is not over at {self.as_of.isoformat(timespec='seconds')}: "
+                "a partner's report ends with a finished month"
+            )
+            raise InvalidInputError(message)
+
+    @property
+    def month_count(self) -> int:
+        """How many calendar months the period touches."""
+        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+
+    def check_size(self) -> None:
+        """Refuse a period over MOST_MONTHS months."""
+        if self.month_count > MOST_MONTHS:
+            message = (
+                f"a report covers at most {MOST_MONTHS} months ({MOST_MONTHS // 12} years), "
+                f"not {self.month_count}: ask for a shorter period"
+            )
+            raise InvalidInputError(message)
+
+    @property
+    def months(self) -> list[str]:
+        """The period's months (YYYY-MM) that had begun at `as_of`."""
+        found, month = [], self.start.replace(day=1)
+        while month <= self.end and self._midnight(month) <= self.as_of:
+            found.append(f"{month:%Y-%m}")
+            month = _next_month(month)
+        return found
+
+    def _midnight(self, day: date) -> datetime:
+        return datetime(day.year, day.month, day.day, tzinfo=self.zone)
+
+    def until(self, month: str) -> datetime:
+        """The first moment not counted in `month`'s stock: its end, or just after as_of."""
+        year, number = (int(part) for part in month.split("-"))
+        end = min(_next_month(date(year, number, 1)) - timedelta(days=1), self.end)
+        return min(self._midnight(end + timedelta(days=1)), self.as_of + timedelta(microseconds=1))
+
+
+def _day(text: str | date, *, last: bool) -> date:
+    if isinstance(text, date):
+        return text
+    value = str(text).strip()
+    try:
+        if len(value) == len("2026-01"):
+            first = date.fromisoformat(f"{value}-01")
+            days = calendar.monthrange(first.year, first.month)[1]
+            return first.replace(day=days) if last else first
+        return date.fromisoformat(value)
+    except ValueError:
+        message = f"invalid date {quoted(text)}: expected YYYY-MM or YYYY-MM-DD"
+        raise InvalidInputError(message) from None
+
+
+def _moment(text: str, zone: tzinfo) -> datetime:
+    """An as-of typed as a day (its last instant) or a time (in `zone` without an offset)."""
+    value = text.strip()
+    try:
+        if len(value) == len("2026-01-01"):
+            next_day = date.fromisoformat(value) + timedelta(days=1)
+            moment = datetime.combine(next_day, time(), zone) - timedelta(microseconds=1)
+        else:
+            moment = datetime.fromisoformat(value)
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=zone)
+    except (ValueError, OverflowError):
+        message = f"invalid as-of {quoted(text)}: a day (2026-06-30) or a time (2026-06-30T18:00)"
+        raise InvalidInputError(message) from None
+    return moment
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
