@@ -7,20 +7,26 @@ bodies never check anything, because they also run when a stored history is repl
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Iterable
+from datetime import date
 from typing import Any, Self
 from uuid import UUID
 
-import attrs
 from eventsourcing.domain import Aggregate
-from eventsourcing.domain import Snapshot as _Snapshot
 from eventsourcing.utils import get_topic
 
 from mediation_domain import rules
+from mediation_domain.case_forms import CaseSnapshot, upcast_session_held_v1_v2
+from mediation_domain.case_values import (
+    PARTY_CONTACT,
+    PARTY_NAME,
+    SUMMARY,
+    HeldSession,
+    Party,
+    personal_values,
+    session_notes,
+)
+from mediation_domain.clock import now, stamped_by
 from mediation_domain.privacy import Sealed
 from mediation_domain.values import (
     CaseStatus,
@@ -35,71 +41,17 @@ from mediation_domain.values import (
     WithdrawnBy,
 )
 
-# The fields a personal value fills: sealing binds a value to its field (and its case), so
-# a contact moved into a name, or a summary into notes, no longer opens. Stored format.
-SUMMARY = "case.summary"
-PARTY_NAME = "party.name"
-PARTY_CONTACT = "party.contact"
-
-
-def session_notes(ordinal: int) -> str:
-    """The field of the notes of the case's `ordinal`-th session, from 1.
-
-    Notes moved to another session of the same case no longer open there.
-    """
-    return f"session.{ordinal}.notes"
-
-
-@attrs.frozen
-class Party:
-    """A party: its pseudonymous id, its sealed display name and (optional) sealed contact."""
-
-    id: PartyId
-    name: Sealed
-    contact: Sealed | None = None
-
-
-@attrs.frozen
-class HeldSession:
-    """A session as the case remembers it."""
-
-    kind: SessionKind
-    attendees: tuple[PartyId, ...]
-    held_on: date
-    notes: Sealed | None = None
-
-
-def _eventsourcing_clock() -> datetime:
-    """The hook of eventsourcing (CanCreateTimestamp.create_timestamp), read at each call."""
-    return Aggregate.Event.create_timestamp()
-
-
-_CLOCK: ContextVar[Callable[[], datetime]] = ContextVar("_CLOCK", default=_eventsourcing_clock)
-
-
-@contextmanager
-def stamped_by(clock: Callable[[], datetime] | None) -> Iterator[None]:
-    """Within the block, new events are stamped by `clock` (a naive time is taken as UTC)."""
-    if clock is None:
-        yield
-        return
-    token = _CLOCK.set(clock)
-    try:
-        yield
-    finally:
-        _CLOCK.reset(token)
-
-
-def now() -> datetime:
-    """When a new event happens: now, or the time the running command's clock gives."""
-    moment = _CLOCK.get()()
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _record_first(case: MediationCase | None, event: object) -> None:
-    found = rules.violations(case, event)
-    if found:
-        raise found[0].to_error()
+__all__ = [
+    "PARTY_CONTACT",
+    "PARTY_NAME",
+    "SUMMARY",
+    "HeldSession",
+    "MediationCase",
+    "Party",
+    "now",
+    "session_notes",
+    "stamped_by",
+]
 
 
 class MediationCase(Aggregate):
@@ -108,7 +60,7 @@ class MediationCase(Aggregate):
     class Event(Aggregate.Event):
         """Base of the case's events: each applies itself to the case, without checking."""
 
-    class Snapshot(_Snapshot):
+    class Snapshot(CaseSnapshot):
         """The case at a version, in the forms its events are stored in.
 
         eventsourcing's snapshot keeps `vars(case)`: dicts keyed by PartyId, a set, status
@@ -122,38 +74,6 @@ class MediationCase(Aggregate):
         """
 
         class_version = 1
-
-        @classmethod
-        def take(cls, aggregate: Any) -> Any:  # noqa: ANN401 - eventsourcing's signature
-            """The snapshot of `aggregate`, a MediationCase."""
-            snapshot = super().take(aggregate)
-            state = dict(snapshot.state)
-            state["parties"] = list(state["parties"].values())
-            state["consents"] = [[p.value, status.value] for p, status in state["consents"].items()]
-            state["sessions"] = [
-                [s.kind, list(s.attendees), s.held_on, s.notes] for s in state["sessions"]
-            ]
-            state["withdrawal"] = list(state["withdrawal"] or ())
-            state["closed_as"] = state["closed_as"] and state["closed_as"].value
-            state["erased"] = sorted(state["erased"])
-            return dataclasses.replace(snapshot, state=state)
-
-        def mutate(self, _: None) -> Any:  # noqa: ANN401 - eventsourcing's signature
-            """The case as it stood when the snapshot was taken."""
-            state = dict(self.state)
-            state["parties"] = {party.id: party for party in state["parties"]}
-            state["consents"] = {
-                PartyId(pid): ConsentStatus(code) for pid, code in state["consents"]
-            }
-            state["sessions"] = [
-                HeldSession(kind, tuple(attendees), held_on, notes)
-                for kind, attendees, held_on, notes in state["sessions"]
-            ]
-            state["withdrawal"] = tuple(state["withdrawal"]) or None
-            state["closed_as"] = state["closed_as"] and CaseStatus(state["closed_as"])
-            state["erased"] = set(state["erased"])
-            whole = dataclasses.replace(self, state=state)
-            return _Snapshot.mutate(whole, None)
 
     class Requested(Aggregate.Created):
         """Someone asked the service to mediate; the case opens."""
@@ -238,10 +158,7 @@ class MediationCase(Aggregate):
         held_on: date
         notes: Sealed | None = None
 
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            """Version 1 had no notes."""
-            state["notes"] = None
+        upcast_v1_v2 = staticmethod(upcast_session_held_v1_v2)
 
         def apply(self, case: MediationCase) -> None:
             """Remember the session."""
@@ -341,18 +258,7 @@ class MediationCase(Aggregate):
         The owner is whose value it must be: the party it describes, or the case for its
         free text. A value sealed for another subject (moved from another party) is not.
         """
-        case = str(self.id)
-        values = [(SUMMARY, case, self.summary)]
-        for pid, party in self.parties.items():
-            values.append((PARTY_NAME, pid.value, party.name))
-            if party.contact is not None:
-                values.append((PARTY_CONTACT, pid.value, party.contact))
-        notes = [
-            (session_notes(n), case, s.notes)
-            for n, s in enumerate(self.sessions, 1)
-            if s.notes is not None
-        ]
-        return values + notes
+        return personal_values(str(self.id), self.summary, self.parties, self.sessions)
 
     @property
     def session_count(self) -> int:
@@ -391,7 +297,7 @@ class MediationCase(Aggregate):
             parties=tuple(parties),
             summary=summary,
         )
-        _record_first(None, requested)
+        rules.enforce(None, requested)
         case = requested.mutate(None)
         if case is None:  # pragma: no cover - a Created event always builds its aggregate
             raise TypeError("Requested did not create a case")
@@ -471,11 +377,11 @@ class MediationCase(Aggregate):
 
         Lets the application refuse a step before it seals anything for it.
         """
-        _record_first(self, self._event(event_class, **fields))
+        rules.enforce(self, self._event(event_class, **fields))
 
     def _record(self, event_class: Callable[..., MediationCase.Event], **fields: Any) -> None:  # noqa: ANN401
         event = self._event(event_class, **fields)
-        _record_first(self, event)
+        rules.enforce(self, event)
         event.mutate(self)
         self.pending_events.append(event)
 

@@ -59,8 +59,8 @@ def test_the_core_imports_no_infrastructure():
 
 def test_the_check_sees_the_core_modules():
     modules = {path.name for path in CORE.rglob("*.py")}
-    assert {"case.py", "rules.py", "application.py", "values.py", "contract.py"} <= modules
-    assert "eventsourcing.application" in _imports(CORE / "application.py")
+    assert {"case.py", "catalogue.py", "mediations.py", "values.py", "contract.py"} <= modules
+    assert "eventsourcing.application" in _imports(CORE / "application" / "mediations.py")
 
 
 TESTS = Path(__file__).parents[1]
