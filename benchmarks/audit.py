@@ -25,8 +25,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.persistence import StoredEvent
 from workload import peak_mb
 
-from mediation_adapters.ledger import Ledger, records, replay
-from mediation_adapters.signing import Ed25519Check, Ed25519Signer
+from mediation_adapters.security.signing import Ed25519Check, Ed25519Signer
+from mediation_adapters.storage.ledger import Ledger, records, replay
 from mediation_adapters.stores import open_store
 from mediation_domain import Mediations
 from mediation_domain.audit import verify

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import httpx
 
+from mediation_adapters.security.tokens import add_token
 from mediation_adapters.stores import open_store
-from mediation_adapters.tokens import add_token
 
 MEDIATION = str(Path(sys.executable).with_name("mediation"))
 CASES = 400  # commands rotate over them, so no case's history grows long during the run

@@ -38,8 +38,9 @@ from stores import postgres, schema_of
 from workload import copies
 
 from mediation_adapters.bootstrap import open_store
+from mediation_adapters.config import report_period
 from mediation_adapters.demo import record_year
-from mediation_adapters.reporting import ReportView, report_period
+from mediation_adapters.storage.report_view import ReportView
 from mediation_domain import Mediations
 
 BATCH = 10_000

@@ -3,19 +3,24 @@
 `open_store(url)` opens the store the URL names, through the store registry, and builds
 the application on it; `build(settings)` does so from the settings of config.py, with
 automatic sealing when MEDIATION_SEAL_EVERY asks for it. The CLI and the HTTP server are
-handed what these build.
+handed what these build; `service(app)` puts the service layer (who may do what) in
+front of it, with reports from the store's report view.
 """
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from mediation_adapters.config import DEFAULT_STORE, Settings
-from mediation_adapters.ledger import AutoSeal
-from mediation_adapters.signing import load_signer
+from mediation_adapters.security.signing import load_signer
+from mediation_adapters.storage.ledger import AutoSeal
 from mediation_adapters.storage.registry import open_bundle
+from mediation_adapters.storage.report_view import ReportView
 from mediation_domain import InvalidInputError, Mediations
+from mediation_domain.application.service import MediationService
 from mediation_domain.privacy import Sealer
+from mediation_domain.reports import Period, Report
 
 
 def open_store(
@@ -65,3 +70,25 @@ def _auto_seal(settings: Settings) -> AutoSeal | None:
         message = "MEDIATION_SEAL_EVERY needs the key that signs: MEDIATION_AUDIT_PRIVATE_KEY"
         raise InvalidInputError(message)
     return AutoSeal(load_signer(Path(settings.audit_private_key)), every)
+
+
+def service(app: Mediations) -> MediationService:
+    """The service layer over `app`: reports come from its report view, opened on first use."""
+    return MediationService(app, reports=_ViewReports(app))
+
+
+class _ViewReports:
+    """The store's report view, opened at the first report and closed with the store."""
+
+    def __init__(self, app: Mediations) -> None:
+        self._app = app
+        self._view: ReportView | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, period: Period, *, exact: bool = False) -> Report:
+        with self._lock:
+            if self._view is None:
+                self._view = ReportView(self._app)
+                self._app.on_close.append(self._view.close)
+            view = self._view
+        return view.report(period, exact=exact)

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
 from mediation_adapters.storage.errors import StoreKeyError
 from mediation_domain.errors import InvalidInputError, quoted
 from mediation_domain.privacy import KEY_BYTES
+from mediation_domain.reports import Period
 
 DEFAULT_STORE = "sqlite:///./mediation.sqlite3"
 STORE_KEY_VARIABLE = "MEDIATION_STORE_KEY"
@@ -108,3 +112,40 @@ def read_store_key(path: Path) -> bytes:
         message = f"cannot read the store key file {path}: {getattr(error, 'strerror', error)}"
         raise StoreKeyError(message) from None
     return parse_store_key(text, f"the key file {path}")
+
+
+# The service's time -------------------------------------------------------------------
+
+DEFAULT_TIME_ZONE = "Europe/Paris"  # months and days are the service's, not UTC's
+# An IANA zone's name (Europe/Paris, America/Argentina/Buenos_Aires): checked before the
+# name reaches ZoneInfo, which reads it as a path.
+_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+-]{0,29}(?:/[A-Za-z0-9_+-]{1,30}){0,2}")
+
+
+def time_zone(name: str | None = None) -> ZoneInfo:
+    """The zone months are counted in: `name` (MEDIATION_TIMEZONE), else Europe/Paris."""
+    chosen = name or DEFAULT_TIME_ZONE
+    message = f"unknown time zone {quoted(chosen)}: use a name such as Europe/Paris"
+    if not _ZONE_NAME.fullmatch(chosen):
+        raise InvalidInputError(message)
+    try:
+        return ZoneInfo(chosen)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise InvalidInputError(message) from None
+
+
+def report_period(
+    start: str | None,
+    end: str | None,
+    as_of: str | None = None,
+    *,
+    exact: bool,
+    zone: ZoneInfo | None = None,
+) -> Period:
+    """The period a user asked for, from texts (YYYY-MM or YYYY-MM-DD; as_of also a time).
+
+    A day as `as_of` means its end; a time without an offset is the service's time. A
+    partners' report (not `exact`) covers whole months, all over at `as_of`.
+    """
+    now = datetime.now(UTC)  # the clock and the zone are ours; the rule is `Period.asked`
+    return Period.asked(start, end, as_of, exact=exact, zone=zone or time_zone(), now=now)

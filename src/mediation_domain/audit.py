@@ -84,7 +84,7 @@ def chain(
 
 
 class Signer(Protocol):
-    """Signs checkpoints (Ed25519 in mediation_adapters.signing)."""
+    """Signs checkpoints (Ed25519 in mediation_adapters.security.signing)."""
 
     @property
     def key_id(self) -> str:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from mediation_adapters.ledger import AutoSeal, Ledger, records, replay
-from mediation_adapters.signing import generate_keys, load_check, load_signer
+from mediation_adapters.security.signing import generate_keys, load_check, load_signer
+from mediation_adapters.storage.ledger import AutoSeal, Ledger, records, replay
 from mediation_adapters.stores import open_store
 from mediation_domain.audit import verify
 

@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from mediation_adapters.tokens import Tokens, digest
+from mediation_adapters.security.tokens import Tokens, digest
 
 from .test_cli import run
 

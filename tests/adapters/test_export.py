@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mediation_adapters.export import Export
+from mediation_adapters.formats.export import Export
 from mediation_domain import Mediations
 from mediation_domain.rules import review
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mediation_adapters.cli import main
+from mediation_adapters.entrypoints.cli import main
 from mediation_adapters.stores import open_store
 
 from .test_cli import request, run, stored_events

@@ -18,8 +18,8 @@ from eventsourcing.utils import get_topic
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from mediation_adapters.copy import copy_store
-from mediation_adapters.keystores import StoreKeyError, new_store_key, read_store_key
+from mediation_adapters.security.store_keys import StoreKeyError, new_store_key, read_store_key
+from mediation_adapters.storage.copy import copy_store
 from mediation_adapters.storage.postgres import connection_for
 from mediation_adapters.stores import open_store
 from mediation_domain import (

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from mediation_adapters.report_formats import _MONTHS, CSV_DELIMITERS, Labels
-from mediation_adapters.reporting import report_period
+from mediation_adapters.config import report_period
+from mediation_adapters.formats.report import _MONTHS, CSV_DELIMITERS, Labels
 from mediation_adapters.stores import open_store
 from mediation_domain.reports import COUNTS, MEASURES
 

@@ -18,9 +18,9 @@ from eventsourcing.persistence import Tracking
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from mediation_adapters import reporting
-from mediation_adapters.reporting import ReportView, report_period
+from mediation_adapters.config import report_period, time_zone
 from mediation_adapters.storage.postgres import connection_for
+from mediation_adapters.storage.report_view import ReportView
 from mediation_adapters.stores import open_store
 from mediation_domain import MediationError, Mediations
 from mediation_domain.reports import DIMENSIONS, Period, Report
@@ -403,7 +403,7 @@ def test_the_view_holds_no_party_id_and_no_name(tmp_path: Path):
 
 
 def test_report_period_reads_what_users_type():
-    zone = reporting.time_zone("Europe/Paris")
+    zone = time_zone("Europe/Paris")
     day = report_period("2026-01", "2026-03", "2026-06-30", exact=True, zone=zone)
     assert day.as_of == datetime(2026, 7, 1, tzinfo=zone) - timedelta(microseconds=1)
     moment = report_period(None, None, "2026-06-30T18:00", exact=True, zone=zone)
@@ -411,7 +411,7 @@ def test_report_period_reads_what_users_type():
     with pytest.raises(MediationError, match="invalid as-of"):
         report_period(None, None, "yesterday", exact=True, zone=zone)
     with pytest.raises(MediationError, match="unknown time zone 'Mars/Olympus'"):
-        reporting.time_zone("Mars/Olympus")
+        time_zone("Mars/Olympus")
 
 
 def test_a_refresh_with_nothing_new_does_not_wait_for_the_view_s_lock(shared):

@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from mediation_adapters.security.tokens import add_token
 from mediation_adapters.stores import open_store
-from mediation_adapters.tokens import add_token
 
 MEDIATION = str(Path(sys.executable).with_name("mediation"))
 ROLES = {

@@ -7,10 +7,10 @@ import threading
 
 import httpx
 
-import mediation_adapters.http as http_module
-from mediation_adapters.http import REPORTS_WAITING, create_app
+import mediation_adapters.entrypoints.http as http_module
+from mediation_adapters.entrypoints.http import REPORTS_WAITING, create_app
+from mediation_adapters.security.tokens import Tokens, digest
 from mediation_adapters.stores import open_store
-from mediation_adapters.tokens import Tokens, digest
 from mediation_domain.authorisation import Principal, Role
 
 

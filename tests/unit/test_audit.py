@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mediation_adapters.signing import Ed25519Check, Ed25519Signer
+from mediation_adapters.security.signing import Ed25519Check, Ed25519Signer
 from mediation_domain import Mediations
 from mediation_domain.audit import GENESIS, Checkpoint, chain, link, verify, verify_excerpt
 from mediation_domain.testing import record_every_event

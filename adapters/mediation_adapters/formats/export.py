@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 from uuid import UUID
 
-from mediation_adapters.ledger import Ledger, records
+from mediation_adapters.storage.ledger import Ledger, records
 from mediation_domain import InvalidInputError, Mediations
 from mediation_domain.audit import GENESIS, Checkpoint
 from mediation_domain.errors import quoted

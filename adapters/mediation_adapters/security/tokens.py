@@ -19,7 +19,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from mediation_adapters.files import replace_owner_only
+from mediation_adapters.security.files import replace_owner_only
 from mediation_adapters.stores import StoreError
 from mediation_domain import InvalidInputError
 from mediation_domain.authorisation import Principal, Role

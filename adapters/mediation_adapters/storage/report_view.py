@@ -21,15 +21,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mediation_adapters.storage.projections import View
-from mediation_domain import InvalidInputError
-from mediation_domain.errors import quoted
 from mediation_domain.ports import ProjectionTransaction, Row
 from mediation_domain.reports import CaseFacts, Period, Report, fold
 
@@ -37,13 +32,6 @@ from mediation_domain.reports import CaseFacts, Period, Report, fold
 # into the store's projection store (the first version's tables are left unused).
 FACTS_VERSION = 2
 VIEW_NAME = "report_facts"
-# An event is stamped before it commits (after sealing, and a wait for the lock): a month
-# is over for partners a minute after its end, when its last events have surely landed.
-COMMIT_GRACE = timedelta(minutes=1)
-DEFAULT_TIME_ZONE = "Europe/Paris"  # months and days are the service's, not UTC's
-# An IANA zone's name (Europe/Paris, America/Argentina/Buenos_Aires): checked before the
-# name reaches ZoneInfo, which reads it as a path.
-_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+-]{0,29}(?:/[A-Za-z0-9_+-]{1,30}){0,2}")
 
 
 def dumps(facts: CaseFacts) -> str:
@@ -82,54 +70,3 @@ class ReportView(View):
         """The indicators over `period`, from facts brought up to date first."""
         self.refresh()
         return Report.of(self.all_facts(), period, exact=exact)
-
-
-def time_zone(name: str | None = None) -> ZoneInfo:
-    """The zone months are counted in: `name` (MEDIATION_TIMEZONE), else Europe/Paris."""
-    chosen = name or DEFAULT_TIME_ZONE
-    message = f"unknown time zone {quoted(chosen)}: use a name such as Europe/Paris"
-    if not _ZONE_NAME.fullmatch(chosen):
-        raise InvalidInputError(message)
-    try:
-        return ZoneInfo(chosen)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise InvalidInputError(message) from None
-
-
-def report_period(
-    start: str | None,
-    end: str | None,
-    as_of: str | None = None,
-    *,
-    exact: bool,
-    zone: ZoneInfo | None = None,
-) -> Period:
-    """The period a user asked for, from texts (YYYY-MM or YYYY-MM-DD; as_of also a time).
-
-    A day as `as_of` means its end; a time without an offset is the service's time. A
-    partners' report (not `exact`) covers whole months, all over at `as_of`.
-    """
-    where = zone or time_zone()
-    now = datetime.now(UTC)
-    moment = now if exact else now - COMMIT_GRACE
-    if as_of:
-        text = as_of.strip()
-        try:
-            if len(text) == len("2026-01-01"):
-                next_day = date.fromisoformat(text) + timedelta(days=1)
-                moment = datetime.combine(next_day, time(), where) - timedelta(microseconds=1)
-            else:
-                moment = datetime.fromisoformat(text)
-                moment = moment if moment.tzinfo else moment.replace(tzinfo=where)
-        except (ValueError, OverflowError):
-            message = (
-                f"invalid as-of {quoted(as_of)}: a day (2026-06-30) or a time (2026-06-30T18:00)"
-            )
-            raise InvalidInputError(message) from None
-        if not exact and moment > now - COMMIT_GRACE:
-            # A partner may not look at a month still running, nor at its last minute.
-            message = (
-                f"as-of {quoted(as_of)} is not yet past: a partner's report is of what is over"
-            )
-            raise InvalidInputError(message)
-    return Period.of(start, end, as_of=moment, zone=where, whole_months=not exact)

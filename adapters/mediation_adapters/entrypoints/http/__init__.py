@@ -1,6 +1,6 @@
 """The HTTP API: an ASGI application (Starlette) over a Mediations store.
 
-    from mediation_adapters.http import create_app
+    from mediation_adapters.entrypoints.http import create_app
     app = create_app(open_store(url), Tokens.load(path))
 
 Bearer tokens map to a role (`mediation_domain.authorisation`); every refusal is an RFC 9457
@@ -15,7 +15,6 @@ import json
 import logging
 import re
 import tempfile
-import threading
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 from uuid import UUID
@@ -31,11 +30,12 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from mediation_adapters.http.schema import BODIES, REPORT_MEDIA, check, document
-from mediation_adapters.report_formats import DEFAULT_BY, FORMATS, LANGUAGES, render
-from mediation_adapters.reporting import ReportView, report_period, time_zone
+from mediation_adapters.bootstrap import service
+from mediation_adapters.config import report_period, time_zone
+from mediation_adapters.entrypoints.http.schema import BODIES, REPORT_MEDIA, check, document
+from mediation_adapters.formats.report import DEFAULT_BY, FORMATS, LANGUAGES, render
+from mediation_adapters.security.tokens import Tokens
 from mediation_adapters.storage import StoreError, first_line
-from mediation_adapters.tokens import Tokens
 from mediation_domain import (
     CaseClosedError,
     CaseNotFoundError,
@@ -49,22 +49,13 @@ from mediation_domain import (
     NeutralityError,
 )
 from mediation_domain.application import MOST_CASES
-from mediation_domain.authorisation import (
-    Action,
-    Decision,
-    NotAllowedError,
-    Principal,
-    authorise,
-    authorise_speaking_for,
-    decide,
-    sees_all_cases,
-)
+from mediation_domain.application.service import PrincipalService, Recorded
+from mediation_domain.authorisation import Action, NotAllowedError, Principal
 from mediation_domain.errors import StaleVersionError, quoted, shortened
 from mediation_domain.privacy import SubjectErasedError, SubjectNotFoundError
 from mediation_domain.reports import dimensions
 
 _log = logging.getLogger("mediation.http")
-_NOBODY = object()  # the mediator of a case that does not exist: never anyone's
 MAX_BODY_BYTES = 64 * 1024
 PURGE_RETRY_SECONDS = 1.0
 REPORTS_WAITING = 4  # report requests at once (one computed, the others waiting); then 503
@@ -142,13 +133,12 @@ def _refusal(error: MediationError) -> Problem:
 class _Api:
     def __init__(self, mediations: Mediations, tokens: Tokens, zone: ZoneInfo) -> None:
         self.mediations, self.tokens, self.zone = mediations, tokens, zone
-        self._report_view: ReportView | None = None
-        self._report_lock = threading.Lock()
+        self.service = service(mediations)
         self._purging: asyncio.Task[None] | None = None
         self._report_slot = asyncio.Semaphore(1)
         self.reports_waiting = 0  # requests for a report, computing or waiting to
 
-    # Authentication and authorisation -----------------------------------------------------
+    # Authentication -----------------------------------------------------------------------
 
     def principal(self, request: Request, *query: str) -> Principal:
         """Who sends the request (401 otherwise); then only the query parameters `query`."""
@@ -161,32 +151,22 @@ class _Api:
             raise Problem(422, "invalid-input", f"unknown query parameter {quoted(min(unknown))}")
         return found
 
-    def allowed(self, principal: Principal, action: Action) -> None:
-        authorise(principal, action)  # NotAllowedError: 403, with the policy's reason
+    def desk(self, request: Request, action: Action, *query: str) -> PrincipalService:
+        """The service as the request's sender may call it.
 
-    def assigned(self, principal: Principal, action: Action, case_id: str) -> tuple[UUID, int]:
-        """The case and its version, if `principal` may take `action` on it; else 404.
-
-        Decided on the case's mediator before any personal value is opened.
+        Their role is refused at once (403) if it may never take `action`, before the
+        request is read further.
         """
-        self.allowed(principal, action)
-        mediator: object = _NOBODY
-        try:
-            uuid = UUID(case_id)
-            version, mediator = self.mediations.assignment(uuid)
-        except (ValueError, CaseNotFoundError):
-            pass
-        if mediator is _NOBODY or decide(principal, action, mediator) is not Decision.ALLOWED:
-            raise Problem(404, "not-found", f"no case {quoted(case_id)} for you")
-        return uuid, version
+        desk = self.service.for_principal(self.principal(request, *query))
+        desk.require(action)
+        return desk
 
     # Endpoints ----------------------------------------------------------------------------
 
     async def list_cases(self, request: Request) -> Response:
-        principal = self.principal(request, "status", "neighbourhood", "domain", "limit", "after")
-        self.allowed(principal, Action.LIST_CASES)
+        query_names = ("status", "neighbourhood", "domain", "limit", "after")
+        desk = self.desk(request, Action.LIST_CASES, *query_names)
         query = request.query_params
-        mediator = None if sees_all_cases(principal) else principal.identity
         limit = query.get("limit", str(MOST_CASES))
         if not (limit.isascii() and limit.isdigit() and len(limit) <= len(str(MOST_CASES))):
             message = (
@@ -194,11 +174,10 @@ class _Api:
             )
             raise Problem(422, "invalid-input", message)
         page = await run_in_threadpool(
-            self.mediations.cases_page,
+            desk.cases_page,
             status=query.get("status"),
             neighbourhood=query.get("neighbourhood"),
             domain=query.get("domain"),
-            mediator=mediator,
             after=query.get("after"),
             limit=int(limit),
         )
@@ -209,8 +188,7 @@ class _Api:
         return response
 
     async def request_case(self, request: Request) -> Response:
-        principal = self.principal(request)
-        self.allowed(principal, Action.REQUEST)
+        desk = self.desk(request, Action.REQUEST)
         body = await _body(request, "Request")
         parties = body["parties"]
         named = sum("party_id" in party for party in parties)
@@ -218,7 +196,7 @@ class _Api:
             raise Problem(422, "invalid-input", "give a party_id to every party, or to none")
 
         def run() -> CaseView:
-            case_id = self.mediations.request_mediation(
+            return desk.request_mediation(
                 domain=body["domain"],
                 neighbourhood=body["neighbourhood"],
                 referral=body["referral"],
@@ -226,8 +204,7 @@ class _Api:
                 party_ids=[p["party_id"] for p in parties] if named else None,
                 contacts=[p.get("contact", "") for p in parties],
                 summary=body.get("summary", ""),
-            )
-            return self.mediations.get_case(case_id)
+            ).case
 
         view = await run_in_threadpool(run)
         response = _case_response(view, status=201, recorded=True)
@@ -235,63 +212,34 @@ class _Api:
         return response
 
     async def read_case(self, request: Request) -> Response:
-        principal = self.principal(request)
-        self.allowed(principal, Action.READ_CASE)  # the role first, then the headers
+        desk = self.desk(request, Action.READ_CASE)  # the role first, then the headers
         expected = _if_match(request)
-
-        def run() -> CaseView:
-            case, version = self.assigned(
-                principal, Action.READ_CASE, request.path_params["case_id"]
-            )
-            if expected is not None and expected != version:
-                message = f"case {case} is at version {version}, not {expected}"
-                raise Problem(412, "stale-version", message)
-            return self.mediations.get_case(case, version=version)  # the version checked
-
-        return _case_response(await run_in_threadpool(run))
+        view = await run_in_threadpool(desk.get_case, _case(request), expected_version=expected)
+        return _case_response(view)
 
     def command(
         self,
         body_name: str,
         action: Action,
-        act: Callable[[Mediations, Principal, UUID, dict[str, Any], int | None], bool | None],
+        act: Callable[[PrincipalService, str, dict[str, Any], int | None], Recorded],
     ) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
-            principal = self.principal(request)
-            self.allowed(principal, action)
+            desk = self.desk(request, action)
             body = await _body(request, body_name)
             expected = _if_match(request)
-
-            def run() -> tuple[CaseView, bool]:
-                case, version = self.assigned(principal, action, request.path_params["case_id"])
-                if expected is not None and expected != version:
-                    message = f"case {case} is at version {version}, not {expected}"
-                    raise Problem(412, "stale-version", message)
-                # Acts on the version whose mediator was checked: a case reassigned meanwhile
-                # is a conflict, never a command recorded on someone else's case.
-                try:
-                    recorded = act(self.mediations, principal, case, body, version) is not False
-                except ConcurrencyError as changed:
-                    if expected is None:
-                        raise Problem(409, "concurrency", changed.message) from None
-                    raise Problem(412, "stale-version", changed.message) from None
-                view = self.mediations.get_case(case)
-                if decide(principal, action, view.mediator) is not Decision.ALLOWED:
-                    # Reassigned since: they see the case as their own step left it, no later.
-                    view = self.mediations.get_case(case, version=version + int(recorded))
-                return view, recorded
-
-            view, recorded = await run_in_threadpool(run)
-            return _case_response(view, recorded=recorded)
+            # The service acts on the version whose mediator it checked (If-Match: on that
+            # one only): a case reassigned meanwhile is a conflict, never a command
+            # recorded on someone else's case.
+            done = await run_in_threadpool(act, desk, _case(request), body, expected)
+            return _case_response(done.case, recorded=done.recorded)
 
         return endpoint
 
     async def erase(self, request: Request) -> Response:
-        principal = self.principal(request)
-        self.allowed(principal, Action.ERASE)
+        desk = self.desk(request, Action.ERASE)
         body = await _body(request, "Erasure")
         erasure = await run_in_threadpool(
-            self.mediations.erase_subject,
+            desk.erase_subject,
             request.path_params["subject"],
             reason=body.get("reason", "data-subject-request"),
         )
@@ -318,12 +266,11 @@ class _Api:
         _log.info("erased keys' old bytes purged from the store's files")
 
     async def report(self, request: Request) -> Response:
-        principal = self.principal(request, *_REPORT_QUERY)
-        self.allowed(principal, Action.REPORT)
+        desk = self.desk(request, Action.REPORT, *_REPORT_QUERY)
         query = request.query_params
         exact = _flag(query.get("exact", "false"), "exact")
         if exact:
-            self.allowed(principal, Action.REPORT_EXACT)
+            desk.require(Action.REPORT_EXACT)  # refused before the query is read further
         fmt, lang = query.get("format", "json"), query.get("lang", "fr")
         if fmt not in FORMATS or lang not in LANGUAGES:
             message = (
@@ -336,7 +283,7 @@ class _Api:
         )
 
         def run() -> str:
-            report = self.report_view().report(period, exact=exact)
+            report = desk.report(period, exact=exact)
             return render(report, fmt, lang=lang, by=by)
 
         text = await self.one_report_at_a_time(run)
@@ -358,23 +305,14 @@ class _Api:
         finally:
             self.reports_waiting -= 1
 
-    def report_view(self) -> ReportView:
-        """The report's facts beside the store, opened on first use (closed with it)."""
-        with self._report_lock:
-            if self._report_view is None:
-                self._report_view = ReportView(self.mediations)
-                self.mediations.on_close.append(self._report_view.close)
-            return self._report_view
-
     async def audit_export(self, request: Request) -> Response:
-        principal = self.principal(request)
-        self.allowed(principal, Action.AUDIT)
+        self.desk(request, Action.AUDIT)
         spooled = await run_in_threadpool(self._export)
         return StreamingResponse(_chunks(spooled), media_type="application/x-ndjson")
 
     def _export(self) -> Any:  # noqa: ANN401 - a spooled temporary file
-        from mediation_adapters.export import write_export  # noqa: PLC0415
-        from mediation_adapters.ledger import Ledger  # noqa: PLC0415
+        from mediation_adapters.formats.export import write_export  # noqa: PLC0415
+        from mediation_adapters.storage.ledger import Ledger  # noqa: PLC0415
 
         spooled = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, mode="w+")  # noqa: SIM115
         ledger = Ledger.of(self.mediations)
@@ -387,6 +325,16 @@ class _Api:
 
     async def openapi(self, _: Request) -> Response:
         return JSONResponse(document(self.mediations.neighbourhoods.names))
+
+
+def _case(request: Request) -> str:
+    """The case the path names: a path naming no case at all is not found, like any other."""
+    text: str = request.path_params["case_id"]
+    try:
+        UUID(text)
+    except ValueError:
+        raise Problem(404, "not-found", f"no case {quoted(text)}") from None
+    return text
 
 
 def _flag(value: str, name: str) -> bool:
@@ -478,12 +426,8 @@ def _wrapped(
     return guarded
 
 
-def _join(
-    app: Mediations, principal: Principal, case: UUID, body: dict[str, Any], v: int | None
-) -> None:
-    if "party_id" in body:
-        authorise(principal, Action.NAME_PARTY_IDS)
-    app.join_party(
+def _join(desk: PrincipalService, case: str, body: dict[str, Any], v: int | None) -> Recorded:
+    return desk.join_party(
         case,
         name=body["name"],
         party_id=body.get("party_id"),
@@ -492,22 +436,19 @@ def _join(
     )
 
 
-def _consent(
-    app: Mediations, _: Principal, case: UUID, body: dict[str, Any], v: int | None
-) -> bool:
+def _consent(desk: PrincipalService, case: str, body: dict[str, Any], v: int | None) -> Recorded:
     act = {
-        "give": app.give_consent,
-        "withdraw": app.withdraw_consent,
-        "refuse": app.refuse_consent,
+        "give": desk.give_consent,
+        "withdraw": desk.withdraw_consent,
+        "refuse": desk.refuse_consent,
     }[body["decision"]]
     return act(case, party=body["party"], expected_version=v)
 
 
 def _mediator_withdraws(
-    app: Mediations, principal: Principal, case: UUID, body: dict[str, Any], v: int | None
-) -> None:
-    authorise_speaking_for(principal, body["mediator"])
-    app.withdraw_mediator(
+    desk: PrincipalService, case: str, body: dict[str, Any], v: int | None
+) -> Recorded:
+    return desk.withdraw_mediator(
         case, mediator=body["mediator"], reason=body["reason"], expected_version=v
     )
 
@@ -534,7 +475,7 @@ def create_app(
         "assignment": (
             "Assignment",
             Action.ASSIGN,
-            lambda app, _, case, body, v: app.assign_mediator(
+            lambda desk, case, body, v: desk.assign_mediator(
                 case,
                 mediator=body["mediator"],
                 ties=body.get("ties", []),
@@ -551,7 +492,7 @@ def create_app(
         "sessions": (
             "Session",
             Action.ACT_ON_CASE,
-            lambda app, _, case, body, v: app.hold_session(
+            lambda desk, case, body, v: desk.hold_session(
                 case,
                 kind=body["kind"],
                 attendees=body["attendees"],
@@ -563,14 +504,14 @@ def create_app(
         "withdrawal": (
             "Withdrawal",
             Action.ACT_ON_CASE,
-            lambda app, _, case, body, v: app.withdraw(
+            lambda desk, case, body, v: desk.withdraw(
                 case, by=body["by"], reason=body["reason"], expected_version=v
             ),
         ),
         "resolution": (
             "Resolution",
             Action.ACT_ON_CASE,
-            lambda app, _, case, body, v: app.resolve(
+            lambda desk, case, body, v: desk.resolve(
                 case, outcome=body["outcome"], expected_version=v
             ),
         ),

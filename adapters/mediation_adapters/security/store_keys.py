@@ -17,7 +17,7 @@ from mediation_adapters.config import (
     parse_store_key,
     read_store_key,
 )
-from mediation_adapters.files import SecretFileError, create_new
+from mediation_adapters.security.files import SecretFileError, create_new
 from mediation_adapters.storage.errors import StoreKeyError
 from mediation_adapters.storage.sql.keys import key_id
 from mediation_domain.privacy import KEY_BYTES

@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from mediation_adapters.ledger import logical_mapper, records
+from mediation_adapters.storage.ledger import logical_mapper, records
 from mediation_adapters.stores import StoreError
 from mediation_domain import Mediations
 from mediation_domain.case import (

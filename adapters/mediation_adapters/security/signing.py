@@ -9,7 +9,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from mediation_adapters.files import READABLE, SecretFileError, create_new, distinct
+from mediation_adapters.security.files import READABLE, SecretFileError, create_new, distinct
 from mediation_domain import InvalidInputError
 
 

@@ -1,0 +1,1 @@
+"""The edges: the `mediation` command line (cli/) and the HTTP API (http/)."""

@@ -1,0 +1,53 @@
+"""The report command: activity indicators for the service and its funders."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from mediation_adapters.config import report_period, time_zone
+from mediation_adapters.entrypoints.cli.arguments import EXIT_OK, Commands
+from mediation_adapters.formats.report import DEFAULT_BY, FORMATS, LANGUAGES, render
+from mediation_adapters.storage.report_view import ReportView
+from mediation_domain.application.service import PrincipalService
+from mediation_domain.authorisation import Action
+from mediation_domain.reports import dimensions
+
+
+def register(commands: Commands) -> None:
+    """Declare the report command, with its arguments, handler and permission."""
+    p = commands.add(
+        "report",
+        "activity indicators for funders (partners' view unless --exact)",
+        Action.REPORT,
+        _report,
+        description="Activity indicators by neighbourhood, domain and month, with no personal "
+        "data. Unless --exact, counts from 1 to 4 show as '< 5' and the period is whole "
+        "finished months: what a partner or funder may receive.",
+    )
+    p.add_argument("--from", dest="start", help="first month or day (YYYY-MM[-DD]); default Jan 1")
+    p.add_argument("--to", dest="end", help="last month or day; default the last finished month")
+    p.add_argument("--as-of", help="the history as it stood then: a day or a time")
+    p.add_argument("--by", default=",".join(DEFAULT_BY), help="rows by neighbourhood,domain,month")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--lang", choices=LANGUAGES, default="fr")
+    p.add_argument("--exact", action="store_true", help="exact counts: the service's own use")
+    p.add_argument("--rebuild", action="store_true", help="fold the whole history again first")
+
+
+def _report(desk: PrincipalService, args: argparse.Namespace) -> int:
+    if args.exact:
+        desk.require(Action.REPORT_EXACT)  # refused before the arguments are read further
+    zone = time_zone(args.settings.time_zone)
+    period = report_period(args.start, args.end, args.as_of, exact=args.exact, zone=zone)
+    by = dimensions(args.by.split(","))  # checked before the view is read
+    if args.rebuild:
+        view = ReportView(args.app)
+        try:
+            folded = view.rebuild()
+        finally:
+            view.close()
+        print(f"report facts rebuilt from {folded} events", file=sys.stderr)
+    text = render(desk.report(period, exact=args.exact), args.format, lang=args.lang, by=by)
+    sys.stdout.write(text)
+    return EXIT_OK

@@ -1,0 +1,1 @@
+"""Output formats: the auditor's export (JSON Lines) and the report renderers."""
