@@ -175,28 +175,32 @@ def _neighbourhood_names(
     if not value:
         raise InvalidInputError("at least one neighbourhood must be configured")
     for name in value:
-        if not 0 < len(name) <= MAX_PLACE_LENGTH:
-            message = (
-                f"neighbourhood {quoted(name)} is empty or longer than {MAX_PLACE_LENGTH} "
-                "characters"
-            )
-            raise InvalidInputError(message)
-        if names.hidden_characters(name):
-            message = (
-                f"neighbourhood {quoted(name)} holds an invisible or control character: "
-                "type the name again"
-            )
-            raise InvalidInputError(message)
-        if names.mixed_scripts(name):
-            found = ", ".join(sorted(names.scripts(name))).lower()
-            message = f"neighbourhood {quoted(name)} mixes scripts ({found}): a lookalike?"
-            raise InvalidInputError(message)
+        _check_neighbourhood_name(name)
     folded = [_fold(name) for name in value]
     if any(not name for name in folded) or len(set(folded)) != len(folded):
         message = f"neighbourhood names must be non-empty and distinct: {quoted(list(value))}"
         raise InvalidInputError(message)
     for first, second in names.lookalike_pairs(value):
         message = f"neighbourhoods {quoted(first)} and {quoted(second)} read alike: keep one"
+        raise InvalidInputError(message)
+
+
+def _check_neighbourhood_name(name: str) -> None:
+    """One name: not empty nor too long, no invisible character, letters of one script."""
+    if not 0 < len(name) <= MAX_PLACE_LENGTH:
+        message = (
+            f"neighbourhood {quoted(name)} is empty or longer than {MAX_PLACE_LENGTH} characters"
+        )
+        raise InvalidInputError(message)
+    if names.hidden_characters(name):
+        message = (
+            f"neighbourhood {quoted(name)} holds an invisible or control character: "
+            "type the name again"
+        )
+        raise InvalidInputError(message)
+    if names.mixed_scripts(name):
+        found = ", ".join(sorted(names.scripts(name))).lower()
+        message = f"neighbourhood {quoted(name)} mixes scripts ({found}): a lookalike?"
         raise InvalidInputError(message)
 
 

@@ -6,11 +6,8 @@ mediator might try and that the rules refuse are attempted, and the refusals rep
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any
 from uuid import UUID
 
 from mediation_domain import MediationError, Mediations
@@ -60,10 +57,9 @@ class _Script:
             raise AssertionError(message)
 
 
-def _play(s: _Script) -> None:  # noqa: PLR0915 - one story after another
+def _noise_at_night_in_couronneries(s: _Script) -> None:
+    """Couronneries: noise at night between neighbours, settled in a joint session."""
     app = s.app
-
-    # Couronneries: noise at night between neighbours, settled in a joint session.
     case, (a, b) = s.open(
         "public-space-and-housing",
         "Couronneries",
@@ -89,7 +85,10 @@ def _play(s: _Script) -> None:  # noqa: PLR0915 - one story after another
     )
     app.resolve(case, outcome="agreement")
 
-    # Trois-Cités: a resident lost in a benefits file, oriented to the social centre.
+
+def _benefits_file_in_trois_cites(s: _Script) -> None:
+    """Trois-Cités: a resident lost in a benefits file, oriented to the social centre."""
+    app = s.app
     case, (a,) = s.open(
         "access-to-rights",
         "Trois-Cités",
@@ -102,7 +101,10 @@ def _play(s: _Script) -> None:  # noqa: PLR0915 - one story after another
     app.hold_session(case, kind="individual-interview", attendees=[a])
     app.resolve(case, outcome="oriented-to-partner")
 
-    # Beaulieu: a bus driver and a group of teenagers; one party refuses, the case is withdrawn.
+
+def _bus_stop_incident_in_beaulieu(s: _Script) -> None:
+    """Beaulieu: a bus driver and a group of teenagers; one party refuses, the case is withdrawn."""
+    app = s.app
     case, (a, b) = s.open(
         "public-transport",
         "Beaulieu",
@@ -124,7 +126,10 @@ def _play(s: _Script) -> None:  # noqa: PLR0915 - one story after another
         lambda: app.hold_session(case, kind="individual-interview", attendees=[a]),
     )
 
-    # Bel-Air: parents and a school; the first mediator withdraws (a tie came to light).
+
+def _family_and_school_in_bel_air(s: _Script) -> None:
+    """Bel-Air: parents and a school; the first mediator withdraws (a tie came to light)."""
+    app = s.app
     case, (a, b) = s.open(
         "schools-and-youth",
         "Bel-Air",
@@ -144,7 +149,10 @@ def _play(s: _Script) -> None:  # noqa: PLR0915 - one story after another
     app.hold_session(case, kind="joint-session", attendees=[a, b])
     app.resolve(case, outcome="partial-agreement")
 
-    # Saint-Éloi: residents and the city about a shared garden.
+
+def _shared_garden_in_saint_eloi(s: _Script) -> None:
+    """Saint-Éloi: residents and the city about a shared garden."""
+    app = s.app
     case, (a, b) = s.open(
         "residents-participation",
         "Saint-Éloi",
@@ -158,7 +166,10 @@ def _play(s: _Script) -> None:  # noqa: PLR0915 - one story after another
     app.hold_session(case, kind="joint-session", attendees=[a, b])
     app.resolve(case, outcome="agreement")
 
-    # Bellejouanne: gatherings in a stairwell; a resident consents, then withdraws.
+
+def _stairwell_gatherings_in_bellejouanne(s: _Script) -> None:
+    """Bellejouanne: gatherings in a stairwell; a resident consents, then withdraws."""
+    app = s.app
     case, (a, b) = s.open(
         "public-space-and-housing",
         "Bellejouanne",
@@ -177,7 +188,10 @@ def _play(s: _Script) -> None:  # noqa: PLR0915 - one story after another
     )
     app.withdraw(case, by="service", reason="consent-withdrawn")
 
-    # Beaulieu: the only available mediator knows a party; both parties waive in writing.
+
+def _water_bill_in_beaulieu(s: _Script) -> None:
+    """Beaulieu: the only available mediator knows a party; both parties waive in writing."""
+    app = s.app
     case, (a, b) = s.open(
         "access-to-rights",
         "Beaulieu",
@@ -195,7 +209,10 @@ def _play(s: _Script) -> None:  # noqa: PLR0915 - one story after another
     app.hold_session(case, kind="joint-session", attendees=[a, b])
     app.resolve(case, outcome="no-agreement")
 
-    # Saint-Éloi: a third neighbour joins; the joint session waits for their consent.
+
+def _parking_in_saint_eloi(s: _Script) -> None:
+    """Saint-Éloi: a third neighbour joins; the joint session waits for their consent."""
+    app = s.app
     case, (a, b) = s.open(
         "public-space-and-housing",
         "Saint-Éloi",
@@ -215,8 +232,11 @@ def _play(s: _Script) -> None:  # noqa: PLR0915 - one story after another
     app.hold_session(case, kind="joint-session", attendees=[a, b, c])
     app.resolve(case, outcome="agreement")
 
-    # Couronneries: youth and a sports club, in mediation now.
-    case, (a, b) = s.open(
+
+def _city_stadium_in_couronneries(s: _Script) -> None:
+    """Couronneries: youth and a sports club, in mediation now."""
+    app = s.app
+    case, (a, _) = s.open(
         "schools-and-youth",
         "Couronneries",
         "partner",
@@ -228,7 +248,9 @@ def _play(s: _Script) -> None:  # noqa: PLR0915 - one story after another
     s.consent(case, a)
     app.hold_session(case, kind="individual-interview", attendees=[a])
 
-    # Trois-Cités: just requested, waiting for a mediator.
+
+def _bus_line_in_trois_cites(s: _Script) -> None:
+    """Trois-Cités: just requested, waiting for a mediator."""
     s.open(
         "public-transport",
         "Trois-Cités",
@@ -237,137 +259,36 @@ def _play(s: _Script) -> None:  # noqa: PLR0915 - one story after another
         "Mme Fontaine",
     )
 
-    # GDPR: M. Diallo (the first case, resolved) asks for his personal data to be erased.
-    # His key is deleted; the case, its facts and its statistics stay.
-    diallo = app.get_case(s.run.cases[0]).parties[1].id
-    app.erase_subject(diallo, reason="data-subject-request")
+
+def _diallo_asks_to_be_erased(s: _Script) -> None:
+    """GDPR: M. Diallo (the first case, resolved) asks for his personal data to be erased.
+
+    His key is deleted; the case, its facts and its statistics stay.
+    """
+    diallo = s.app.get_case(s.run.cases[0]).parties[1].id
+    s.app.erase_subject(diallo, reason="data-subject-request")
     s.run.erased.append(diallo)
 
 
-def record_demo(app: Mediations) -> DemoRun:
-    """Record the demo's cases in `app`; return what was recorded and refused."""
-    run = DemoRun()
-    _play(_Script(app, run))
-    return run
-
-
-# A year of routine activity, so that the activity report has something to show ----------
-
-_DOMAIN_WEIGHTS = {
-    "public-space-and-housing": 9,
-    "access-to-rights": 6,
-    "public-transport": 4,
-    "schools-and-youth": 4,
-    "residents-participation": 2,
-}
-_PLACE_WEIGHTS = {
-    "Beaulieu": 5,
-    "Bel-Air": 3,
-    "Bellejouanne": 4,
-    "Couronneries": 7,
-    "Saint-Éloi": 5,
-    "Trois-Cités": 7,
-}
-_REFERRALS = ("resident", "landlord", "school", "transport-operator", "city", "partner")
-_OUTCOMES = (
-    ("agreement",) * 5 + ("partial-agreement",) * 2 + ("no-agreement", "oriented-to-partner")
+_WEEK = (  # in this order: the erasure is of a party of the first case
+    _noise_at_night_in_couronneries,
+    _benefits_file_in_trois_cites,
+    _bus_stop_incident_in_beaulieu,
+    _family_and_school_in_bel_air,
+    _shared_garden_in_saint_eloi,
+    _stairwell_gatherings_in_bellejouanne,
+    _water_bill_in_beaulieu,
+    _parking_in_saint_eloi,
+    _city_stadium_in_couronneries,
+    _bus_line_in_trois_cites,
+    _diallo_asks_to_be_erased,
 )
-_CASES_PER_MONTH = 60
-_SEED = 2026  # the same year of stories on every first run
 
 
-def record_year(app: Mediations) -> int:
-    """Record a year of generated routine cases ending now; returns how many.
-
-    Each case is a plausible story: a request, a mediator a few days later, consents
-    (sometimes a refusal), sessions over some weeks, then a resolution or a withdrawal;
-    the latest cases are still open. Commands run in time order through the public API,
-    with the application's clock set to when each happened. Names are fictitious.
-    """
-    end = datetime.now(UTC)
-    chance = random.Random(_SEED)  # noqa: S311 - a simulation, not a secret
-    steps: list[tuple[datetime, int, Callable[[], None]]] = []
-    start = end - timedelta(days=365)
-    count = _CASES_PER_MONTH * 12
-    for number in range(count):
-        opened = start + timedelta(days=365 * number / count, hours=chance.uniform(8, 10))
-        steps += _story(app, chance, number, opened, end)
-    steps.sort(key=lambda step: (step[0], step[1]))
-    clock_before = app.clock
-    try:
-        for moment, _, command in steps:
-            app.clock = lambda moment=moment: moment
-            command()
-    finally:
-        app.clock = clock_before
-    return count
-
-
-_NOT_TAKEN_UP, _REFUSED, _MEDIATOR_WITHDRAWS = 0.06, 0.1, 0.08
-
-
-def _plan(chance: random.Random, mediator: str) -> list[tuple[float, str, dict[str, Any]]]:
-    """What happens to a case after its request: (days later, command, its fields)."""
-    days = chance.uniform
-    if chance.random() < _NOT_TAKEN_UP:
-        return [(days(5, 20), "withdraw", {"by": "service", "reason": "no-longer-needed"})]
-    plan: list[tuple[float, str, dict[str, Any]]] = [
-        (days(0.5, 4), "assign_mediator", {"mediator": mediator}),
-        (days(1, 6), "give_consent", {"party": 0}),
-    ]
-    if chance.random() < _REFUSED:
-        return [
-            *plan,
-            (days(1, 8), "refuse_consent", {"party": 1}),
-            (days(1, 10), "withdraw", {"by": "party", "reason": "consent-refused"}),
-        ]
-    plan.append((days(1, 8), "give_consent", {"party": 1}))
-    sessions = chance.choice((1, 1, 2, 2, 2, 3, 4))
-    plan += [(days(3, 20), "hold_session", {"kind": "joint-session"}) for _ in range(sessions)]
-    ending: tuple[str, dict[str, Any]]
-    if chance.random() < _MEDIATOR_WITHDRAWS:
-        ending = ("withdraw", {"by": "mediator", "reason": "conflict-of-interest"})
-    else:
-        ending = ("resolve", {"outcome": chance.choice(_OUTCOMES)})
-    return [*plan, (days(2, 15), *ending)]
-
-
-def _story(
-    app: Mediations, chance: random.Random, number: int, opened: datetime, end: datetime
-) -> list[tuple[datetime, int, Callable[[], None]]]:
-    """The commands of one generated case, each with when it happens (none after `end`)."""
-    case: dict[str, Any] = {}
-    domain = chance.choices(list(_DOMAIN_WEIGHTS), weights=list(_DOMAIN_WEIGHTS.values()))[0]
-    place = chance.choices(list(_PLACE_WEIGHTS), weights=list(_PLACE_WEIGHTS.values()))[0]
-    referral = chance.choice(_REFERRALS)
-
-    parties = [f"p-year-{number:04d}-{side}" for side in "ab"]  # named: no read to learn them
-
-    def request() -> None:
-        case["id"] = app.request_mediation(
-            domain=domain,
-            neighbourhood=place,
-            referral=referral,
-            parties=[f"Habitant {number}-A", f"Habitant {number}-B"],
-            party_ids=parties,
-        )
-
-    def command(name: str, fields: dict[str, Any]) -> Callable[[], None]:
-        def run() -> None:
-            chosen = dict(fields)
-            if "party" in chosen:
-                chosen["party"] = parties[chosen["party"]]
-            if name == "hold_session":
-                chosen["attendees"] = parties
-            getattr(app, name)(case["id"], **chosen)
-
-        return run
-
-    steps: list[tuple[datetime, int, Callable[[], None]]] = [(opened, number, request)]
-    when = opened
-    for days, name, fields in _plan(chance, f"med-{number % 5 + 1}"):
-        when += timedelta(days=days, minutes=chance.uniform(0, 600))
-        if when >= end:
-            break
-        steps.append((when, number, command(name, fields)))
-    return steps
+def record_demo(app: Mediations) -> DemoRun:
+    """Record the demo's week of stories in `app`; return what was recorded and refused."""
+    run = DemoRun()
+    script = _Script(app, run)
+    for story in _WEEK:
+        story(script)
+    return run

@@ -18,6 +18,7 @@ import json
 import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from mediation_adapters.security.files import replace_owner_only
 from mediation_adapters.stores import StoreError
@@ -43,32 +44,8 @@ class Tokens:
     @classmethod
     def load(cls, path: Path) -> Tokens:
         """Read a token file; a malformed one is a TokenFileError naming what is wrong."""
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            message = f"no token file at {path}: create one with mediation tokens add"
-            raise TokenFileError(message) from None
-        except (OSError, ValueError, RecursionError) as error:  # JSON, UTF-8, digits, nesting
-            message = f"cannot read the token file {path}: {error}"
-            raise TokenFileError(message) from None
-        entries: dict[str, tuple[Principal, datetime | None]] = {}
-        rows = data.get("tokens") if isinstance(data, dict) else None
-        if not isinstance(rows, list):
-            message = f'the token file {path} must hold {{"tokens": [...]}}'
-            raise TokenFileError(message)
-        for number, row in enumerate(rows, start=1):
-            try:
-                sha = str(row["sha256"]).lower()
-                principal = Principal(Role.parse(row["role"]), str(row["identity"]))
-                expires = _moment(row["expires"]) if row.get("expires") else None
-            except (KeyError, TypeError, ValueError) as error:
-                message = f"token {number} of {path} is malformed: {error}"
-                raise TokenFileError(message) from None
-            if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):  # noqa: PLR2004
-                message = f"token {number} of {path}: sha256 must be 64 hex digits"
-                raise TokenFileError(message)
-            entries[sha] = (principal, expires)
-        return cls(entries)
+        rows = enumerate(_rows(path), start=1)
+        return cls(dict(_entry(path, number, row) for number, row in rows))
 
     def principal(self, token: str) -> Principal | None:
         """Who presents `token`, or None for an unknown token."""
@@ -100,6 +77,38 @@ def add_token(path: Path, role: str, identity: str, *, days: int | None = None) 
     rows.append(row)
     replace_owner_only(path, json.dumps({"tokens": rows}, indent=2).encode(), "token file")
     return token
+
+
+def _rows(path: Path) -> list[object]:
+    """The token file's rows; a TokenFileError when it is missing, unreadable or not a list."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        message = f"no token file at {path}: create one with mediation tokens add"
+        raise TokenFileError(message) from None
+    except (OSError, ValueError, RecursionError) as error:  # JSON, UTF-8, digits, nesting
+        message = f"cannot read the token file {path}: {error}"
+        raise TokenFileError(message) from None
+    rows = data.get("tokens") if isinstance(data, dict) else None
+    if not isinstance(rows, list):
+        message = f'the token file {path} must hold {{"tokens": [...]}}'
+        raise TokenFileError(message)
+    return rows
+
+
+def _entry(path: Path, number: int, row: Any) -> tuple[str, tuple[Principal, datetime | None]]:  # noqa: ANN401 - any JSON
+    """Row `number` of the token file: the token's digest, who it stands for, until when."""
+    try:
+        sha = str(row["sha256"]).lower()
+        principal = Principal(Role.parse(row["role"]), str(row["identity"]))
+        expires = _moment(row["expires"]) if row.get("expires") else None
+    except (KeyError, TypeError, ValueError) as error:
+        message = f"token {number} of {path} is malformed: {error}"
+        raise TokenFileError(message) from None
+    if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):  # noqa: PLR2004
+        message = f"token {number} of {path}: sha256 must be 64 hex digits"
+        raise TokenFileError(message)
+    return sha, (principal, expires)
 
 
 def _moment(text: object) -> datetime:

@@ -119,8 +119,11 @@ class Erasing:
 
         Last contact is the case's last recorded event other than an erasure.
         """
-        period = older_than if isinstance(older_than, RetentionPeriod) else None
-        period = period or RetentionPeriod.parse(cast("str", older_than))
+        period = (
+            older_than
+            if isinstance(older_than, RetentionPeriod)
+            else RetentionPeriod.parse(older_than)
+        )
         cutoff = period.before(now or datetime.now(UTC))
         due: list[tuple[MediationCase, datetime]] = []
         not_due: set[str] = set()
@@ -129,16 +132,8 @@ class Erasing:
                 due.append((case, contact))
             else:
                 not_due.update(case.subjects)
-        found = []
-        for case, contact in due:
-            left = [s for s in case.subjects if s not in case.erased]
-            erase = tuple(s for s in left if s not in not_due)
-            if erase:  # a case whose data is all erased, or all kept for now, is not listed
-                kept = tuple(s for s in left if s in not_due)
-                values = case.sealed_values()
-                clear = sum(v.scheme == LEGACY_CLEAR and v.subject in erase for _, _, v in values)
-                found.append(RetentionDue(case.id, case.status, contact, erase, kept, clear))
-        return found
+        found = (_retention_entry(case, contact, not_due) for case, contact in due)
+        return [item for item in found if item is not None]
 
     def apply_retention(
         self, older_than: RetentionPeriod | str, *, now: datetime | None = None
@@ -172,13 +167,8 @@ class Erasing:
         with stamped_by(self.clock):
             deleted = self.sealer.forget(subjects)
             for attempt in range(_ERASE_TRIES):
-                changed, loaded = [], [self._load(case_id) for case_id in plan]
-                for case in loaded:
-                    before = case.version
-                    for subject in plan[case.id]:
-                        case.erase(subject, reason)
-                    if case.version != before:
-                        changed.append(case)
+                loaded = [self._load(case_id) for case_id in plan]
+                changed = [case for case in loaded if _record_erasure(case, plan[case.id], reason)]
                 try:
                     if changed:
                         self.save(*changed)
@@ -186,11 +176,7 @@ class Erasing:
                     if attempt == _ERASE_TRIES - 1:
                         raise
                     continue
-                in_clear = sum(
-                    value.scheme == LEGACY_CLEAR and value.subject in plan[case.id]
-                    for case in loaded
-                    for _, _, value in case.sealed_values()
-                )
+                in_clear = sum(_in_clear(case, plan[case.id]) for case in loaded)
                 return deleted, len(changed), in_clear
         raise AssertionError  # pragma: no cover - the loop returns or raises
 
@@ -208,3 +194,35 @@ class Erasing:
             if type(event).__name__ != _ERASED:
                 contacted[event.originator_id] = event.timestamp
         return ((case, contacted[case_id]) for case_id, case in cases.items())
+
+
+def _retention_entry(
+    case: MediationCase, contact: datetime, not_due: set[str]
+) -> RetentionDue | None:
+    """The entry of a case due in `retention_due`'s list: None when nothing is left to erase.
+
+    A case whose data is all erased, or all kept for now (its subjects are all in a case
+    not yet due, `not_due`), is not listed.
+    """
+    left = [s for s in case.subjects if s not in case.erased]
+    erase = tuple(s for s in left if s not in not_due)
+    if not erase:
+        return None
+    kept = tuple(s for s in left if s in not_due)
+    return RetentionDue(case.id, case.status, contact, erase, kept, _in_clear(case, erase))
+
+
+def _record_erasure(case: MediationCase, subjects: Sequence[str], reason: ReasonCode) -> bool:
+    """Record on `case` the erasure of `subjects`; False when it had recorded them all."""
+    before = case.version
+    for subject in subjects:
+        case.erase(subject, reason)
+    return case.version != before
+
+
+def _in_clear(case: MediationCase, subjects: Sequence[str]) -> int:
+    """How many of the case's values for `subjects` release 0.1 stored in clear."""
+    return sum(
+        value.scheme == LEGACY_CLEAR and value.subject in subjects
+        for _, _, value in case.sealed_values()
+    )

@@ -78,6 +78,12 @@ def _stamped(
     return stamped
 
 
+def _snapshots_due(objs: tuple[Any, ...], every: int) -> list[MediationCase]:
+    """The cases whose save takes them past a multiple of `every` events (none when 0)."""
+    cases = [case for case in objs if every and isinstance(case, MediationCase)]
+    return [c for c in cases if c.version // every > (c.version - len(c.pending_events)) // every]
+
+
 class Mediations(Queries, Erasing, Application[UUID]):
     """Records mediation cases; every command is checked against the deontology first.
 
@@ -163,14 +169,7 @@ class Mediations(Queries, Erasing, Application[UUID]):
         With snapshots on, the cases a save takes past a multiple of MEDIATION_SNAPSHOT_EVERY
         events are snapshotted as they are in hand, once their events are recorded.
         """
-        every = self.snapshot_every
-        due = [
-            case
-            for case in objs
-            if every
-            and isinstance(case, MediationCase)
-            and case.version // every > (case.version - len(case.pending_events)) // every
-        ]
+        due = _snapshots_due(objs, self.snapshot_every)
         try:
             recordings = super().save(*objs, **kwargs)
         except RecordConflictError:

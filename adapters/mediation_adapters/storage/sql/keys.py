@@ -94,26 +94,7 @@ class SqlKeyStore:
         # Sorted: two writers creating overlapping subjects lock them in the same order.
         missing = sorted({subject for subject in subjects if subject not in found})
         if missing:
-            made = {subject: AESGCM.generate_key(KEY_BYTES * 8) for subject in missing}
-            created = now()
-            insert = self._db.dialect.insert_ignore(
-                _TABLE,
-                ("subject", "key", "created_at"),
-                ("subject",),
-                rows=len(made),
-                returning="subject",
-            )
-            relaxed = (
-                self._db.dialect.unflushed(self._db)
-                if self._beside_events
-                else contextlib.nullcontext()
-            )
-            with relaxed:  # one statement: the insert commits alone
-                inserted = self._db.rows(
-                    insert,
-                    [v for s, key in made.items() for v in (s, self._stored(s, key), created)],
-                )
-            found.update({subject: made[subject] for (subject,) in inserted})
+            found.update(self._create(missing))
             raced = [subject for subject in missing if subject not in found]
             if raced:  # another writer created them meanwhile: theirs are the keys
                 found.update(self.keys_for(raced))
@@ -170,6 +151,29 @@ class SqlKeyStore:
         for live, count in rows:
             counts["live" if live else "erased"] = int(count)
         return counts
+
+    def _create(self, subjects: Sequence[str]) -> dict[str, bytes]:
+        """New keys for `subjects`, in one insert; those another writer created are left out."""
+        made = {subject: AESGCM.generate_key(KEY_BYTES * 8) for subject in subjects}
+        created = now()
+        insert = self._db.dialect.insert_ignore(
+            _TABLE,
+            ("subject", "key", "created_at"),
+            ("subject",),
+            rows=len(made),
+            returning="subject",
+        )
+        relaxed = (
+            self._db.dialect.unflushed(self._db)
+            if self._beside_events
+            else contextlib.nullcontext()
+        )
+        with relaxed:  # one statement: the insert commits alone
+            inserted = self._db.rows(
+                insert,
+                [v for s, key in made.items() for v in (s, self._stored(s, key), created)],
+            )
+        return {subject: made[subject] for (subject,) in inserted}
 
     def _stored(self, subject: str, key: bytes) -> bytes:
         return key if self._data_key is None else wrap(self._data_key, key, subject)
