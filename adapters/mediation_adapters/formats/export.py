@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import IO, Any
 from uuid import UUID
 
+from eventsourcing.persistence import Notification
+
 from mediation_adapters.storage.ledger import Ledger, records
 from mediation_domain import InvalidInputError, Mediations
 from mediation_domain.audit import GENESIS, Checkpoint
@@ -67,15 +69,8 @@ def write_export(
     out.write(json.dumps(header) + "\n")
     for checkpoint in checkpoints:
         out.write(json.dumps({"type": "checkpoint", **_fields(checkpoint)}) + "\n")
-    sealed = ledger.sealed()
-    reference = next(sealed, None)
-    previous = GENESIS.hex()
     count = 0
-    for record in records(app):
-        if until is not None and record.id > until:
-            break
-        while reference is not None and reference[0] < record.id:
-            previous, reference = reference[1], next(sealed, None)
+    for record, sealed, previous in _with_seals(app, ledger, until):
         if case is not None and record.originator_id != case:
             continue
         line = {
@@ -85,14 +80,32 @@ def write_export(
             "originator_version": record.originator_version,
             "topic": record.topic,
             "state": base64.b64encode(record.state).decode(),
-            "sealed": reference[1] if reference and reference[0] == record.id else "",
+            "sealed": sealed,
         }
         if case is not None:
-            line["previous"] = previous if line["sealed"] else ""
+            line["previous"] = previous if sealed else ""
         out.write(json.dumps(line) + "\n")
         count += 1
     out.write(json.dumps({"type": "end", "records": count, "checkpoints": len(checkpoints)}) + "\n")
     return count
+
+
+def _with_seals(
+    app: Mediations, ledger: Ledger, until: int | None
+) -> Iterator[tuple[Notification, str, str]]:
+    """Each record up to `until`, with its sealed hash ("" if none) and the one sealed before.
+
+    The ledger's chain and the records are both in record order: one pass over each.
+    """
+    sealed = ledger.sealed()
+    reference = next(sealed, None)
+    previous = GENESIS.hex()
+    for record in records(app):
+        if until is not None and record.id > until:
+            return
+        while reference is not None and reference[0] < record.id:
+            previous, reference = reference[1], next(sealed, None)
+        yield record, reference[1] if reference and reference[0] == record.id else "", previous
 
 
 def _fields(checkpoint: Checkpoint) -> dict[str, Any]:
