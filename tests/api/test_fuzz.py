@@ -11,7 +11,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
-from mediation_adapters.entrypoints.http.schema import document
+from mediation_adapters.entrypoints.http.openapi import document
 from mediation_domain import POITIERS
 
 pytestmark = pytest.mark.slow

@@ -7,7 +7,7 @@ import threading
 
 import httpx
 
-import mediation_adapters.entrypoints.http as http_module
+import mediation_adapters.entrypoints.http.endpoints as endpoints_module
 from mediation_adapters.entrypoints.http import REPORTS_WAITING, create_app
 from mediation_adapters.security.tokens import Tokens, digest
 from mediation_adapters.stores import open_store
@@ -47,7 +47,7 @@ def test_reports_are_computed_one_at_a_time_while_other_clients_are_served(monke
             running["now"] -= 1
         return "{}"
 
-    monkeypatch.setattr(http_module, "render", held_render)
+    monkeypatch.setattr(endpoints_module, "render", held_render)
 
     async def scenario() -> None:
         transport = httpx.ASGITransport(app=asgi)

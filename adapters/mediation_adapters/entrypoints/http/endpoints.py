@@ -1,0 +1,319 @@
+"""The API's endpoints: parse the request, call the service layer, print the answer."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import tempfile
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from mediation_adapters.bootstrap import service
+from mediation_adapters.config import report_period
+from mediation_adapters.entrypoints.http.openapi import document
+from mediation_adapters.entrypoints.http.problems import Problem
+from mediation_adapters.entrypoints.http.schema import BODIES, REPORT_MEDIA, check
+from mediation_adapters.formats.export import write_export
+from mediation_adapters.formats.report import DEFAULT_BY, FORMATS, LANGUAGES, render
+from mediation_adapters.security.tokens import Tokens
+from mediation_adapters.storage.ledger import Ledger
+from mediation_domain import CaseView, Mediations
+from mediation_domain.application import MOST_CASES
+from mediation_domain.application.service import PrincipalService, Recorded
+from mediation_domain.authorisation import Action, Principal
+from mediation_domain.errors import quoted
+from mediation_domain.reports import dimensions
+
+_log = logging.getLogger("mediation.http")
+MAX_BODY_BYTES = 64 * 1024
+PURGE_RETRY_SECONDS = 1.0
+REPORTS_WAITING = 4  # report requests at once (one computed, the others waiting); then 503
+
+
+class Api:
+    """The endpoints over one store, authenticating with its tokens, dating in its zone."""
+
+    def __init__(self, mediations: Mediations, tokens: Tokens, zone: ZoneInfo) -> None:
+        self.mediations, self.tokens, self.zone = mediations, tokens, zone
+        self.service = service(mediations)
+        self._purging: asyncio.Task[None] | None = None
+        self._report_slot = asyncio.Semaphore(1)
+        self.reports_waiting = 0  # requests for a report, computing or waiting to
+
+    # Authentication -----------------------------------------------------------------------
+
+    def principal(self, request: Request, *query: str) -> Principal:
+        """Who sends the request (401 otherwise); then only the query parameters `query`."""
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        found = self.tokens.principal(token.strip()) if scheme.lower() == "bearer" else None
+        if found is None:
+            raise Problem(401, "unauthenticated", "give a valid bearer token")
+        unknown = set(request.query_params) - set(query)
+        if unknown:
+            raise Problem(422, "invalid-input", f"unknown query parameter {quoted(min(unknown))}")
+        return found
+
+    def desk(self, request: Request, action: Action, *query: str) -> PrincipalService:
+        """The service as the request's sender may call it.
+
+        Their role is refused at once (403) if it may never take `action`, before the
+        request is read further.
+        """
+        desk = self.service.for_principal(self.principal(request, *query))
+        desk.require(action)
+        return desk
+
+    # Endpoints ----------------------------------------------------------------------------
+
+    async def list_cases(self, request: Request) -> Response:
+        """GET /cases: a page of the cases the sender may see, with a Link to the next one."""
+        query_names = ("status", "neighbourhood", "domain", "limit", "after")
+        desk = self.desk(request, Action.LIST_CASES, *query_names)
+        query = request.query_params
+        limit = query.get("limit", str(MOST_CASES))
+        if not (limit.isascii() and limit.isdigit() and len(limit) <= len(str(MOST_CASES))):
+            message = (
+                f"limit must be a whole number from 1 to {MOST_CASES}, not {quoted(limit[:20])}"
+            )
+            raise Problem(422, "invalid-input", message)
+        page = await run_in_threadpool(
+            desk.cases_page,
+            status=query.get("status"),
+            neighbourhood=query.get("neighbourhood"),
+            domain=query.get("domain"),
+            after=query.get("after"),
+            limit=int(limit),
+        )
+        response = JSONResponse([view.to_dict() for view in page.cases])
+        if page.after is not None:  # RFC 8288: the next page, with the same filters
+            following = request.url.include_query_params(after=page.after, limit=limit)
+            response.headers["link"] = f'<{following.path}?{following.query}>; rel="next"'
+        return response
+
+    async def request_case(self, request: Request) -> Response:
+        """POST /cases: open a case."""
+        desk = self.desk(request, Action.REQUEST)
+        body = await _body(request, "Request")
+        parties = body["parties"]
+        named = sum("party_id" in party for party in parties)
+        if named not in {0, len(parties)}:
+            raise Problem(422, "invalid-input", "give a party_id to every party, or to none")
+
+        def run() -> CaseView:
+            return desk.request_mediation(
+                domain=body["domain"],
+                neighbourhood=body["neighbourhood"],
+                referral=body["referral"],
+                parties=[p["name"] for p in parties],
+                party_ids=[p["party_id"] for p in parties] if named else None,
+                contacts=[p.get("contact", "") for p in parties],
+                summary=body.get("summary", ""),
+            ).case
+
+        view = await run_in_threadpool(run)
+        response = _case_response(view, status=201, recorded=True)
+        response.headers["Location"] = f"/cases/{view.case_id}"
+        return response
+
+    async def read_case(self, request: Request) -> Response:
+        """GET /cases/{case_id}: the case, its version as ETag."""
+        desk = self.desk(request, Action.READ_CASE)  # the role first, then the headers
+        expected = _if_match(request)
+        view = await run_in_threadpool(desk.get_case, _case(request), expected_version=expected)
+        return _case_response(view)
+
+    def command(
+        self,
+        body_name: str,
+        action: Action,
+        act: Callable[[PrincipalService, str, dict[str, Any], int | None], Recorded],
+    ) -> Callable[[Request], Awaitable[Response]]:
+        """POST /cases/{case_id}/...: the endpoint of a command, `act` on the checked body."""
+
+        async def endpoint(request: Request) -> Response:
+            desk = self.desk(request, action)
+            body = await _body(request, body_name)
+            expected = _if_match(request)
+            # The service acts on the version whose mediator it checked (If-Match: on that
+            # one only): a case reassigned meanwhile is a conflict, never a command
+            # recorded on someone else's case.
+            done = await run_in_threadpool(act, desk, _case(request), body, expected)
+            return _case_response(done.case, recorded=done.recorded)
+
+        return endpoint
+
+    async def erase(self, request: Request) -> Response:
+        """POST /subjects/{subject}/erasure: erase a data subject's personal data."""
+        desk = self.desk(request, Action.ERASE)
+        body = await _body(request, "Erasure")
+        erasure = await run_in_threadpool(
+            desk.erase_subject,
+            request.path_params["subject"],
+            reason=body.get("reason", "data-subject-request"),
+        )
+        answer = erasure.to_dict()
+        if erasure.purged:
+            return JSONResponse(answer)
+        # Another connection holds the SQLite log: the deleted key's old bytes may stay in
+        # it until a purge goes through. Accepted, not done: retried here until it does.
+        self.purge_in_background()
+        return JSONResponse(answer, status_code=202, headers={"Retry-After": "1"})
+
+    def purge_in_background(self) -> None:
+        """Retry the key store's purge every second until it succeeds (one task at most)."""
+        if self._purging is None or self._purging.done():
+            self._purging = asyncio.get_running_loop().create_task(self._purge_until_done())
+
+    async def _purge_until_done(self) -> None:
+        tries = 0
+        while not await run_in_threadpool(self.mediations.sealer.purge):
+            tries += 1
+            if tries % 60 == 0:
+                _log.warning("erased keys' old bytes still held in the store's log by a reader")
+            await asyncio.sleep(PURGE_RETRY_SECONDS)
+        _log.info("erased keys' old bytes purged from the store's files")
+
+    async def report(self, request: Request) -> Response:
+        """GET /report: the activity report, in the format and language asked for."""
+        desk = self.desk(request, Action.REPORT, *_REPORT_QUERY)
+        query = request.query_params
+        exact = _flag(query.get("exact", "false"), "exact")
+        if exact:
+            desk.require(Action.REPORT_EXACT)  # refused before the query is read further
+        fmt, lang = query.get("format", "json"), query.get("lang", "fr")
+        if fmt not in FORMATS or lang not in LANGUAGES:
+            message = (
+                f"format is one of {', '.join(FORMATS)}; lang is one of {', '.join(LANGUAGES)}"
+            )
+            raise Problem(422, "invalid-input", message)
+        by = dimensions(query.get("by", ",".join(DEFAULT_BY)).split(","))  # checked first
+        period = report_period(
+            query.get("from"), query.get("to"), query.get("as_of"), exact=exact, zone=self.zone
+        )
+
+        def run() -> str:
+            report = desk.report(period, exact=exact)
+            return render(report, fmt, lang=lang, by=by)
+
+        text = await self.one_report_at_a_time(run)
+        return Response(text, media_type=REPORT_MEDIA[fmt])
+
+    async def one_report_at_a_time(self, compute: Callable[[], str]) -> str:
+        """Compute a report once no other is being computed; 503 when too many wait.
+
+        A report is CPU work in a thread: several at once would hold the event loop (and
+        every other client) back as long as they run. One at a time, a few waiting.
+        """
+        if self.reports_waiting >= REPORTS_WAITING:
+            message = "other reports are being computed: try again in a few seconds"
+            raise Problem(503, "busy", message)
+        self.reports_waiting += 1
+        try:
+            async with self._report_slot:
+                return await run_in_threadpool(compute)
+        finally:
+            self.reports_waiting -= 1
+
+    async def audit_export(self, request: Request) -> Response:
+        """GET /audit/export: the pseudonymised history, as JSON Lines."""
+        self.desk(request, Action.AUDIT)
+        spooled = await run_in_threadpool(self._export)
+        return StreamingResponse(_chunks(spooled), media_type="application/x-ndjson")
+
+    def _export(self) -> Any:  # noqa: ANN401 - a spooled temporary file
+        spooled = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, mode="w+")  # noqa: SIM115
+        ledger = Ledger.of(self.mediations)
+        try:
+            write_export(self.mediations, ledger, spooled)
+        finally:
+            ledger.close()
+        spooled.seek(0)
+        return spooled
+
+    async def openapi(self, _: Request) -> Response:
+        """GET /openapi.json: the OpenAPI document."""
+        return JSONResponse(document(self.mediations.neighbourhoods.names))
+
+
+def _case(request: Request) -> str:
+    """The case the path names: a path naming no case at all is not found, like any other."""
+    text: str = request.path_params["case_id"]
+    try:
+        UUID(text)
+    except ValueError:
+        raise Problem(404, "not-found", f"no case {quoted(text)}") from None
+    return text
+
+
+def _flag(value: str, name: str) -> bool:
+    if value not in {"true", "false"}:
+        raise Problem(422, "invalid-input", f"{name} is true or false, not {quoted(value)}")
+    return value == "true"
+
+
+_REPORT_QUERY = ("from", "to", "as_of", "by", "exact", "format", "lang")
+
+
+def _chunks(spooled: Any) -> Iterator[str]:  # noqa: ANN401
+    try:
+        while chunk := spooled.read(64 * 1024):
+            yield chunk
+    finally:
+        spooled.close()
+
+
+def _case_response(
+    view: CaseView, status: int = 200, *, recorded: bool | None = None
+) -> JSONResponse:
+    """The case, with its version as ETag; a command's answer says whether it recorded."""
+    body = view.to_dict() if recorded is None else view.to_dict() | {"recorded": recorded}
+    return JSONResponse(body, status_code=status, headers={"ETag": f'"{view.version}"'})
+
+
+_STRONG_TAG = re.compile(r'"([0-9]{1,12})"')
+
+
+def _if_match(request: Request) -> int | None:
+    """The version If-Match names; a weak tag never matches (RFC 9110 strong comparison)."""
+    header = request.headers.get("if-match")
+    if header is None or header.strip() == "*":
+        return None
+    tag = header.strip()
+    if tag.startswith("W/"):
+        raise Problem(412, "stale-version", 'If-Match takes the strong ETag of a case, like "3"')
+    found = _STRONG_TAG.fullmatch(tag)
+    if found is None:
+        message = f'If-Match {quoted(header[:40])} is not a case\'s ETag (like "3")'
+        raise Problem(400, "malformed-request", message)
+    return int(found[1])
+
+
+async def _body(request: Request, name: str) -> dict[str, Any]:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise Problem(415, "unsupported-media-type", "send application/json")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise Problem(413, "too-large", f"the body is over {MAX_BODY_BYTES} bytes")
+    raw = bytearray()
+    try:
+        async for chunk in request.stream():
+            raw += chunk
+            if len(raw) > MAX_BODY_BYTES:
+                raise Problem(413, "too-large", f"the body is over {MAX_BODY_BYTES} bytes")
+    except ClientDisconnect:
+        raise Problem(400, "malformed-request", "the client left before its body ended") from None
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise Problem(400, "malformed-request", "the body is not JSON (UTF-8)") from None
+    check(BODIES[name], body)
+    return body  # type: ignore[no-any-return]

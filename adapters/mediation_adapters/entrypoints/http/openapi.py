@@ -1,0 +1,224 @@
+"""The OpenAPI 3.1 document of the API, built from the body schemas the server checks with."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from mediation_adapters.entrypoints.http.schema import (
+    AFTER_COMMAND,
+    BODIES,
+    CASE,
+    ERASURE,
+    PROBLEM_DETAILS,
+    REPORT,
+    REPORT_MEDIA,
+    codes,
+    request_body,
+)
+from mediation_domain import CaseStatus, InterventionDomain
+from mediation_domain.application import MOST_CASES
+
+_REPORT_PARAMS = [
+    {"name": name, "in": "query", "required": False, "description": text, "schema": schema}
+    for name, text, schema in (
+        ("from", "first month or day, YYYY-MM[-DD]", {"type": "string", "maxLength": 10}),
+        ("to", "last month or day, YYYY-MM[-DD]", {"type": "string", "maxLength": 10}),
+        ("as_of", "the history as it stood then", {"type": "string", "maxLength": 40}),
+        ("by", "rows by neighbourhood,domain,month", {"type": "string", "maxLength": 40}),
+        ("exact", "exact counts (not for partners)", {"type": "string", "enum": ["true", "false"]}),
+        (
+            "format",
+            "json, csv, html or table",
+            {"type": "string", "enum": ["json", "csv", "html", "table"]},
+        ),
+        ("lang", "fr or en", {"type": "string", "enum": ["fr", "en"]}),
+    )
+]
+
+
+def _operation(  # noqa: PLR0913 - the parts of an OpenAPI operation
+    summary: str,
+    roles: str,
+    *,
+    body: str | None = None,
+    ok: dict[str, Any] | None = None,
+    status: str = "200",
+    params: list[dict[str, Any]] | None = None,
+    if_match: bool = False,
+    media: str = "application/json",
+    more_media: Sequence[str] = (),
+    also: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    parameters = list(params or [])
+    if if_match:
+        parameters.append(
+            {
+                "name": "If-Match",
+                "in": "header",
+                "required": False,
+                "description": 'the ETag of the case as last read ("3"): 412 if it changed',
+                "schema": {"type": "string", "maxLength": 100},
+            }
+        )
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "description": f"Roles: {roles}.",
+        "parameters": parameters,
+        "responses": {
+            status: {
+                "description": "done",
+                "content": {
+                    media: {"schema": ok or {}},
+                    **{other: {"schema": {"type": "string"}} for other in more_media},
+                },
+            },
+            "default": {
+                "description": "a refusal, as RFC 9457 problem details",
+                "content": {"application/problem+json": {"schema": PROBLEM_DETAILS}},
+            },
+        },
+    }
+    for other, description in (also or {}).items():  # another success, same content
+        operation["responses"][other] = operation["responses"][status] | {
+            "description": description
+        }
+    if body:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{body}"}}},
+        }
+    return operation
+
+
+_CASE_ID = {"name": "case_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_CASE_REF = {"$ref": "#/components/schemas/Case"}
+_AFTER_REF = {"$ref": "#/components/schemas/CaseAfterCommand"}
+
+
+def _paged(operation: dict[str, Any]) -> dict[str, Any]:
+    """`operation`, whose answer carries a Link to the next page when there is one."""
+    operation["responses"]["200"]["headers"] = {
+        "Link": {
+            "description": '<...&after=CURSOR>; rel="next" (RFC 8288), while more follow',
+            "schema": {"type": "string"},
+        }
+    }
+    return operation
+
+
+def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema}
+
+
+def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of the API, for a service with these neighbourhoods."""
+    place = {"type": "string", "enum": list(neighbourhoods)}
+    bodies = BODIES | {"Request": request_body(place)}
+
+    def command(summary: str, body: str, roles: str = "coordinator, the case's mediator") -> Any:  # noqa: ANN401
+        return {
+            "post": _operation(
+                summary, roles, body=body, ok=_AFTER_REF, params=[_CASE_ID], if_match=True
+            )
+        }
+
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "mediation-domain",
+            "version": "1",
+            "description": (
+                "Social mediation cases. Bearer tokens map to a role: mediator (their cases), "
+                "coordinator (all), partner (aggregated report), auditor (pseudonymised "
+                "export). Refusals are RFC 9457 problem details."
+            ),
+        },
+        "security": [{"bearer": []}],
+        "paths": {
+            "/cases": {
+                "get": _paged(
+                    _operation(
+                        "List cases in request order, a page at a time (a mediator sees "
+                        "their own); a Link header with rel=next gives the next page",
+                        "coordinator, mediator",
+                        ok={"type": "array", "items": _CASE_REF},
+                        params=[
+                            _query("status", codes(CaseStatus)),
+                            _query("neighbourhood", place),
+                            _query("domain", codes(InterventionDomain)),
+                            _query(
+                                "limit",
+                                {"type": "integer", "minimum": 1, "maximum": MOST_CASES},
+                            ),
+                            _query("after", {"type": "string", "pattern": "^[0-9]{1,18}$"}),
+                        ],
+                    )
+                ),
+                "post": _operation(
+                    "Open a case", "coordinator", body="Request", ok=_AFTER_REF, status="201"
+                ),
+            },
+            "/cases/{case_id}": {
+                "get": _operation(
+                    "Read a case (ETag: its version)",
+                    "coordinator, the case's mediator",
+                    ok=_CASE_REF,
+                    params=[_CASE_ID],
+                )
+            },
+            "/cases/{case_id}/parties": command("Add a party", "Party"),
+            "/cases/{case_id}/assignment": command(
+                "Assign a mediator", "Assignment", roles="coordinator"
+            ),
+            "/cases/{case_id}/mediator-withdrawal": command(
+                "The mediator refuses or withdraws", "MediatorWithdrawal"
+            ),
+            "/cases/{case_id}/consents": command(
+                "A party gives, withdraws or refuses consent", "Consent"
+            ),
+            "/cases/{case_id}/sessions": command("Record a session", "Session"),
+            "/cases/{case_id}/withdrawal": command("End before a resolution", "Withdrawal"),
+            "/cases/{case_id}/resolution": command("End with an outcome", "Resolution"),
+            "/subjects/{subject}/erasure": {
+                "post": _operation(
+                    "Erase a data subject's personal data for good (202 while the deleted "
+                    "key's old bytes wait to be purged from the store's log)",
+                    "coordinator",
+                    body="Erasure",
+                    ok=ERASURE,
+                    also={"202": "erased; the purge of the key's old bytes is pending"},
+                    params=[
+                        {
+                            "name": "subject",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "maxLength": 64},
+                        }
+                    ],
+                )
+            },
+            "/report": {
+                "get": _operation(
+                    "Activity indicators by neighbourhood, domain and month (partners' view "
+                    "unless exact=true: counts from 1 to 4 shown as '< 5', whole months)",
+                    "coordinator, partner (partners' view only)",
+                    ok=REPORT,
+                    params=_REPORT_PARAMS,
+                    more_media=[media for media in REPORT_MEDIA.values() if "json" not in media],
+                )
+            },
+            "/audit/export": {
+                "get": _operation(
+                    "The pseudonymised history for auditors (JSON Lines, format v1)",
+                    "auditor, coordinator",
+                    ok={"type": "string"},
+                    media="application/x-ndjson",
+                )
+            },
+        },
+        "components": {
+            "schemas": {"Case": CASE, "CaseAfterCommand": AFTER_COMMAND, **bodies},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
