@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from mediation_adapters.config import report_period
-from mediation_adapters.formats.report import _MONTHS, CSV_DELIMITERS, Labels
+from mediation_adapters.formats.report import CSV_DELIMITERS, Labels
+from mediation_adapters.formats.report.labels import _MONTHS
 from mediation_adapters.stores import open_store
 from mediation_domain.reports import COUNTS, MEASURES
 

@@ -14,12 +14,11 @@ import attrs
 
 from mediation_domain.errors import InvalidInputError, quoted
 from mediation_domain.reports.disclosure import (
-    MAIN,
-    PARTNERS,
     PLACES,
     SMALL_COUNT,
     Node,
     Shown,
+    partners_counts,
     publish,
 )
 from mediation_domain.reports.facts import AGE_BUCKETS, COUNTS, DIMENSIONS, STOCKS, CaseFacts, Key
@@ -112,26 +111,36 @@ class Report:
         place: tuple[tuple[str, ...], tuple[str, ...]],
         months: list[str],
     ) -> Row:
-        """Flows added up over `months`; stocks as they stood at the end of the last one."""
-        last = months[-1:] if months else []
-        names = COUNTS if self.exact else MAIN if place[0] else PARTNERS
-        counts = {
+        """The row `key` of `cells`: counts from the published figures, measures from the cells."""
+        return Row(key, self._counts(place, months), self._measures(cells, months[-1:]))
+
+    def _counts(
+        self, place: tuple[tuple[str, ...], tuple[str, ...]], months: list[str]
+    ) -> dict[str, Shown]:
+        """`place`'s published figures (`place`: a table, a key in it).
+
+        Flows added up over `months`; stocks as they stood at the end of the last one.
+        """
+        names = COUNTS if self.exact else partners_counts(place[0])
+        return {
             name: _sum(
-                self.published.get((*place, m, name)) for m in (last if name in STOCKS else months)
+                self.published.get((*place, m, name))
+                for m in (months[-1:] if name in STOCKS else months)
             )
             for name in names
         }
-        stock = [cell for cell in cells if [cell[2]] == last]
+
+    def _measures(self, cells: list[Key], last: list[str]) -> dict[str, float | None]:
+        """The measures over `cells`; open cases' age as it stood at the end of `last` (or none)."""
         closure = [d for c in cells for d in self.cells[c].closure_days]
         sessions = [n for c in cells for n in self.cells[c].sessions_of_closed]
-        ages = [a for c in stock for a in self.cells[c].open_ages]
-        measures = {
+        ages = [a for c in cells if c[2] in last for a in self.cells[c].open_ages]
+        return {
             "sessions_per_closed_case.mean": self._measure(sessions, statistics.fmean),
             "closure_days.median": self._measure(closure, statistics.median),
             "closure_days.p90": self._measure(closure, _p90),
             "open_age_days.median": self._measure(ages, statistics.median) if self.exact else None,
         }
-        return Row(key, counts, measures)
 
     def _measure(
         self, values: Sequence[float], summary: Callable[[Sequence[float]], float]

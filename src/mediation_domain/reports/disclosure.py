@@ -56,61 +56,85 @@ class Shown:
 PLACES = ("neighbourhood", "domain")
 _TABLES: tuple[tuple[str, ...], ...] = ((), ("neighbourhood",), ("domain",), PLACES)
 # Each count that is the sum of others, in every table: requests = the referrals, etc.
-_PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("requests", tuple(n for n in FLOWS if n.startswith("referral."))),
-    ("withdrawn", tuple(n for n in FLOWS if n.startswith("withdrawn."))),
-    ("resolved", tuple(n for n in FLOWS if n.startswith("resolved."))),
-    ("closed", ("withdrawn", "resolved")),
-    ("sessions", tuple(n for n in FLOWS if n.startswith("sessions."))),
-    ("open", STOCKS[1:]),
-)
+_PARTS: dict[str, tuple[str, ...]] = {
+    "requests": tuple(n for n in FLOWS if n.startswith("referral.")),
+    "withdrawn": tuple(n for n in FLOWS if n.startswith("withdrawn.")),
+    "resolved": tuple(n for n in FLOWS if n.startswith("resolved.")),
+    "closed": ("withdrawn", "resolved"),
+    "sessions": tuple(n for n in FLOWS if n.startswith("sessions.")),
+    "open": STOCKS[1:],
+}
 _UNBOUNDED = math.inf  # a secondary count's: no narrowing an infinite bound by steps
 _VISITS = 6  # visits per sum: more narrows ranges, never pinned more (measured)
 # A published figure: (table, its key, month, indicator), e.g.
 # (("neighbourhood",), ("Beaulieu",), "2026-03", "requests").
 Node = tuple[tuple[str, ...], tuple[str, ...], str, str]
+# A published figure and the published figures it is the sum of.
+Relation = tuple[Node, list[Node]]
+Bounds = tuple[float, float]  # the least and the most a reader can work a figure out to be
+
+
+def partners_counts(table: tuple[str, ...]) -> tuple[str, ...]:
+    """The counts partners get in `table`: the breakdowns for the whole service only."""
+    return MAIN if table else PARTNERS
 
 
 def publish(grid: Mapping[Key, Mapping[str, int]], *, exact: bool) -> dict[Node, Shown]:
     """Every table's monthly figures: exact, or as a partner may receive them."""
-    values: dict[Node, int] = Counter()
+    values = _tables(grid)
+    if exact:
+        return {node: Shown(v, v) for node, v in values.items() if v}
+    by_month: dict[str, dict[Node, int]] = defaultdict(dict)
+    for node, value in values.items():
+        table, _, month, name = node
+        if value and name in partners_counts(table):
+            by_month[month][node] = value
+    return {
+        node: shown for month in by_month.values() for node, shown in _suppressed(month).items()
+    }
+
+
+def _tables(grid: Mapping[Key, Mapping[str, int]]) -> Counter[Node]:
+    """The grid added up into the four tables, month by month."""
+    values: Counter[Node] = Counter()
     for (place, domain, month), counts in grid.items():
         named = {"neighbourhood": place, "domain": domain}
         for table in _TABLES:
             key = tuple(named[d] for d in table)
             for name, count in counts.items():
                 values[table, key, month, name] += count
-    if exact:
-        return {node: Shown(v, v) for node, v in values.items() if v}
-    by_month: dict[str, dict[Node, int]] = defaultdict(dict)
-    for node, value in values.items():
-        if value and node[3] in (MAIN if node[0] else PARTNERS):
-            by_month[node[2]][node] = value
-    published: dict[Node, Shown] = {}
-    for month_values in by_month.values():
-        published.update(_suppressed(month_values))
-    return published
+    return values
 
 
-def _relations(values: Mapping[Node, int]) -> list[tuple[Node, list[Node]]]:
+def _relations(values: Mapping[Node, int]) -> list[Relation]:
     """Each published figure that is the sum of others (zeros left out: they are known)."""
+    return _finer(values) + _breakdowns(values)
+
+
+def _finer(values: Mapping[Node, int]) -> list[Relation]:
+    """Each figure as the sum of a finer table's: a table adds up into each coarser one."""
     by_parent: dict[tuple[Node, tuple[str, ...]], list[Node]] = defaultdict(list)
     for node in values:
         table, key, month, name = node
-        for drop in range(len(table)):  # a table adds up into each coarser one, separately
+        for drop in range(len(table)):  # into each coarser table, separately
             parent = (table[:drop] + table[drop + 1 :], key[:drop] + key[drop + 1 :], month, name)
             by_parent[parent, table].append(node)
-    found = [(parent, children) for (parent, _), children in by_parent.items()]
+    return [(parent, children) for (parent, _), children in by_parent.items()]
+
+
+def _breakdowns(values: Mapping[Node, int]) -> list[Relation]:
+    """Each whole as the sum of its parts, where the parts are published.
+
+    Partners get the breakdowns for the whole service only (absent there, a part is a zero).
+    """
+    found = []
     for node in values:
         table, key, month, name = node
-        for whole, parts in _PARTS:
-            # A whole and its parts, where the parts are published: partners get the
-            # breakdowns for the whole service only (absent there, a part is a zero).
-            if name == whole and (not table or all(p in MAIN for p in parts)):
-                children = [
-                    (table, key, month, p) for p in parts if (table, key, month, p) in values
-                ]
-                found.append((node, children))
+        parts = _PARTS.get(name)
+        if parts is not None and (not table or all(p in MAIN for p in parts)):
+            found.append(
+                (node, [(table, key, month, p) for p in parts if (table, key, month, p) in values])
+            )
     return found
 
 
@@ -128,20 +152,34 @@ def _suppressed(values: Mapping[Node, int]) -> dict[Node, Shown]:
     small = {node for node, v in values.items() if v < SMALL_COUNT}
     hidden: set[Node] = set()
     relations = _relations(values)
-    involving: dict[Node, list[tuple[Node, list[Node]]]] = defaultdict(list)
+    involving: dict[Node, list[Relation]] = defaultdict(list)
     for relation in relations:
         for node in (relation[0], *relation[1]):
             involving[node].append(relation)
     bounds = _bounds(values, small, hidden, relations)
-    for _ in range(len(values)):
-        pinned = sorted(n for n in small if bounds[n][0] == bounds[n][1])
-        choice = next(
-            (c for n in pinned if (c := _beside(n, values, small, hidden, involving))), None
-        )
-        if choice is None:
-            break
+    # Each round hides one figure more, never one hidden already: the rounds come to an end.
+    while choice := _to_hide(values, small, hidden, bounds, involving):
         hidden.add(choice)
         bounds = _bounds(values, small, hidden, relations)
+    return _as_shown(values, small, hidden, bounds)
+
+
+def _to_hide(
+    values: Mapping[Node, int],
+    small: set[Node],
+    hidden: set[Node],
+    bounds: Mapping[Node, Bounds],
+    involving: Mapping[Node, list[Relation]],
+) -> Node | None:
+    """The next figure to hide: beside the first small count a reader can pin to one value."""
+    pinned = sorted(n for n in small if bounds[n][0] == bounds[n][1])
+    return next((c for n in pinned if (c := _beside(n, values, small, hidden, involving))), None)
+
+
+def _as_shown(
+    values: Mapping[Node, int], small: set[Node], hidden: set[Node], bounds: Mapping[Node, Bounds]
+) -> dict[Node, Shown]:
+    """The figures as a partner reads them: "< 5", a hidden one's bounds, or exact."""
     shown: dict[Node, Shown] = {}
     for node, value in values.items():
         if node in small:
@@ -159,7 +197,7 @@ def _beside(
     values: Mapping[Node, int],
     small: set[Node],
     hidden: set[Node],
-    involving: Mapping[Node, list[tuple[Node, list[Node]]]],
+    involving: Mapping[Node, list[Relation]],
 ) -> Node | None:
     """The published figure to hide next to protect `node`.
 
@@ -194,49 +232,70 @@ def _bounds(
     values: Mapping[Node, int],
     small: set[Node],
     hidden: set[Node],
-    relations: list[tuple[Node, list[Node]]],
-) -> dict[Node, tuple[float, float]]:
+    relations: list[Relation],
+) -> dict[Node, Bounds]:
     """What a reader can work out of each hidden figure from the published ones."""
-    low: dict[Node, float] = {
-        n: (1 if n in small else SMALL_COUNT if n in hidden else v) for n, v in values.items()
-    }
-    high: dict[Node, float] = {
-        n: (SMALL_COUNT - 1 if n in small else _UNBOUNDED if n in hidden else v)
-        for n, v in values.items()
-    }
+    bounds = {n: _told(n, v, small, hidden) for n, v in values.items()}
     masked = small | hidden
-    active = [r for r in relations if r[0] in masked or any(c in masked for c in r[1])]
+    _narrow(bounds, [r for r in relations if not masked.isdisjoint((r[0], *r[1]))])
+    return {n: bounds[n] for n in masked}
+
+
+def _told(node: Node, value: int, small: set[Node], hidden: set[Node]) -> Bounds:
+    """What the published figure says: "< 5", 5 or more (hidden beside one), or the count."""
+    if node in small:
+        return 1, SMALL_COUNT - 1
+    if node in hidden:
+        return SMALL_COUNT, _UNBOUNDED
+    return value, value
+
+
+def _narrow(bounds: dict[Node, Bounds], sums: list[Relation]) -> None:
+    """Narrow `bounds` through `sums` as a reader would, sum after sum, till none moves.
+
+    A sum is looked at again only when one of its figures has narrowed; and narrowing by
+    small steps could go on and on: a reader would stop too, and so does the budget.
+    """
     involving: dict[Node, list[int]] = defaultdict(list)
-    for index, (parent, children) in enumerate(active):
+    for index, (parent, children) in enumerate(sums):
         for node in (parent, *children):
             involving[node].append(index)
-    queue, queued = deque(range(len(active))), set(range(len(active)))
-    budget = _VISITS * len(active)  # narrowing by steps could go on: a reader would stop too
+    queue, queued = deque(range(len(sums))), set(range(len(sums)))
+    budget = _VISITS * len(sums)
     while queue and budget:
         budget -= 1
         index = queue.popleft()
         queued.discard(index)
-        parent, children = active[index]
-        moved = []
-        total_low = sum(low[c] for c in children)
-        total_high = sum(high[c] for c in children)
-        new = (max(low[parent], total_low), min(high[parent], total_high))
-        if new != (low[parent], high[parent]):
-            low[parent], high[parent] = new
-            moved.append(parent)
-        for child in children:
-            new = (
-                max(low[child], low[parent] - (total_high - high[child])),
-                min(high[child], high[parent] - (total_low - low[child])),
-            )
-            if new != (low[child], high[child]):
-                total_low += new[0] - low[child]
-                total_high += new[1] - high[child]
-                low[child], high[child] = new
-                moved.append(child)
-        for node in moved:  # only the sums that hold a narrowed figure are looked at again
+        for node in _narrow_sum(bounds, *sums[index]):
             for other in involving[node]:
                 if other not in queued:
                     queue.append(other)
                     queued.add(other)
-    return {n: (low[n], high[n]) for n in masked}
+
+
+def _narrow_sum(bounds: dict[Node, Bounds], parent: Node, children: list[Node]) -> list[Node]:
+    """Narrow one sum's figures, in place; those that moved.
+
+    The whole lies between its parts' lowest and highest total, each part between the whole
+    less the other parts' highest and the whole less their lowest.
+    """
+    moved = []
+    total_low = sum(bounds[c][0] for c in children)
+    total_high = sum(bounds[c][1] for c in children)
+    whole = (max(bounds[parent][0], total_low), min(bounds[parent][1], total_high))
+    if whole != bounds[parent]:
+        bounds[parent] = whole
+        moved.append(parent)
+    low, high = whole
+    for child in children:
+        child_low, child_high = bounds[child]
+        new = (
+            max(child_low, low - (total_high - child_high)),
+            min(child_high, high - (total_low - child_low)),
+        )
+        if new != bounds[child]:
+            total_low += new[0] - child_low
+            total_high += new[1] - child_high
+            bounds[child] = new
+            moved.append(child)
+    return moved

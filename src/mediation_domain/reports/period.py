@@ -51,10 +51,7 @@ class Period:
         moment = as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)
         try:
             today = moment.astimezone(zone).date()
-            last = _day(end, last=True) if end is not None else None
-            if last is None:
-                last = today.replace(day=1) - timedelta(days=1) if whole_months else today
-            first = _day(start, last=False) if start is not None else last.replace(month=1, day=1)
+            first, last = _days(start, end, today=today, whole_months=whole_months)
             period = cls(first, last, moment, zone)
             if whole_months:
                 period.check_whole_months()
@@ -144,6 +141,24 @@ class Period:
         year, number = (int(part) for part in month.split("-"))
         end = min(_next_month(date(year, number, 1)) - timedelta(days=1), self.end)
         return min(self._midnight(end + timedelta(days=1)), self.as_of + timedelta(microseconds=1))
+
+
+def _days(
+    start: str | date | None, end: str | date | None, *, today: date, whole_months: bool
+) -> tuple[date, date]:
+    """The first and last days asked for.
+
+    With no end: today, or for partners the last day of the last month over; with no start:
+    the first of January of the end's year.
+    """
+    if end is not None:
+        last = _day(end, last=True)
+    elif whole_months:
+        last = today.replace(day=1) - timedelta(days=1)
+    else:
+        last = today
+    first = _day(start, last=False) if start is not None else last.replace(month=1, day=1)
+    return first, last
 
 
 def _day(text: str | date, *, last: bool) -> date:

@@ -1,0 +1,163 @@
+"""A report as text: a table to read, JSON to process, CSV for a spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from mediation_adapters.formats.report.labels import EN_DASH, Labels
+from mediation_domain.reports import COUNTS, MEASURES, SMALL_COUNT, Report, Row, Shown, dimensions
+from mediation_domain.values import InterventionDomain
+
+CSV_DELIMITERS = {"fr": ";", "en": ","}
+BYTE_ORDER_MARK = "\ufeff"
+DEFAULT_BY = ("neighbourhood", "domain", "month")
+# The rows of the detail table: the main counts (every count is in JSON and CSV).
+_ROW_COUNTS = ("requests", "proposed", "accepted", "refused", "withdrawn", "resolved", "open")
+
+
+# JSON -----------------------------------------------------------------------------------
+
+
+def as_json(report: Report, by: Sequence[str] = DEFAULT_BY) -> dict[str, Any]:
+    """The report as a JSON object: stable codes, counts as numbers or "< 5" / "12-20"."""
+    by = dimensions(by)
+    period = report.period
+    return {
+        "period": {
+            "from": period.start.isoformat(),
+            "to": period.end.isoformat(),
+            "as_of": period.as_of.isoformat(),
+            "time_zone": str(period.zone),
+        },
+        "suppressed_below": None if report.exact else SMALL_COUNT,
+        "by": list(by),
+        "total": _row_json(report.total(), ()),
+        "rows": [_row_json(row, tuple(by)) for row in report.rows(by)],
+        "charts": {dim: _series(report, dim) for dim in ("neighbourhood", "domain", "month")},
+    }
+
+
+def _row_json(row: Row, by: tuple[str, ...]) -> dict[str, Any]:
+    return dict(zip(by, row.key, strict=True)) | {
+        "counts": {name: row.counts[name].to_json() for name in COUNTS if name in row.counts},
+        "measures": row.measures,
+    }
+
+
+def _series(report: Report, dim: str) -> list[dict[str, Any]]:
+    """One chart's points: every neighbourhood, domain or month of the period, zeros too."""
+    found = {row.key[0]: row.counts for row in report.rows([dim])}
+    if dim == "month":
+        keys = report.period.months
+    elif dim == "domain":
+        keys = [domain.value for domain in InterventionDomain]
+    else:
+        keys = sorted(found)
+    charted = ("requests", "closed")
+    nothing = dict.fromkeys(charted, Shown(0, 0))  # a key with no activity in the period
+    return [
+        {dim: key, **{name: found.get(key, nothing)[name].to_json() for name in charted}}
+        for key in keys
+    ]
+
+
+def render_json(report: Report, _: Labels, by: Sequence[str]) -> str:
+    """The report as a JSON document (the same in every language)."""
+    return json.dumps(as_json(report, by), ensure_ascii=False, indent=2) + "\n"
+
+
+# CSV and table --------------------------------------------------------------------------
+
+
+def render_csv(report: Report, labels: Labels, by: Sequence[str]) -> str:
+    """The rows for a spreadsheet, as the file's language writes them.
+
+    French separates with semicolons (its decimal mark is the comma, as French spreadsheets
+    expect), English with commas; the UTF-8 byte order mark tells spreadsheets the encoding.
+    """
+    out = io.StringIO()
+    out.write(BYTE_ORDER_MARK)
+    writer = csv.writer(out, delimiter=CSV_DELIMITERS[labels.lang], lineterminator="\n")
+    writer.writerow([*(labels[d] for d in by), *map(labels.column, (*COUNTS, *MEASURES))])
+    for row in report.rows(by):
+        key = [labels.value(d, v) for d, v in zip(by, row.key, strict=True)]
+        writer.writerow([*key, *_csv_figures(row, labels)])
+    whole = [labels["total"], *[""] * (len(by) - 1)] if by else []  # under the first grouping
+    writer.writerow([*whole, *_csv_figures(report.total(), labels)])
+    return out.getvalue()
+
+
+def _csv_figures(row: Row, labels: Labels) -> list[int | str]:
+    """A row's counts, then its measures, as a spreadsheet takes them ("" for none)."""
+    counts = [_csv_count(row.counts[n]) if n in row.counts else "" for n in COUNTS]
+    return counts + [
+        "" if row.measures[m] is None else labels.number(row.measures[m]) for m in MEASURES
+    ]
+
+
+def _csv_count(shown: Shown) -> int | str:
+    """A count for a spreadsheet: a number, or text it will not take for a date (en dash)."""
+    value = shown.to_json()
+    return value if isinstance(value, int) else str(value).replace("-", EN_DASH)
+
+
+def heading(report: Report, labels: Labels) -> list[str]:
+    """The title, the period and the view (exact, or the partners')."""
+    period = report.period
+    when = period.as_of.astimezone(period.zone).strftime("%Y-%m-%d %H:%M")
+    return [
+        labels["title"],
+        labels["period"].format(
+            start=period.start.isoformat(), end=period.end.isoformat(), as_of=when, zone=period.zone
+        ),
+        labels["exact"] if report.exact else labels["partner"],
+    ]
+
+
+def indicator_lines(row: Row, labels: Labels) -> list[tuple[str, str]]:
+    """Every count then every measure of `row`, as (label, value shown)."""
+    lines = [
+        (labels[name], labels.count(row.counts[name])) for name in COUNTS if name in row.counts
+    ]
+    return lines + [(labels[m], labels.number(row.measures[m])) for m in MEASURES]
+
+
+def render_table(report: Report, labels: Labels, by: Sequence[str]) -> str:
+    """The report as text to read: the whole period's indicators, then the detail."""
+    lines = [*heading(report, labels), "", labels["total"]]
+    pairs = indicator_lines(report.total(), labels)
+    width = max(len(label) for label, _ in pairs)
+    lines += [f"  {label:<{width}}  {value:>9}" for label, value in pairs]
+    if by:
+        header, body = detail(report, labels, by)
+        lines += ["", labels["rows"], *_columns([header, *body], len(by))]
+        if not body:
+            lines.append(labels["none"])
+    return "\n".join(lines) + "\n"
+
+
+def _columns(rows: list[list[str]], keys: int) -> list[str]:
+    """Rows of cells as aligned columns: the first `keys` (the groupings) left, counts right."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(
+            cell.ljust(width) if i < keys else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+        for cells in rows
+    ]
+
+
+def detail(report: Report, labels: Labels, by: Sequence[str]) -> tuple[list[str], list[list[str]]]:
+    """The detail table's header and rows: the groupings, then the main counts as shown."""
+    header = [labels[d] for d in by] + [labels[f"short.{c}"] for c in _ROW_COUNTS]
+    body = [
+        [labels.value(d, v) for d, v in zip(by, row.key, strict=True)]
+        + [labels.count(row.counts[c]) if c in row.counts else "—" for c in _ROW_COUNTS]
+        for row in report.rows(by)
+    ]
+    return header, body
