@@ -7,12 +7,25 @@ again on each persistent store, so that no promise of the core holds on memory a
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 from types import ModuleType
+
+import pytest
 
 from unit import test_application, test_audit, test_deontology, test_privacy, test_review
 from unit.test_privacy import recorded_long_ago  # a fixture of the tests borrowed
 
 STORE_FIXTURES = {"app", "given", "store_url"}
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new, empty persistent store: a SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "postgres":
+        return str(request.getfixturevalue("postgres_url"))
+    return f"sqlite:///{tmp_path / 'cases.sqlite3'}"
+
+
 MODULES = (test_application, test_audit, test_deontology, test_privacy, test_review)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 INTERNAL = {"MEDIATION_MEMORY_STORE"}  # set by a memory bundle for its own applications
 
 

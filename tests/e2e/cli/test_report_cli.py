@@ -157,6 +157,6 @@ def test_a_csv_report_speaks_one_language_and_each_column_is_documented(demo: Pa
     measures = [cell for row in rows[1:] for cell in row[-len(MEASURES) :] if cell]
     assert measures
     assert all(("," in cell) == (lang == "fr") for cell in measures)
-    documented = (Path(__file__).parents[2] / "docs" / "reports.md").read_text(encoding="utf-8")
+    documented = (Path(__file__).parents[3] / "docs" / "reports.md").read_text(encoding="utf-8")
     for heading in header:
         assert f" {heading} |" in documented, heading

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-HOW_TO = Path(__file__).parents[2] / "docs" / "how-to" / "write-a-store-adapter.md"
+HOW_TO = Path(__file__).parents[3] / "docs" / "how-to" / "write-a-store-adapter.md"
 MEDIATION = str(Path(sys.executable).parent / "mediation")
 
 pytestmark = pytest.mark.slow

@@ -16,7 +16,7 @@ from .test_cli import run
 
 pytestmark = pytest.mark.slow
 
-FIXTURES = Path(__file__).parents[1] / "fixtures"
+FIXTURES = Path(__file__).parents[2] / "fixtures"
 GOLDEN, GOLDEN_KEY = FIXTURES / "golden-v1.jsonl", FIXTURES / "golden-v1.pub"
 
 

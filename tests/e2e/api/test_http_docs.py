@@ -21,7 +21,7 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-DOC = Path(__file__).parents[2] / "docs" / "http.md"
+DOC = Path(__file__).parents[3] / "docs" / "http.md"
 DOC_PORT = "8000"
 BASH = shutil.which("bash") or "/bin/bash"
 
