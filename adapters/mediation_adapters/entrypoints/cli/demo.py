@@ -7,12 +7,13 @@ import shlex
 import shutil
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 from mediation_adapters.demo import record_demo, record_year
 from mediation_adapters.entrypoints.cli.arguments import EXIT_OK, Commands
 from mediation_adapters.storage import redacted
-from mediation_domain import CaseStatus, InterventionDomain, Mediations
+from mediation_domain import CaseStatus, CaseView, InterventionDomain, Mediations
 from mediation_domain.application.service import PrincipalService
 from mediation_domain.authorisation import Action
 from mediation_domain.privacy import ERASED
@@ -42,22 +43,27 @@ def _demo(_: PrincipalService, args: argparse.Namespace) -> int:
     print("The deontology refused, as it must:")
     for attempt, refusal in run.refusals:
         print(f"  - {attempt}: {refusal.message} [{type(refusal).__name__}]")
-    statuses = [status.value for status in CaseStatus]
-    by_place = Counter((v.neighbourhood, v.status.value) for v in cases)
-    print(f"\n{'neighbourhood':<14}" + "".join(f"{s:>19}" for s in statuses) + f"{'total':>7}")
-    for place in app.neighbourhoods.names:
-        counts = [by_place[place, s] for s in statuses]
-        print(f"{place:<14}" + "".join(f"{n:>19}" for n in counts) + f"{sum(counts):>7}")
-    by_domain = Counter(v.domain.value for v in cases)
-    print(
-        "\nBy domain: " + ", ".join(f"{d.value} {by_domain[d.value]}" for d in InterventionDomain)
-    )
+    _print_counts(cases, app.neighbourhoods.names)
     for subject in run.erased:
         print(f"\nErased on request (GDPR): {subject}; its values now read {ERASED}.")
     me = _invoked_as(args)
     print(f"\nNext: {me} list   |   {me} show {run.cases[0]}")
     print(f"      {me} report --exact   |   {me} report --format html > report.html")
     return EXIT_OK
+
+
+def _print_counts(cases: Sequence[CaseView], places: Sequence[str]) -> None:
+    """The store's cases by neighbourhood and status, then by domain."""
+    statuses = [status.value for status in CaseStatus]
+    by_place = Counter((v.neighbourhood, v.status.value) for v in cases)
+    print(f"\n{'neighbourhood':<14}" + "".join(f"{s:>19}" for s in statuses) + f"{'total':>7}")
+    for place in places:
+        counts = [by_place[place, s] for s in statuses]
+        print(f"{place:<14}" + "".join(f"{n:>19}" for n in counts) + f"{sum(counts):>7}")
+    by_domain = Counter(v.domain.value for v in cases)
+    print(
+        "\nBy domain: " + ", ".join(f"{d.value} {by_domain[d.value]}" for d in InterventionDomain)
+    )
 
 
 def _invoked_as(args: argparse.Namespace) -> str:

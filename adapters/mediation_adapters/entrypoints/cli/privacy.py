@@ -21,6 +21,7 @@ from mediation_adapters.security.store_keys import new_store_key
 from mediation_adapters.storage import StoreError, open_bundle, redacted
 from mediation_adapters.storage.copy import copy_store
 from mediation_domain import InvalidInputError, Mediations
+from mediation_domain.application.erasure import RetentionDue
 from mediation_domain.application.service import PrincipalService
 from mediation_domain.authorisation import Action
 from mediation_domain.privacy import ERASED, RetentionPeriod
@@ -120,35 +121,37 @@ def _retention(desk: PrincipalService, args: argparse.Namespace) -> int:
     period = RetentionPeriod.parse(args.older_than)
     due = desk.apply_retention(period) if args.apply else desk.retention_due(period)
     if args.json:
-        emit_json(
-            [
-                {
-                    "case_id": str(d.case_id),
-                    "status": d.status.value,
-                    "last_contact": d.last_contact.isoformat(),
-                    "erase": list(d.subjects),
-                    "kept": list(d.kept),
-                }
-                for d in due
-            ]
-        )
+        emit_json([_due_as_json(d) for d in due])
     else:
-        for d in due:
-            kept = f"  (kept, in a later case: {', '.join(d.kept)})" if d.kept else ""
-            print(
-                f"{d.case_id}  {d.status.value:<9}  last contact {d.last_contact:%Y-%m-%d}  "
-                f"{', '.join(d.subjects) or '-'}{kept}"
-            )
-        verb = "erased" if args.apply else "would erase (dry run: add --apply)"
-        subjects = sum(len(d.subjects) for d in due)
-        print(
-            f"{len(due)} case(s) closed, no contact for over {period}: {verb} {subjects} subject(s)"
-        )
+        _print_due(due, period, applied=args.apply)
     if not args.apply:
         return EXIT_OK
     named = [subject for d in due for subject in d.subjects]
     shown = [*named[:3], "..."] if len(named) > 3 else named  # noqa: PLR2004 - a few names
     return _erasure_residue(shown, sum(d.in_clear for d in due), purged=args.app.sealer.purge())
+
+
+def _due_as_json(due: RetentionDue) -> dict[str, object]:
+    return {
+        "case_id": str(due.case_id),
+        "status": due.status.value,
+        "last_contact": due.last_contact.isoformat(),
+        "erase": list(due.subjects),
+        "kept": list(due.kept),
+    }
+
+
+def _print_due(due: Sequence[RetentionDue], period: RetentionPeriod, *, applied: bool) -> None:
+    """One line per case due, then what was (or would be) erased."""
+    for d in due:
+        kept = f"  (kept, in a later case: {', '.join(d.kept)})" if d.kept else ""
+        print(
+            f"{d.case_id}  {d.status.value:<9}  last contact {d.last_contact:%Y-%m-%d}  "
+            f"{', '.join(d.subjects) or '-'}{kept}"
+        )
+    verb = "erased" if applied else "would erase (dry run: add --apply)"
+    subjects = sum(len(d.subjects) for d in due)
+    print(f"{len(due)} case(s) closed, no contact for over {period}: {verb} {subjects} subject(s)")
 
 
 def _copy(_: PrincipalService, args: argparse.Namespace) -> int:
