@@ -2,7 +2,7 @@
 
 from mediation_domain import ConsentError, InterventionDomain, Mediations, Outcome, ReferralSource
 
-app = Mediations()  # in memory; Mediations(env=...) or mediation_adapters.stores.open_store(url)
+app = Mediations()  # in memory; or mediation_adapters.bootstrap.open_store(url)
 
 case_id = app.request_mediation(
     domain=InterventionDomain.PUBLIC_SPACE_AND_HOUSING,
