@@ -146,7 +146,9 @@ def authorise(
     """
     decision = decide(principal, action) if case is None else decide(principal, action, case[1])
     if decision is Decision.FORBIDDEN:
-        message = f"a {principal.role.value} may not {action.value.replace('-', ' ')}"
+        role = principal.role.value
+        article = "an" if role[0] in "aeiou" else "a"
+        message = f"{article} {role} may not {action.value.replace('-', ' ')}"
         message += _WHY.get(action, "")
         raise NotAllowedError(message, rule="role-may-act")
     if decision is Decision.HIDDEN and case is not None:

@@ -83,3 +83,12 @@ def test_authorise_raises_what_decide_refuses_and_reads_principals():
     for bad in ("mediator", "mediator:", "root:x"):
         with pytest.raises(InvalidInputError):
             principal_from(bad)
+
+
+def test_a_refusal_names_the_role_with_its_article():
+    from mediation_domain.authorisation import NotAllowedError, authorise  # noqa: PLC0415
+
+    with pytest.raises(NotAllowedError, match=r"^an auditor may not list cases"):
+        authorise(AUDITOR, Action.LIST_CASES)
+    with pytest.raises(NotAllowedError, match=r"^a mediator may not assign"):
+        authorise(MEDIATOR, Action.ASSIGN)
