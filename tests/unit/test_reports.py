@@ -240,6 +240,11 @@ def test_a_period_is_checked(app):
         Period.of("2026-01", "2026-07", as_of=as_of, whole_months=True)
     with pytest.raises(InvalidInputError, match="whole calendar months"):
         app.report(Period(date(2026, 1, 1), date(2026, 6, 15), as_of))  # partners: months
+    # The months it suggests are over: asked for, they are taken (no flag of an edge named).
+    year_so_far = Period.of(None, None, as_of=as_of)
+    with pytest.raises(InvalidInputError, match=r"e\.g\. from 2026-01 to 2026-06$"):
+        year_so_far.check_whole_months()
+    assert Period.of("2026-01", "2026-06", as_of=as_of, whole_months=True).end == date(2026, 6, 30)
     with pytest.raises(InvalidInputError, match="cannot group by 'quartier'"):
         app.report(_year(), exact=True).rows(["quartier"])
     # Defaults: this year so far; for partners, up to the last finished month.

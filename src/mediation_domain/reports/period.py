@@ -96,14 +96,17 @@ class Period:
     def check_whole_months(self) -> None:
         """Refuse a period that is not whole calendar months, all over at `as_of`."""
         last_day = calendar.monthrange(self.end.year, self.end.month)[1]
+        # Over once its next midnight has come (an as-of day's last instant counts as it).
+        today = (self.as_of + timedelta(microseconds=1)).astimezone(self.zone).date()
         if self.start.day != 1 or self.end.day != last_day:
+            # The example asked instead: the same months, up to the last one over.
+            end = min(self.end, today.replace(day=1) - timedelta(days=1))
             message = (
                 f"a partner's report covers whole calendar months, not {self.start} to "
-                f"{self.end}: give months, e.g. --from {self.start:%Y-%m} --to {self.end:%Y-%m}"
+                f"{self.end}: give months, e.g. from {min(self.start, end):%Y-%m} to {end:%Y-%m}"
             )
             raise InvalidInputError(message)
-        # Over once its next midnight has come (an as-of day's last instant counts as it).
-        if self.end >= (self.as_of + timedelta(microseconds=1)).astimezone(self.zone).date():
+        if self.end >= today:
             message = (
                 f"{self.end:%Y-%m} is not over at {self.as_of.isoformat(timespec='seconds')}: "
                 "a partner's report ends with a finished month"
