@@ -354,6 +354,8 @@ def test_list_pages_with_a_limit_and_shows_when_each_case_was_requested(tmp_path
     cursor = first.stderr.split("--after ")[1].split()[0]
     filtered = run("list", "--neighbourhood", "Beaulieu", "--limit", "1", store=store).stderr
     assert "mediation list --neighbourhood Beaulieu --limit 1 --after " in filtered
+    as_json = run("list", "--limit", "2", "--json", store=store).stderr
+    assert as_json.startswith("more cases follow: mediation list --limit 2 --json --after ")
     rest = run("list", "--limit", "10", "--after", cursor, "--json", store=store)
     assert [case["case_id"] for case in json.loads(rest.stdout)] == cases[2:]
     assert rest.stderr == ""  # the last page: nothing more follows

@@ -156,8 +156,11 @@ def _list(desk: PrincipalService, args: argparse.Namespace) -> int:
             f"--{name} {shlex.quote(value)}" for name, value in wanted.items() if value is not None
         )
         limit = f" --limit {args.limit}" if args.limit else ""
+        json = " --json" if args.json else ""
         print(
-            f"more cases follow: mediation list {again}{limit} --after {after}".replace("  ", " "),
+            f"more cases follow: mediation list {again}{limit}{json} --after {after}".replace(
+                "  ", " "
+            ),
             file=sys.stderr,
         )
     return EXIT_OK
