@@ -4,7 +4,7 @@
 case, in the store's projection store (same SQLite file, PostgreSQL schema or MariaDB
 database; in memory for memory://). The position it has read up to moves in the same
 transaction as the facts it changed, so a crash between the two cannot count an event
-twice or lose one (`storage.projections.View`).
+twice or lose one (`mediation_domain.projections.View`).
 
 `refresh()` reads only the events recorded since that position, a page at a time, and
 touches only their cases: its cost grows with the new events, not with the history.
@@ -24,8 +24,8 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
-from mediation_adapters.storage.projections import View
 from mediation_domain.ports import ProjectionTransaction, Row
+from mediation_domain.projections import View
 from mediation_domain.reports import CaseFacts, Period, Report, fold
 
 # Raise it when CaseFacts or the fold change: views rebuild themselves. 2: the facts moved

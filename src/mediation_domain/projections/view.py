@@ -15,16 +15,38 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
+from uuid import UUID
 
-from eventsourcing.persistence import Tracking, TrackingRecorder
+from eventsourcing.persistence import ApplicationRecorder, Mapper, Tracking, TrackingRecorder
 from eventsourcing.projection import Projection
 
-from mediation_adapters.storage.memory import MemoryProjectionStore
-from mediation_domain import InvalidInputError, Mediations
-from mediation_domain.ports import ProjectionState, ProjectionStore, ProjectionTransaction
+from mediation_domain.errors import InvalidInputError
+from mediation_domain.ports import (
+    ProjectionState,
+    ProjectionStore,
+    ProjectionTransaction,
+    StoreBundle,
+)
+from mediation_domain.projections.memory import MemoryProjectionStore
 
 PAGE = 2000
+
+
+class EventLog(Protocol):
+    """What a view reads: an application's log, its mapper and its store bundle (if any)."""
+
+    @property
+    def recorder(self) -> ApplicationRecorder:
+        """The notification log."""
+
+    @property
+    def mapper(self) -> Mapper[UUID]:
+        """Stored events to domain events."""
+
+    @property
+    def store(self) -> StoreBundle | None:
+        """The store bundle, whose projection store the view uses; None in memory."""
 
 
 class Position(TrackingRecorder):
@@ -53,7 +75,7 @@ class View(Projection[Position]):
     version: ClassVar[int]
     tables: ClassVar[Mapping[str, Sequence[str]]]
 
-    def __init__(self, app: Mediations, store: ProjectionStore | None = None) -> None:
+    def __init__(self, app: EventLog, store: ProjectionStore | None = None) -> None:
         """On `store`, else on a store of `app`'s bundle that the view closes with it."""
         self.app = app
         self._owned = store is None
@@ -75,6 +97,12 @@ class View(Projection[Position]):
         """Fold `events` (in log order) into the view's tables, in the transaction `tx`."""
         raise NotImplementedError
 
+    def fold_positioned(
+        self, tx: ProjectionTransaction, batch: Sequence[tuple[int, Any]], secret: bytes
+    ) -> None:
+        """Fold (notification id, event) pairs: `fold`, for views that need no positions."""
+        self.fold(tx, [event for _, event in batch], secret)
+
     def refresh(self, page: int = PAGE) -> int:
         """Fold the events recorded since the last refresh; returns how many there were."""
         folded = 0
@@ -90,6 +118,12 @@ class View(Projection[Position]):
                 return folded
             batch = [(n.id, self.app.mapper.to_domain_event(n)) for n in notifications]
             folded += self.fold_page(batch, after=start)
+
+    def position(self) -> int | None:
+        """The last notification folded in; None before the first."""
+        with self.store.reading(self.name) as tx:
+            state = tx.state()
+        return None if state is None else state.position
 
     def reset(self) -> None:
         """Forget every row and the position: the next refresh folds the whole history."""
@@ -137,7 +171,7 @@ class View(Projection[Position]):
             ]
             if not fresh:
                 return 0
-            self.fold(tx, [event for _, event in fresh], state.secret)
+            self.fold_positioned(tx, fresh, state.secret)
             tx.advance(fresh[-1][0])
             return len(fresh)
 
