@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -25,7 +26,12 @@ from hypothesis.stateful import (
 
 from mediation_adapters.stores import open_store
 from mediation_domain import CaseStatus, MediationError
-from mediation_domain.privacy import ERASED, SubjectErasedError, SubjectNotFoundError
+from mediation_domain.privacy import (
+    ERASED,
+    RetentionPeriod,
+    SubjectErasedError,
+    SubjectNotFoundError,
+)
 from mediation_domain.rules import review
 
 MEDIATORS = ["med-1", "med-2", "p-shared"]  # "p-shared" is also a party id below
@@ -296,6 +302,31 @@ class CaseMachine(RuleBasedStateMachine):
         assert all(v.version == self.models[v.case_id].version for v in closed)
 
     @invariant()
+    def the_case_index_finds_what_the_model_holds(self):
+        """Every filter of a list, read through the case index, against the model."""
+        for mediator in MEDIATORS:
+            listed = [v.case_id for v in self.app.list_cases(mediator=mediator)]
+            assert listed == [cid for cid, m in self.models.items() if m.mediator == mediator]
+        for status in CaseStatus:
+            listed = [v.case_id for v in self.app.list_cases(status=status)]
+            assert listed == [cid for cid in self.models if self._status(cid) is status]
+        page = self.app.cases_page(limit=2)
+        assert [v.case_id for v in page.cases] == list(self.models)[:2]
+        assert (page.after is None) == (len(self.models) <= 2)
+
+    def _status(self, case_id: UUID) -> CaseStatus:
+        view = self.app.get_case(case_id)
+        return view.status
+
+    @invariant()
+    def retention_finds_what_a_fold_of_the_history_finds(self):
+        """The index's retention list against the whole history folded, as it was done before."""
+        later = datetime.now(UTC) + timedelta(days=400)
+        period = RetentionPeriod.parse("1y")
+        due = {d.case_id: (d.subjects, d.kept) for d in self.app.retention_due(period, now=later)}
+        assert due == _due_by_folding(self.app, period.before(later))
+
+    @invariant()
     def a_fresh_process_reloads_the_same_cases(self):
         if self.store == "memory":
             return
@@ -305,6 +336,25 @@ class CaseMachine(RuleBasedStateMachine):
                 assert reopened.get_case(case_id) == self.app.get_case(case_id)
         finally:
             reopened.close()
+
+
+def _due_by_folding(app, cutoff: datetime) -> dict[UUID, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Retention computed from the whole history, without the index: the oracle."""
+    cases: dict[UUID, Any] = {}
+    contacted: dict[UUID, datetime] = {}
+    for event_ in app.history():
+        cases[event_.originator_id] = event_.mutate(cases.get(event_.originator_id))
+        if type(event_).__name__ != "PersonalDataErased":
+            contacted[event_.originator_id] = event_.timestamp
+    is_due = {cid: c.closed_as is not None and contacted[cid] < cutoff for cid, c in cases.items()}
+    not_due = {s for cid, c in cases.items() if not is_due[cid] for s in c.subjects}
+    found = {}
+    for cid, case in cases.items():
+        left = [s for s in case.subjects if s not in case.erased]
+        erase = tuple(s for s in left if s not in not_due)
+        if is_due[cid] and erase:
+            found[cid] = (erase, tuple(s for s in left if s in not_due))
+    return found
 
 
 class SQLiteCaseMachine(CaseMachine):

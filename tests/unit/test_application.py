@@ -94,7 +94,7 @@ def test_a_page_of_cases_spans_several_reads_of_the_store(monkeypatch):
     ]
 
 
-def test_a_page_loads_its_own_cases_and_passes_over_other_places_unloaded(monkeypatch):
+def test_a_page_loads_its_own_cases_only(monkeypatch):
     app = Mediations()
     places = ["Beaulieu", "Bel-Air"] * 6
     ids = [
@@ -112,11 +112,15 @@ def test_a_page_loads_its_own_cases_and_passes_over_other_places_unloaded(monkey
 
     monkeypatch.setattr(app, "_load", counted)
     page = app.cases_page(limit=2)
-    assert ([v.case_id for v in page.cases], loaded) == (ids[:2], ids[:3])  # one more: a next?
+    # The index tells whether a next page exists: the page loads its own cases, no more.
+    assert ([v.case_id for v in page.cases], loaded) == (ids[:2], ids[:2])
     loaded.clear()
     page = app.cases_page(neighbourhood="Bel-Air", limit=2, after=page.after)
     assert [v.case_id for v in page.cases] == [ids[3], ids[5]]
-    assert loaded == [ids[3], ids[5], ids[7]]  # Beaulieu's requests were not loaded
+    assert loaded == [ids[3], ids[5]]  # Beaulieu's cases, and the next page's, were not loaded
+    loaded.clear()
+    mine = app.cases_page(mediator="med-nobody", limit=50)
+    assert (mine.cases, mine.after, loaded) == ((), None, [])  # nobody's page loads nothing
 
 
 def test_neighbourhoods_are_configuration(store_url):

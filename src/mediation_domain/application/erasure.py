@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import attrs
@@ -14,10 +14,11 @@ from eventsourcing.persistence import Recording
 from mediation_domain.case import MediationCase, stamped_by
 from mediation_domain.errors import ConcurrencyError, InvalidInputError, quoted
 from mediation_domain.privacy import LEGACY_CLEAR, RetentionPeriod, Sealer, SubjectNotFoundError
+from mediation_domain.projections.case_index import CaseIndex, IndexReader
 from mediation_domain.values import CaseStatus, PartyId, ReasonCode
 
 _ERASE_TRIES = 3
-_ERASED = "PersonalDataErased"
+_READ = 500  # cases read from the index, and loaded, at a time
 
 
 @attrs.frozen
@@ -65,19 +66,22 @@ class RetentionDue:
 class Erasing:
     """The erasures of `Mediations`: a data subject on request, closed cases past retention."""
 
-    if TYPE_CHECKING:  # what Mediations provides: sealer, clock, save; and Queries: load, history
+    if TYPE_CHECKING:  # what Mediations provides: sealer, clock, save; and Queries: the reads
         sealer: Sealer
         clock: Callable[[], datetime] | None
+
+        @property
+        def case_index(self) -> CaseIndex:
+            """The index of the cases (Queries.case_index)."""
 
         def _load(
             self, case_id: UUID | str, expected_version: int | None = None
         ) -> MediationCase: ...
 
+        def _load_many(self, case_ids: Sequence[UUID]) -> dict[UUID, MediationCase]: ...
+
         def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:  # noqa: ANN401
             """Record the cases' new events atomically (Mediations.save)."""
-
-        def history(self) -> Iterator[MediationCase.Event]:
-            """Every stored event of every case, in the order recorded (Queries.history)."""
 
     def erase_subject(self, subject: str, *, reason: str = "data-subject-request") -> Erasure:
         """Erase a data subject (a party id, or a case id for its free text) for good.
@@ -95,7 +99,10 @@ class Erasing:
         return Erasure(who, tuple(plan), who in deleted, recorded, in_clear, self.sealer.purge())
 
     def _holding(self, subject: object) -> tuple[str, list[MediationCase]]:
-        """The subject as recorded, and the cases holding it (or its key alone)."""
+        """The subject as recorded, and the cases holding it (or its key alone).
+
+        The case index finds the cases: only they are loaded.
+        """
         if not isinstance(subject, str) or not subject.strip():
             message = f"invalid data subject {quoted(subject)}: give a party id or a case id"
             raise InvalidInputError(message)
@@ -103,11 +110,11 @@ class Erasing:
         spellings = [text]
         with contextlib.suppress(ValueError):
             spellings.append(str(UUID(text)))  # a case id, however it was written
-        cases = list(self._all_cases())
+        index = self.case_index.current()
         for who in spellings:
-            holding = [case for case in cases if who in case.subjects]
+            holding = index.holding(who)
             if holding or self.sealer.knows(who):
-                return who, holding
+                return who, list(self._load_many([UUID(case) for case in holding]).values())
         PartyId(text)  # a malformed id is invalid input, not merely unknown
         message = f"no case holds personal data of {text}"
         raise SubjectNotFoundError(message)
@@ -125,15 +132,27 @@ class Erasing:
             else RetentionPeriod.parse(older_than)
         )
         cutoff = period.before(now or datetime.now(UTC))
-        due: list[tuple[MediationCase, datetime]] = []
-        not_due: set[str] = set()
-        for case, contact in self._all_cases_contacted():
-            if case.closed_as is not None and contact < cutoff:
-                due.append((case, contact))
-            else:
-                not_due.update(case.subjects)
-        found = (_retention_entry(case, contact, not_due) for case, contact in due)
-        return [item for item in found if item is not None]
+        index = self.case_index.current()
+        due: list[RetentionDue] = []
+        for found in index.closed_before(cutoff, read=_READ):
+            cases = self._load_many([indexed.case_id for indexed in found])
+            for indexed in found:
+                case = cases[indexed.case_id]
+                left = [s for s in case.subjects if s not in case.erased]
+                kept = _kept(index, case.id, left, cutoff)
+                erase = tuple(s for s in left if s not in kept)
+                if erase:
+                    due.append(
+                        RetentionDue(
+                            case.id,
+                            case.status,
+                            indexed.last_contact,
+                            erase,
+                            tuple(s for s in left if s in kept),
+                            _in_clear(case, erase),
+                        )
+                    )
+        return due
 
     def apply_retention(
         self, older_than: RetentionPeriod | str, *, now: datetime | None = None
@@ -180,36 +199,18 @@ class Erasing:
                 return deleted, len(changed), in_clear
         raise AssertionError  # pragma: no cover - the loop returns or raises
 
-    def _all_cases(self) -> Iterator[MediationCase]:
-        """Fold the whole history once (one sequential read, not a query per case)."""
-        return (case for case, _ in self._all_cases_contacted())
 
-    def _all_cases_contacted(self) -> Iterator[tuple[MediationCase, datetime]]:
-        """Every case, with the time of its last event other than an erasure."""
-        cases: dict[UUID, MediationCase] = {}
-        contacted: dict[UUID, datetime] = {}
-        for event in self.history():
-            case = event.mutate(cases.get(event.originator_id))
-            cases[event.originator_id] = cast("MediationCase", case)
-            if type(event).__name__ != _ERASED:
-                contacted[event.originator_id] = event.timestamp
-        return ((case, contacted[case_id]) for case_id, case in cases.items())
-
-
-def _retention_entry(
-    case: MediationCase, contact: datetime, not_due: set[str]
-) -> RetentionDue | None:
-    """The entry of a case due in `retention_due`'s list: None when nothing is left to erase.
-
-    A case whose data is all erased, or all kept for now (its subjects are all in a case
-    not yet due, `not_due`), is not listed.
-    """
-    left = [s for s in case.subjects if s not in case.erased]
-    erase = tuple(s for s in left if s not in not_due)
-    if not erase:
-        return None
-    kept = tuple(s for s in left if s in not_due)
-    return RetentionDue(case.id, case.status, contact, erase, kept, _in_clear(case, erase))
+def _kept(index: IndexReader, case_id: UUID, subjects: Sequence[str], cutoff: datetime) -> set[str]:
+    """Those of `subjects` that a case not yet due also holds: their data stays for now."""
+    kept = set()
+    for subject in subjects:
+        others = [c for c in index.holding(subject) if c != str(case_id)]
+        if any(
+            not (other.closed and other.last_contact < cutoff)
+            for other in index.get(others).values()
+        ):
+            kept.add(subject)
+    return kept
 
 
 def _record_erasure(case: MediationCase, subjects: Sequence[str], reason: ReasonCode) -> bool:

@@ -145,7 +145,8 @@ class Mediations(Queries, Erasing, Application[UUID]):
         return found
 
     def close(self) -> None:
-        """Release the store, then what adapters opened beside it (e.g. the key store)."""
+        """Release the case index and the store, then what adapters opened beside them."""
+        self._close_index()
         super().close()
         while self.on_close:
             self.on_close.pop()()

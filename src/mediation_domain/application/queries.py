@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import itertools
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, cast
 from uuid import UUID
 
 import attrs
 from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.persistence import ApplicationRecorder, EventStore, Mapper
-from eventsourcing.utils import get_topic
 
 from mediation_domain.application.interface import _case_id, _cursor
 from mediation_domain.case import MediationCase
@@ -22,16 +21,16 @@ from mediation_domain.errors import (
     StaleVersionError,
     quoted,
 )
-from mediation_domain.ports import EventsOfMany
+from mediation_domain.ports import Condition, EventsOfMany, StoreBundle
 from mediation_domain.privacy import Sealer
+from mediation_domain.projections.case_index import CaseIndex, IndexedCase
 from mediation_domain.reports import Period, Report, facts_of
 from mediation_domain.values import CaseStatus, InterventionDomain, MediatorId, Neighbourhoods
 from mediation_domain.views import CaseView
 
 _PAGE = 500  # rows read from the store at a time
+_INDEX_LOCK = threading.Lock()  # threads opening an application's index open one
 MOST_CASES = 1000  # the largest page of cases `cases_page` hands out
-_REQUESTED = get_topic(MediationCase.Requested)
-_T = TypeVar("_T")
 
 
 def _project(
@@ -64,29 +63,24 @@ class _Wanted:
     domain: InterventionDomain | None
     mediator: MediatorId | None
 
-    @property
-    def by_request(self) -> bool:
-        """Whether the request alone can rule a case out (its place and domain never change)."""
-        return self.place is not None or self.domain is not None
-
-    def requested(self, event: MediationCase.Requested) -> bool:
-        """Whether a case so requested can be wanted."""
-        return (self.place is None or event.neighbourhood == self.place) and (
-            self.domain is None or event.domain is self.domain
-        )
+    def conditions(self) -> list[Condition]:
+        """The index's conditions for it."""
+        asked = {
+            "status": self.status.value if self.status else None,
+            "neighbourhood": self.place,
+            "domain": self.domain.value if self.domain else None,
+            "mediator": str(self.mediator) if self.mediator else None,
+        }
+        return [Condition(field, "=", value) for field, value in asked.items() if value]
 
     def holds(self, case: MediationCase) -> bool:
-        """Whether a case whose request was wanted is wanted as it stands."""
-        return (self.status is None or case.status is self.status) and (
-            self.mediator is None or case.mediator == self.mediator
+        """Whether a case is wanted as it stands (loaded after the index was read)."""
+        return (
+            (self.status is None or case.status is self.status)
+            and (self.mediator is None or case.mediator == self.mediator)
+            and (self.place is None or case.neighbourhood == self.place)
+            and (self.domain is None or case.domain is self.domain)
         )
-
-
-def _chunks(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
-    """`items` in lists of `size` (the last may be shorter)."""
-    found = iter(items)
-    while chunk := list(itertools.islice(found, size)):
-        yield chunk
 
 
 class Queries:
@@ -102,6 +96,7 @@ class Queries:
         mapper: Mapper[UUID]
         events: EventStore[UUID]
         snapshots: EventStore[UUID] | None
+        store: StoreBundle | None
 
         @property
         def repository(self) -> Repository[UUID]:
@@ -177,9 +172,11 @@ class Queries:
         The filters are checked at once, before the first case is read.
         """
         wanted = self._case_filter(status, neighbourhood, domain, mediator)
-        pages = _chunks(self._cases_after(wanted, None, _PAGE), _PAGE)
+        index = self.case_index.current()
         return (
-            view for page in pages for view in CaseView.all_of([c for _, c in page], self.sealer)
+            view
+            for found in index.cases(wanted.conditions(), read=_PAGE)
+            for view in CaseView.all_of(self._loaded(found, wanted), self.sealer)
         )
 
     def cases_page(  # noqa: PLR0913 - the filters of list_cases, a cursor and a size
@@ -202,12 +199,12 @@ class Queries:
             raise InvalidInputError(message)
         start = _cursor(after)
         wanted = self._case_filter(status, neighbourhood, domain, mediator)
+        index = self.case_index.current()
         # One more than asked, if there is one: then there is a next page.
-        cases = self._cases_after(wanted, start, min(_PAGE, limit + 1))
-        found = list(itertools.islice(cases, limit + 1))
+        found = index.page(wanted.conditions(), after=start, limit=limit + 1)
         chosen = found[:limit]
-        cursor = str(chosen[-1][0]) if len(found) > limit else None
-        return CasePage(tuple(CaseView.all_of([c for _, c in chosen], self.sealer)), cursor)
+        cursor = str(chosen[-1].position) if len(found) > limit else None
+        return CasePage(tuple(CaseView.all_of(self._loaded(chosen, wanted), self.sealer)), cursor)
 
     def _case_filter(
         self,
@@ -224,34 +221,25 @@ class Queries:
             mediator=None if mediator is None else MediatorId(mediator),
         )
 
-    def _cases_after(
-        self, wanted: _Wanted, start: int | None, read: int
-    ) -> Iterator[tuple[int, MediationCase]]:
-        """The wanted cases requested after position `start`, with their requests' positions.
+    @property
+    def case_index(self) -> CaseIndex:
+        """The index of the cases, in the store's projection store (opened on first use)."""
+        with _INDEX_LOCK:
+            index = self.__dict__.get("_case_index")
+            if index is None:
+                index = self.__dict__["_case_index"] = CaseIndex(self)
+        return cast("CaseIndex", index)
 
-        In request order. Reads the requests alone (eventsourcing's topic filter on the
-        notification log), `read` at a time: a request of another place or domain is passed
-        over unloaded, any other case is loaded for its status and mediator. Memory holds
-        one read, however long the history.
-        """
-        while page := self.recorder.select_notifications(
-            start, read, topics=(_REQUESTED,), inclusive_of_start=False
-        ):
-            candidates = [
-                notification
-                for notification in page
-                if not wanted.by_request
-                or wanted.requested(
-                    cast("MediationCase.Requested", self.mapper.to_domain_event(notification))
-                )
-            ]
-            ids = [cast("UUID", n.originator_id) for n in candidates]
-            cases = self._load_many(ids)
-            for notification, case_id in zip(candidates, ids, strict=True):
-                case = cases[case_id]
-                if wanted.holds(case):
-                    yield notification.id, case
-            start = page[-1].id
+    def _close_index(self) -> None:
+        """Release the index's store, if it was opened."""
+        index = self.__dict__.pop("_case_index", None)
+        if index is not None:
+            index.close()
+
+    def _loaded(self, found: Sequence[IndexedCase], wanted: _Wanted) -> list[MediationCase]:
+        """The cases the index found, loaded together, less any changed since it was read."""
+        cases = self._load_many([indexed.case_id for indexed in found])
+        return [case for case in cases.values() if wanted.holds(case)]
 
     def assignment(self, case_id: UUID | str) -> tuple[int, str | None]:
         """The case's version and mediator, without opening any personal value."""

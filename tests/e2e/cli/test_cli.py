@@ -282,3 +282,23 @@ def test_the_demo_s_next_steps_name_the_store_given_on_the_command_line(tmp_path
     assert f"--store sqlite:///{store} report --exact" in nexts
     from_env = run("demo", "--week-only", env={"MEDIATION_STORE": f"sqlite:///{store}"})
     assert "--store" not in from_env.stdout.split("\nNext: ", 1)[1]  # the shell has it
+
+
+def test_the_case_index_is_caught_up_and_rebuilt_from_the_command_line(store: Path):
+    case = request(store)
+    assert run("assign", case["case_id"], "--mediator", "med-1", store=store).returncode == 0
+    caught_up = run("index", store=store)
+    assert caught_up.returncode == 0, caught_up.stderr
+    assert caught_up.stdout.splitlines() == [
+        "case index caught up: 2 new events folded",
+        "it stands at record 2 of the log",
+    ]
+    rebuilt = run("index", "--rebuild", store=store)
+    assert rebuilt.stdout.splitlines()[0] == "case index rebuilt from 2 events"
+    mine = json.loads(run("list", "--mediator", "med-1", "--json", store=store).stdout)
+    assert [c["case_id"] for c in mine] == [case["case_id"]]
+    refused = run("--as", "mediator:med-1", "index", "--rebuild", store=store)
+    assert (refused.returncode, refused.stderr.strip()) == (
+        2,
+        "mediation: a mediator may not administer",
+    )

@@ -1,4 +1,4 @@
-"""The operator's commands: serve the HTTP API, make its tokens."""
+"""The operator's commands: serve the HTTP API, make its tokens, look after the case index."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from mediation_adapters.entrypoints.cli.arguments import EXIT_OK, Commands, host
 from mediation_adapters.security.tokens import Tokens, add_token
 from mediation_adapters.storage import redacted
 from mediation_domain import InvalidInputError
+from mediation_domain.application.service import PrincipalService
 from mediation_domain.authorisation import Action
 
 
@@ -41,6 +42,15 @@ def register(commands: Commands, settings: Settings) -> None:
     p.add_argument("--role", required=True, help="mediator, coordinator, partner or auditor")
     p.add_argument("--identity", required=True, help="who: a mediator's id, a partner's name")
     p.add_argument("--days", type=int, help="the token expires after this many days")
+    p = commands.add(
+        "index",
+        "the case index behind lists, erasure and retention: where it stands",
+        Action.ADMINISTER,
+        _index,
+        description="The case index is kept beside the events and caught up before every "
+        "list, erasure and retention; --rebuild folds the whole history into it again.",
+    )
+    p.add_argument("--rebuild", action="store_true", help="fold the whole history again")
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -66,6 +76,18 @@ def _serve(args: argparse.Namespace) -> int:
         )
     finally:
         app.close()
+    return EXIT_OK
+
+
+def _index(_: PrincipalService, args: argparse.Namespace) -> int:
+    index = args.app.case_index
+    if args.rebuild:
+        folded = index.rebuild()
+        print(f"case index rebuilt from {folded} events")
+    else:
+        folded = index.refresh()
+        print(f"case index caught up: {folded} new events folded")
+    print(f"it stands at record {index.position() or 0} of the log")
     return EXIT_OK
 
 

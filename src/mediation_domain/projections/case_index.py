@@ -1,0 +1,283 @@
+"""The case index: one row per case, and which data subjects each case holds.
+
+Lists and pages of cases, a mediator's own cases, erasure and retention read it, so they
+cost what they find, not the length of the history. It is a `View`: it folds the events
+recorded since its position, in the store's projection store (the same database as the
+events), and every read catches it up first, so a command followed by a list always sees
+the command.
+
+Its rows hold no personal data: a case's id, codes, the neighbourhood's name, the
+mediator's id, times, and the pseudonymous ids of its data subjects (the case itself and
+its parties). Names and free text stay sealed in the events.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
+
+import attrs
+
+from mediation_domain.case import MediationCase
+from mediation_domain.errors import ConcurrencyError
+from mediation_domain.ports import Condition, ProjectionTransaction, Row
+from mediation_domain.projections.view import View
+from mediation_domain.values import CaseStatus
+
+# Raise it when a row's content or the fold change: indexes rebuild themselves.
+INDEX_VERSION = 1
+CASES = "case_index"
+SUBJECTS = "case_subjects"
+# A case's row is found by these: the list filters, and `retain_from` for retention.
+FIELDS = ("status", "domain", "neighbourhood", "mediator", "retain_from")
+_TIME = "%Y-%m-%dT%H:%M:%S.%fZ"  # fixed width, in UTC: times sort as text as they happened
+_CLOSING = (MediationCase.Withdrawn, MediationCase.Resolved)
+_TRIES = 20  # catch-ups a read tries while rebuilds elsewhere keep emptying the index
+_T = TypeVar("_T")
+
+
+def as_text(moment: datetime) -> str:
+    """A time as the index keeps and compares it."""
+    return moment.astimezone(UTC).strftime(_TIME)
+
+
+def _time(text: str) -> datetime:
+    return datetime.strptime(text, _TIME).replace(tzinfo=UTC)
+
+
+@attrs.frozen
+class IndexedCase:
+    """A case as the index holds it (no personal data).
+
+    `position` is its request's place in the log: cases are listed in that order, and a
+    page's cursor is the last one's. `last_contact` is its last event other than an
+    erasure. `subjects` are the case and its parties; `erased`, those erased on it.
+    """
+
+    case_id: UUID
+    position: int
+    status: CaseStatus
+    domain: str
+    neighbourhood: str
+    mediator: str | None
+    requested: datetime
+    last_event: datetime
+    last_contact: datetime
+    version: int
+    subjects: tuple[str, ...]
+    erased: tuple[str, ...]
+
+    @property
+    def closed(self) -> bool:
+        """Whether the case was withdrawn or resolved."""
+        return self.status in (CaseStatus.WITHDRAWN, CaseStatus.RESOLVED)
+
+    @property
+    def left(self) -> tuple[str, ...]:
+        """The case's data subjects not erased yet."""
+        return tuple(s for s in self.subjects if s not in self.erased)
+
+    def row(self) -> Row:
+        """The row kept for the case."""
+        doc = {
+            "status": self.status.value,
+            "domain": self.domain,
+            "neighbourhood": self.neighbourhood,
+            "mediator": self.mediator,
+            "requested": as_text(self.requested),
+            "last_event": as_text(self.last_event),
+            "last_contact": as_text(self.last_contact),
+            "version": self.version,
+            "subjects": list(self.subjects),
+            "erased": list(self.erased),
+        }
+        # Retention looks among closed cases with personal data left, by last contact.
+        retain_from = as_text(self.last_contact) if self.closed and self.left else None
+        fields = {
+            "status": self.status.value,
+            "domain": self.domain,
+            "neighbourhood": self.neighbourhood,
+            "mediator": self.mediator,
+            "retain_from": retain_from,
+        }
+        return Row(json.dumps(doc, separators=(",", ":")), fields, self.position)
+
+    @classmethod
+    def of(cls, key: str, row: Row) -> IndexedCase:
+        """The case a row holds."""
+        doc = json.loads(row.doc)
+        return cls(
+            case_id=UUID(key),
+            position=row.seq,
+            status=CaseStatus(doc["status"]),
+            domain=doc["domain"],
+            neighbourhood=doc["neighbourhood"],
+            mediator=doc["mediator"],
+            requested=_time(doc["requested"]),
+            last_event=_time(doc["last_event"]),
+            last_contact=_time(doc["last_contact"]),
+            version=doc["version"],
+            subjects=tuple(doc["subjects"]),
+            erased=tuple(doc["erased"]),
+        )
+
+    def after(self, event: MediationCase.Event) -> IndexedCase:
+        """The case once `event`, its next, is recorded."""
+        changes: dict[str, Any] = {
+            "version": event.originator_version,
+            "last_event": event.timestamp,
+        }
+        if isinstance(event, MediationCase.PersonalDataErased):
+            changes["erased"] = (*self.erased, event.subject)
+        else:
+            changes["last_contact"] = event.timestamp
+        if isinstance(event, MediationCase.PartyJoined):
+            changes["subjects"] = (*self.subjects, event.party.id.value)
+        mediator = self.mediator
+        if isinstance(event, MediationCase.MediatorAssigned):
+            mediator = changes["mediator"] = str(event.mediator)
+        elif isinstance(event, MediationCase.MediatorWithdrew):
+            mediator = changes["mediator"] = None
+        if isinstance(event, _CLOSING):
+            changes["status"] = (
+                CaseStatus.WITHDRAWN
+                if isinstance(event, MediationCase.Withdrawn)
+                else CaseStatus.RESOLVED
+            )
+        elif not self.closed:
+            changes["status"] = (
+                CaseStatus.IN_MEDIATION if mediator else CaseStatus.AWAITING_MEDIATOR
+            )
+        return attrs.evolve(self, **changes)
+
+
+def _requested(event: MediationCase.Requested, position: int) -> IndexedCase:
+    case_id = event.originator_id
+    return IndexedCase(
+        case_id=case_id,
+        position=position,
+        status=CaseStatus.AWAITING_MEDIATOR,
+        domain=event.domain.value,
+        neighbourhood=event.neighbourhood,
+        mediator=None,
+        requested=event.timestamp,
+        last_event=event.timestamp,
+        last_contact=event.timestamp,
+        version=event.originator_version,
+        subjects=(str(case_id), *(party.id.value for party in event.parties)),
+        erased=(),
+    )
+
+
+def _subject_rows(case: IndexedCase, subjects: Sequence[str]) -> dict[str, Row]:
+    """The rows that say `case` holds `subjects` (found by subject, in the case's order)."""
+    key = str(case.case_id)
+    return {
+        f"{subject} {key}": Row(key, {"subject": subject}, case.position) for subject in subjects
+    }
+
+
+class CaseIndex(View):
+    """The index of `app`'s cases, caught up with the log before each read."""
+
+    name = CASES
+    version = INDEX_VERSION
+    tables: ClassVar[dict[str, tuple[str, ...]]] = {CASES: FIELDS, SUBJECTS: ("subject",)}
+
+    def fold_positioned(
+        self, tx: ProjectionTransaction, batch: Sequence[tuple[int, Any]], secret: bytes
+    ) -> None:
+        """Fold the (position, event) pairs into the rows of the cases they touch."""
+        del secret  # the rows hold nothing to hide
+        touched = list(dict.fromkeys(str(e.originator_id) for _, e in batch))
+        cases = {key: IndexedCase.of(key, row) for key, row in tx.get(CASES, touched).items()}
+        subjects: dict[str, Row] = {}
+        for position, event in batch:
+            key = str(event.originator_id)
+            if isinstance(event, MediationCase.Requested):
+                case = cases[key] = _requested(event, position)
+                subjects.update(_subject_rows(case, case.subjects))
+            elif isinstance(event, MediationCase.Event) and key in cases:
+                case = cases[key] = cases[key].after(event)
+                if isinstance(event, MediationCase.PartyJoined):
+                    subjects.update(_subject_rows(case, case.subjects[-1:]))
+        tx.put(CASES, {key: case.row() for key, case in cases.items() if key in touched})
+        if subjects:
+            tx.put(SUBJECTS, subjects)
+
+    # Reads ------------------------------------------------------------------------------------
+
+    def current(self) -> IndexReader:
+        """Reads of the index that see everything recorded until now (read your writes)."""
+        return IndexReader(self, self.app.recorder.max_notification_id() or 0)
+
+    def read(self, target: int, reading: Callable[[ProjectionTransaction], _T]) -> _T:
+        """`reading` in one transaction of the index, once it has folded up to `target`.
+
+        A rebuild elsewhere may empty the index between a catch-up and a read: the read
+        then sees the index behind `target`, catches it up again and reads again.
+        """
+        for _ in range(_TRIES):
+            with self.store.reading(self.name) as tx:
+                state = tx.state()
+                if (
+                    state is not None
+                    and state.version == self.version
+                    and (state.position or 0) >= target
+                ):
+                    return reading(tx)
+            self.refresh()
+        message = "the case index was rebuilt again and again meanwhile: try again"
+        raise ConcurrencyError(message)
+
+
+class IndexReader:
+    """Reads of a case index that has folded at least up to `target` (a log position)."""
+
+    def __init__(self, index: CaseIndex, target: int) -> None:
+        self._index, self._target = index, target
+
+    def page(
+        self, where: Sequence[Condition], *, after: int | None, limit: int
+    ) -> list[IndexedCase]:
+        """Up to `limit` cases meeting `where`, in request order, requested after `after`."""
+        rows = self._index.read(self._target, _selecting(CASES, where, after, limit))
+        return [IndexedCase.of(key, row) for key, row in rows]
+
+    def cases(self, where: Sequence[Condition], *, read: int) -> Iterator[list[IndexedCase]]:
+        """Every case meeting `where`, in request order, in lists of `read`."""
+        after: int | None = None
+        while found := self.page(where, after=after, limit=read):
+            yield found
+            after = found[-1].position
+
+    def get(self, case_ids: Sequence[str]) -> dict[str, IndexedCase]:
+        """The indexed cases among `case_ids`."""
+        rows = self._index.read(self._target, lambda tx: tx.get(CASES, list(case_ids)))
+        return {key: IndexedCase.of(key, row) for key, row in rows.items()}
+
+    def holding(self, subject: str, *, read: int = 500) -> list[str]:
+        """The ids of the cases holding `subject`'s personal data, in request order."""
+        found: list[str] = []
+        after: int | None = None
+        where = [Condition("subject", "=", subject)]
+        while True:
+            rows = self._index.read(self._target, _selecting(SUBJECTS, where, after, read))
+            found.extend(row.doc for _, row in rows)
+            if len(rows) < read:
+                return found
+            after = rows[-1][1].seq
+
+    def closed_before(self, cutoff: datetime, *, read: int) -> Iterator[list[IndexedCase]]:
+        """Closed cases with personal data left and no contact since `cutoff`, in lists."""
+        return self.cases([Condition("retain_from", "<", as_text(cutoff))], read=read)
+
+
+def _selecting(
+    table: str, where: Sequence[Condition], after: int | None, limit: int
+) -> Callable[[ProjectionTransaction], list[tuple[str, Row]]]:
+    """A read of one page of `table`, for `CaseIndex.read`."""
+    return lambda tx: tx.select(table, where, after=after, limit=limit)
