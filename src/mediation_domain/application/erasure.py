@@ -136,22 +136,8 @@ class Erasing:
         due: list[RetentionDue] = []
         for found in index.closed_before(cutoff, read=_READ):
             cases = self._load_many([indexed.case_id for indexed in found])
-            for indexed in found:
-                case = cases[indexed.case_id]
-                left = [s for s in case.subjects if s not in case.erased]
-                kept = _kept(index, case.id, left, cutoff)
-                erase = tuple(s for s in left if s not in kept)
-                if erase:
-                    due.append(
-                        RetentionDue(
-                            case.id,
-                            case.status,
-                            indexed.last_contact,
-                            erase,
-                            tuple(s for s in left if s in kept),
-                            _in_clear(case, erase),
-                        )
-                    )
+            entries = (_due(index, cases[i.case_id], i.last_contact, cutoff) for i in found)
+            due.extend(entry for entry in entries if entry is not None)
         return due
 
     def apply_retention(
@@ -198,6 +184,23 @@ class Erasing:
                 in_clear = sum(_in_clear(case, plan[case.id]) for case in loaded)
                 return deleted, len(changed), in_clear
         raise AssertionError  # pragma: no cover - the loop returns or raises
+
+
+def _due(
+    index: IndexReader, case: MediationCase, contact: datetime, cutoff: datetime
+) -> RetentionDue | None:
+    """The entry of a case due in `retention_due`'s list: None when nothing is left to erase.
+
+    A case whose data is all erased, or all kept for now (its subjects are all in a case
+    not yet due), is not listed.
+    """
+    left = [s for s in case.subjects if s not in case.erased]
+    kept = _kept(index, case.id, left, cutoff)
+    erase = tuple(s for s in left if s not in kept)
+    if not erase:
+        return None
+    kept_here = tuple(s for s in left if s in kept)
+    return RetentionDue(case.id, case.status, contact, erase, kept_here, _in_clear(case, erase))
 
 
 def _kept(index: IndexReader, case_id: UUID, subjects: Sequence[str], cutoff: datetime) -> set[str]:

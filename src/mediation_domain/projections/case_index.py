@@ -180,6 +180,19 @@ def _subject_rows(case: IndexedCase, subjects: Sequence[str]) -> dict[str, Row]:
     }
 
 
+def _fold_one(cases: dict[str, IndexedCase], position: int, event: object) -> dict[str, Row]:
+    """Fold one event into `cases` (by key); the subject rows it adds."""
+    key = str(getattr(event, "originator_id", ""))
+    if isinstance(event, MediationCase.Requested):
+        case = cases[key] = _requested(event, position)
+        return _subject_rows(case, case.subjects)
+    if isinstance(event, MediationCase.Event) and key in cases:
+        case = cases[key] = cases[key].after(event)
+        if isinstance(event, MediationCase.PartyJoined):
+            return _subject_rows(case, case.subjects[-1:])
+    return {}  # another aggregate's event, or one of a case the index never saw requested
+
+
 class CaseIndex(View):
     """The index of `app`'s cases, caught up with the log before each read."""
 
@@ -196,14 +209,7 @@ class CaseIndex(View):
         cases = {key: IndexedCase.of(key, row) for key, row in tx.get(CASES, touched).items()}
         subjects: dict[str, Row] = {}
         for position, event in batch:
-            key = str(event.originator_id)
-            if isinstance(event, MediationCase.Requested):
-                case = cases[key] = _requested(event, position)
-                subjects.update(_subject_rows(case, case.subjects))
-            elif isinstance(event, MediationCase.Event) and key in cases:
-                case = cases[key] = cases[key].after(event)
-                if isinstance(event, MediationCase.PartyJoined):
-                    subjects.update(_subject_rows(case, case.subjects[-1:]))
+            subjects.update(_fold_one(cases, position, event))
         tx.put(CASES, {key: case.row() for key, case in cases.items() if key in touched})
         if subjects:
             tx.put(SUBJECTS, subjects)

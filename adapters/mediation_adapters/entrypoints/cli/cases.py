@@ -152,18 +152,17 @@ def _list(desk: PrincipalService, args: argparse.Namespace) -> int:
     else:
         print_list(views, time_zone(args.settings.time_zone))
     if after is not None:
-        again = " ".join(
-            f"--{name} {shlex.quote(value)}" for name, value in wanted.items() if value is not None
-        )
-        limit = f" --limit {args.limit}" if args.limit else ""
-        json = " --json" if args.json else ""
-        print(
-            f"more cases follow: mediation list {again}{limit}{json} --after {after}".replace(
-                "  ", " "
-            ),
-            file=sys.stderr,
-        )
+        print(f"more cases follow: {_next_page(wanted, args, after)}", file=sys.stderr)
     return EXIT_OK
+
+
+def _next_page(wanted: dict[str, str | None], args: argparse.Namespace, after: str) -> str:
+    """The command that lists the next page: the same filters, limit and output."""
+    words = ["mediation", "list"]
+    words += [f"--{name} {shlex.quote(value)}" for name, value in wanted.items() if value]
+    words += [f"--limit {args.limit}"] if args.limit else []
+    words += ["--json"] if args.json else []
+    return " ".join([*words, f"--after {after}"])
 
 
 def from_export(path: Path, case: str) -> Mediations:
