@@ -137,3 +137,15 @@ def test_no_source_file_is_over_400_lines():
         if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MOST_LINES
     }
     assert long == set()
+
+
+def test_test_modules_have_names_of_their_own() -> None:
+    """pytest imports test files by basename (rootdir mode): two of one name fail collection."""
+    folders = [ROOT / "tests", ROOT / "adapters" / "mediation-mariadb" / "tests"]
+    seen: dict[str, Path] = {}
+    clashes = []
+    for path in sorted(p for folder in folders for p in folder.rglob("test_*.py")):
+        if path.name in seen:
+            clashes.append(f"{seen[path.name].relative_to(ROOT)} and {path.relative_to(ROOT)}")
+        seen.setdefault(path.name, path)
+    assert not clashes, clashes
