@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
 from mediation_adapters.storage import StoreError, open_bundle, redacted, schemes
 from mediation_adapters.storage.postgres import settings_of
+from mediation_adapters.storage.registry import forms
 from mediation_adapters.storage.sql import SqlBundle
 from mediation_adapters.storage.sqlite import SQLiteDialect, store_path
 from mediation_adapters.stores import open_store
@@ -26,6 +28,41 @@ def test_memory_and_sqlite_urls_select_their_stores(tmp_path: Path):
 
 def test_every_store_is_found_through_the_entry_point_group():
     assert {"memory", "sqlite", "postgresql"} <= set(schemes())
+
+
+def test_a_plug_in_that_cannot_be_imported_is_named_with_its_distribution(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # An outside tester's lite-store installed its metadata but not its module: the
+    # message sent them to pip install 'mediation-domain[postgres]'.
+    installed = tmp_path / "lite_store-0.1.dist-info"
+    installed.mkdir()
+    (installed / "METADATA").write_text("Metadata-Version: 2.1\nName: lite-store\nVersion: 0.1\n")
+    (installed / "entry_points.txt").write_text(
+        "[mediation_domain.stores]\nlite = lite_store_not_installed:FACTORY\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert "lite" in schemes()
+    with pytest.raises(StoreError) as refused:
+        open_bundle(f"lite:///{tmp_path / 'cases.db'}")
+    assert str(refused.value) == (
+        "the lite:// store's plug-in (lite-store 0.1) cannot be imported"
+        " (No module named 'lite_store_not_installed'): reinstall it"
+    )
+    assert "lite://..." in forms()  # --help still lists the scheme
+
+
+def test_a_store_of_ours_without_its_driver_names_the_extra_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    monkeypatch.delitem(sys.modules, "mediation_adapters.storage.postgres")
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if the extra were not installed
+    with pytest.raises(StoreError) as refused:
+        open_bundle("postgresql://ana@db/cases")
+    assert str(refused.value).startswith("the postgresql:// store needs what is not installed")
+    assert str(refused.value).endswith(
+        "install its extra, pip install 'mediation-domain[postgres]'"
+    )
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 
 import attrs
 from eventsourcing.persistence import PersistenceError
@@ -23,6 +23,9 @@ from mediation_domain.errors import quoted
 from mediation_domain.ports import StoreBundle
 
 GROUP = "mediation_domain.stores"
+DISTRIBUTION = "mediation-domain"
+# This distribution's stores whose driver comes with one of its extras (pyproject.toml).
+EXTRAS = {"postgresql": "postgres", "postgres": "postgres"}
 Opener = Callable[..., StoreBundle]  # (url, *, store_key=None, create=True) -> StoreBundle
 
 
@@ -55,15 +58,26 @@ def factory(scheme: str) -> StoreFactory:
     try:
         loaded = found[0].load()
     except ImportError as error:
-        message = (
-            f"the {scheme}:// store needs what is not installed ({error}): install its extra, "
-            "e.g. pip install 'mediation-domain[postgres]' for postgresql://"
-        )
-        raise StoreError(message) from None
+        raise StoreError(_unimportable(found[0], error)) from None
     if not isinstance(loaded, StoreFactory):
         message = f"the store entry point {found[0].value} is not a StoreFactory"
         raise StoreError(message)
     return loaded
+
+
+def _unimportable(point: EntryPoint, error: ImportError) -> str:
+    """Why the store of `point` cannot be imported, and what to install to mend it."""
+    scheme, registrant = point.name, point.dist
+    if registrant is not None and registrant.name == DISTRIBUTION and scheme in EXTRAS:
+        return (
+            f"the {scheme}:// store needs what is not installed ({first_line(error)}): "
+            f"install its extra, pip install '{DISTRIBUTION}[{EXTRAS[scheme]}]'"
+        )
+    plug_in = point.value if registrant is None else f"{registrant.name} {registrant.version}"
+    return (
+        f"the {scheme}:// store's plug-in ({plug_in}) cannot be imported "
+        f"({first_line(error)}): reinstall it"
+    )
 
 
 def forms() -> list[str]:

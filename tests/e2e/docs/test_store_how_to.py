@@ -1,9 +1,10 @@
 """docs/how-to/write-a-store-adapter.md, run as an integrator would run it.
 
 Its files (the store, the embedding helper, the pyproject, the test) are written to a
-directory of their own and installed there as a distribution's metadata would be; the
+folder of their own and installed from there with `pip install .`, as its section 4 says,
+into a new environment that sees this one's packages (mediation-domain among them); the
 shipped contract suites then run on the store in a separate pytest, and the commands
-reach it by its URL.
+reach it by its URL. Building the distribution takes setuptools from the package index.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ import os
 import re
 import subprocess
 import sys
-import tomllib
+import sysconfig
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 HOW_TO = Path(__file__).parents[3] / "docs" / "how-to" / "write-a-store-adapter.md"
-MEDIATION = str(Path(sys.executable).parent / "mediation")
+MEDIATION = str(Path(sys.executable).parent / "mediation")  # the console script
 
 pytestmark = pytest.mark.slow
 
@@ -35,28 +37,47 @@ def _files() -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class Installed:
+    """The how-to's folder, and the environment its distribution is installed in."""
+
+    folder: Path
+    python: str  # the environment's interpreter
+    variables: dict[str, str]  # no MEDIATION_* setting, no PYTHONPATH
+
+
+def _new_environment(where: Path) -> Path:
+    """A new virtual environment whose site directories include this one's."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(where)], check=True)
+    own = {sysconfig.get_path(name) for name in ("purelib", "platlib")}
+    site = sysconfig.get_path("purelib", vars={"base": str(where), "platbase": str(where)})
+    # addsitedir, unlike a bare path line, also reads the directory's .pth files (the
+    # editable install's). Given a set of known paths of its own, it adds them again when
+    # pip's isolated build re-reads this file to find what to drop: the build then sees
+    # the setuptools it installed, not this environment's.
+    lines = "".join(f"import site; site.addsitedir({path!r}, set())\n" for path in sorted(own))
+    (Path(site) / "this_environment.pth").write_text(lines, encoding="utf-8")
+    return where / "bin" / "python"
+
+
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> tuple[Path, dict[str, str]]:
-    """The how-to's distribution, installed in a directory of its own: (it, environment)."""
-    where = tmp_path_factory.mktemp("lite")
-    files = _files()
-    for name, text in files.items():
-        (where / name).write_text(text, encoding="utf-8")
-    project = tomllib.loads(files["pyproject.toml"])["project"]
-    info = where / f"{project['name'].replace('-', '_')}-{project['version']}.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {project['name']}\nVersion: {project['version']}\n"
-    )
-    (info / "entry_points.txt").write_text(
-        "".join(
-            f"[{group}]\n" + "".join(f"{name} = {value}\n" for name, value in points.items())
-            for group, points in project["entry-points"].items()
-        )
-    )
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("MEDIATION_")}
-    environment["PYTHONPATH"] = str(where)
-    return where, environment
+def installed(tmp_path_factory) -> Installed:
+    """The how-to's files in a folder, installed from there with `pip install .`."""
+    folder = tmp_path_factory.mktemp("lite")
+    for name, text in _files().items():
+        (folder / name).write_text(text, encoding="utf-8")
+    python = str(_new_environment(tmp_path_factory.mktemp("environment") / "venv"))
+    variables = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("MEDIATION_") and name != "PYTHONPATH"
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", python, "install", "."],
+        cwd=folder, env=variables, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    return Installed(folder, python, variables)
 
 
 def test_the_how_to_names_its_files():
@@ -65,12 +86,22 @@ def test_the_how_to_names_its_files():
     )
 
 
+def test_pip_install_of_the_folder_installs_the_store_module(installed, tmp_path):
+    # An outside tester's install held the entry point without its module.
+    found = subprocess.run(
+        [installed.python, "-c", "import lite_store; print(lite_store.__file__)"],
+        cwd=tmp_path, env=installed.variables, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert found.returncode == 0, found.stderr
+    assert Path(found.stdout.strip()).parent.name == "site-packages"
+
+
 def test_the_example_store_passes_every_shipped_contract_suite(installed):
-    where, environment = installed
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    command = [installed.python, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     done = subprocess.run(
         [*command, "test_lite_store.py"],
-        cwd=where, env=environment, capture_output=True, text=True, timeout=600, check=False,
+        cwd=installed.folder, env=installed.variables, capture_output=True, text=True,
+        timeout=600, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     passed = re.search(r"(\d+) passed", done.stdout)
@@ -81,11 +112,11 @@ def test_the_example_store_passes_every_shipped_contract_suite(installed):
     assert "error" not in done.stdout.lower()
 
 
-def _run(installed, *args: str):
-    where, environment = installed
+def _run(installed: Installed, *args: str):
+    """`mediation ARGS` in the how-to's folder, in the environment the store is installed in."""
     return subprocess.run(
-        [MEDIATION, *args], cwd=where, env=environment, capture_output=True, text=True,
-        timeout=120, check=False,
+        [installed.python, MEDIATION, *args], cwd=installed.folder, env=installed.variables,
+        capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
 
 
