@@ -175,7 +175,12 @@ class ProjectionTransaction(Protocol):
         after: int | None = None,
         limit: int = 100,
     ) -> list[tuple[str, Row]]:
-        """Up to `limit` (key, row) of `table` meeting `where`, by `seq`, after `after`."""
+        """Up to `limit` (key, row) of `table` meeting `where`, by `seq`, after `after`.
+
+        A select by equalities costs what it returns, whatever the table's size. One by
+        ranges only is meant to be selective (few rows in the range): it may cost what
+        the range holds, but not the table.
+        """
         ...
 
 
