@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import sqlite3
 import stat
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,7 +17,7 @@ import pytest
 from mediation_adapters.entrypoints.cli import main
 from mediation_adapters.stores import open_store
 
-from .test_cli import request, run, stored_events
+from .test_cli import MEDIATION, request, run, stored_events
 
 pytestmark = pytest.mark.slow
 
@@ -350,17 +353,57 @@ def test_list_pages_with_a_limit_and_shows_when_each_case_was_requested(tmp_path
     assert lines[0].split()[:2] == ["case", "requested"]
     assert [line.split()[0] for line in lines[1:]] == cases[:2]
     assert lines[1].split()[1] == "2026-06-15"
-    assert first.stderr.startswith("more cases follow: mediation list --limit 2 --after ")
     cursor = first.stderr.split("--after ")[1].split()[0]
-    filtered = run("list", "--neighbourhood", "Beaulieu", "--limit", "1", store=store).stderr
-    assert "mediation list --neighbourhood Beaulieu --limit 1 --after " in filtered
-    as_json = run("list", "--limit", "2", "--json", store=store).stderr
-    assert as_json.startswith("more cases follow: mediation list --limit 2 --json --after ")
+    given = ["--store", f"sqlite:///{store}", "list"]
+    assert _next_page(first)[1:] == [*given, "--limit", "2", "--after", cursor]
+    filtered = run("list", "--neighbourhood", "Beaulieu", "--limit", "1", store=store)
+    assert _next_page(filtered)[4:-1] == ["--neighbourhood", "Beaulieu", "--limit", "1", "--after"]
+    as_json = run("list", "--limit", "2", "--json", store=store)
+    assert _next_page(as_json)[4:-1] == ["--limit", "2", "--json", "--after"]
     rest = run("list", "--limit", "10", "--after", cursor, "--json", store=store)
     assert [case["case_id"] for case in json.loads(rest.stdout)] == cases[2:]
     assert rest.stderr == ""  # the last page: nothing more follows
     assert "from 1 to 1000" in _refused(run("list", "--limit", "0", store=store))
     assert "invalid cursor" in _refused(run("list", "--after", "x", store=store))
+
+
+def _next_page(done) -> list[str]:
+    """The words of the next page's command that `list` printed on stderr."""
+    prefix = "more cases follow: "
+    assert done.stderr.startswith(prefix), done.stderr
+    return shlex.split(done.stderr.removeprefix(prefix))
+
+
+def test_the_next_page_s_command_runs_as_printed_on_the_same_store_as_the_same_person(
+    tmp_path,
+):
+    # An outside tryout ran the printed command: without --store and --as, it read the
+    # default store (and created it), or everyone's cases as the coordinator.
+    store = tmp_path / "cases.sqlite3"
+    app = open_store(f"sqlite:///{store}")
+    mine = []
+    for number in range(5):
+        case_id = app.request_mediation(
+            domain="public-transport", neighbourhood="Beaulieu", referral="city", parties=["A"]
+        )
+        app.assign_mediator(case_id, mediator="med-1" if number % 2 else "med-2")
+        mine += [str(case_id)] if number % 2 else []
+    app.close()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    first = run("--as", "mediator:med-1", "list", "--limit", "1", store=store)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines()[1].split()[0] == mine[0]
+    words = _next_page(first)
+    assert words[1:5] == ["--store", f"sqlite:///{store}", "--as", "mediator:med-1"]
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("MEDIATION_")}
+    following = subprocess.run(
+        [MEDIATION, *words[1:]], capture_output=True, text=True, cwd=elsewhere,
+        env=environment, timeout=60, check=False,
+    )  # fmt: skip
+    assert following.returncode == 0, following.stderr
+    assert [line.split()[0] for line in following.stdout.splitlines()[1:]] == mine[1:2]
+    assert list(elsewhere.iterdir()) == []  # no default store created where it ran
 
 
 def test_the_help_says_what_json_prints_and_every_kind_of_store():

@@ -27,6 +27,7 @@ from mediation_adapters.entrypoints.cli.output import (
     consented,
     emit_json,
     emit_json_list,
+    invoked_as,
     print_case,
     print_list,
     recorded,
@@ -158,7 +159,7 @@ def _list(desk: PrincipalService, args: argparse.Namespace) -> int:
 
 def _next_page(wanted: dict[str, str | None], args: argparse.Namespace, after: str) -> str:
     """The command that lists the next page: the same filters, limit and output."""
-    words = ["mediation", "list"]
+    words = [invoked_as(args), "list"]
     words += [f"--{name} {shlex.quote(value)}" for name, value in wanted.items() if value]
     words += [f"--limit {args.limit}"] if args.limit else []
     words += ["--json"] if args.json else []

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import shlex
-import shutil
-import sys
 from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
 
 from mediation_adapters.demo import record_demo, record_year
 from mediation_adapters.entrypoints.cli.arguments import EXIT_OK, Commands
+from mediation_adapters.entrypoints.cli.output import invoked_as
 from mediation_adapters.storage import redacted
 from mediation_domain import CaseStatus, CaseView, InterventionDomain, Mediations
 from mediation_domain.application.service import PrincipalService
@@ -46,7 +43,7 @@ def _demo(_: PrincipalService, args: argparse.Namespace) -> int:
     _print_counts(cases, app.neighbourhoods.names)
     for subject in run.erased:
         print(f"\nErased on request (GDPR): {subject}; its values now read {ERASED}.")
-    me = _invoked_as(args)
+    me = invoked_as(args)
     print(f"\nNext: {me} list   |   {me} show {run.cases[0]}")
     print(f"      {me} report --exact   |   {me} report --format html > report.html")
     return EXIT_OK
@@ -64,20 +61,3 @@ def _print_counts(cases: Sequence[CaseView], places: Sequence[str]) -> None:
     print(
         "\nBy domain: " + ", ".join(f"{d.value} {by_domain[d.value]}" for d in InterventionDomain)
     )
-
-
-def _invoked_as(args: argparse.Namespace) -> str:
-    """How to run this program again on this store.
-
-    `mediation` when the shell finds this program so, else the path it was run by; then
-    the --store given on the command line (not one the environment gives), password hidden.
-    """
-    found = shutil.which("mediation")
-    here = Path(sys.argv[0])
-    if found and here.exists() and Path(found).resolve() == here.resolve():
-        me = "mediation"
-    else:
-        me = shlex.quote(str(here)) if here.name == "mediation" else "mediation"
-    if args.store != args.settings.store:
-        me += f" --store {shlex.quote(redacted(args.store))}"
-    return me

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
+import shutil
 import sys
 import time
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from mediation_adapters.entrypoints.cli.arguments import EXIT_OK
+from mediation_adapters.storage import redacted
 from mediation_domain import CaseView
 from mediation_domain.application.service import Recorded
 
@@ -136,3 +140,23 @@ def progress(items: Iterable[R], label: str, last_id: int | None = None) -> Iter
             print(f"\r{label}: {count:,} records, {rate:,.0f}/s{left}   ", end="", file=sys.stderr)
             shown = now
     print(f"\r{label}: {count:,} records{' ' * 40}", file=sys.stderr)
+
+
+def invoked_as(args: argparse.Namespace) -> str:
+    """How to run this program again on this store.
+
+    `mediation` when the shell finds this program so, else the path it was run by; then
+    the --store (password hidden) and --as given on the command line, not those the
+    environment gives: the next command, run in the same shell, acts as this one did.
+    """
+    found = shutil.which("mediation")
+    here = Path(sys.argv[0])
+    if found and here.exists() and Path(found).resolve() == here.resolve():
+        me = "mediation"
+    else:
+        me = shlex.quote(str(here)) if here.name == "mediation" else "mediation"
+    if args.store != args.settings.store:
+        me += f" --store {shlex.quote(redacted(args.store))}"
+    if args.as_principal != args.settings.acting_as:
+        me += f" --as {shlex.quote(args.as_principal)}"
+    return me
