@@ -81,13 +81,11 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _index(_: PrincipalService, args: argparse.Namespace) -> int:
     index = args.app.case_index
-    if args.rebuild:
-        folded = index.rebuild()
-        print(f"case index rebuilt from {folded} events")
-    else:
-        folded = index.refresh()
-        print(f"case index caught up: {folded} new events folded")
-    print(f"it stands at record {index.position() or 0} of the log")
+    folded = index.rebuild() if args.rebuild else index.refresh()
+    done = "rebuilt" if args.rebuild else "caught up"
+    print(f"case index {done}: it stands at record {index.position() or 0} of the log")
+    # Readers elsewhere catch the index up before they read: they may fold some of it.
+    print(f"{folded} records folded by this command")
     return EXIT_OK
 
 
