@@ -69,7 +69,7 @@ def _cursor(after: object) -> int | None:
     """The position a `cases_page` cursor stands for (None: the first page)."""
     if after is None:
         return None
-    text = after.strip() if isinstance(after, str) else ""
+    text = after if isinstance(after, str) else ""  # as pages give it: digits only
     if text.isascii() and text.isdigit() and len(text) <= _CURSOR_DIGITS:
         return int(text)  # below 10**18: a position any store can hold
     message = f"invalid cursor {quoted(after)}: pass the `after` of the page before"

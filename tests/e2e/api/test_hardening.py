@@ -135,3 +135,37 @@ def test_a_command_that_changes_nothing_answers_recorded_false(server: Server):
         read = mediator.get(f"/cases/{case_id}")
         assert "recorded" not in read.json()
         assert read.json()["version"] == 3
+
+
+def test_the_cases_query_takes_each_parameter_once_and_a_cursor_as_pages_give_it(server: Server):
+    # An outside tryout: status=resolved&status=withdrawn kept the last, ' 7' was a cursor,
+    # and a 23-digit limit came back cut short with no mark.
+    with server.client("coordinator") as coordinator:
+        twice = coordinator.get("/cases", params=[("status", "resolved"), ("status", "withdrawn")])
+        assert "'status' given twice" in _problem(twice, 422, "invalid-input")["detail"]
+        limits = coordinator.get("/cases", params=[("limit", "5"), ("limit", "6")])
+        assert "'limit' given twice" in _problem(limits, 422, "invalid-input")["detail"]
+        spaced = coordinator.get("/cases", params={"after": " 7"})
+        assert "invalid cursor" in _problem(spaced, 422, "invalid-input")["detail"]
+        huge = coordinator.get("/cases", params={"limit": "9" * 23})
+        assert f"not '{'9' * 23}'" in _problem(huge, 422, "invalid-input")["detail"]
+
+
+def test_a_coordinator_filters_the_cases_by_mediator_and_a_mediator_sees_only_theirs(
+    server: Server,
+):
+    theirs = _open_case(server, mediator="med-2")["case_id"]
+    mine = _open_case(server, mediator="med-1")["case_id"]
+    with server.client("coordinator") as coordinator:
+        listed = coordinator.get("/cases", params={"mediator": "med-2"})
+        assert listed.status_code == 200, listed.text
+        ids = [case["case_id"] for case in listed.json()]
+        assert theirs in ids
+        assert mine not in ids
+        assert {case["mediator"] for case in listed.json()} == {"med-2"}
+    with server.client("mediator") as mediator:
+        own = mediator.get("/cases", params={"mediator": "med-1"})
+        assert own.status_code == 200, own.text
+        assert mine in [case["case_id"] for case in own.json()]
+        other = mediator.get("/cases", params={"mediator": "med-2"})
+        _problem(other, 403, "forbidden")

@@ -59,6 +59,13 @@ class Api:
         unknown = set(request.query_params) - set(query)
         if unknown:
             raise Problem(422, "invalid-input", f"unknown query parameter {quoted(min(unknown))}")
+        repeated = sorted(
+            k for k in set(request.query_params) if len(request.query_params.getlist(k)) > 1
+        )
+        if repeated:  # one value each: none silently wins over another
+            raise Problem(
+                422, "invalid-input", f"query parameter {quoted(repeated[0])} given twice"
+            )
         return found
 
     def desk(self, request: Request, action: Action, *query: str) -> PrincipalService:
@@ -75,20 +82,19 @@ class Api:
 
     async def list_cases(self, request: Request) -> Response:
         """GET /cases: a page of the cases the sender may see, with a Link to the next one."""
-        query_names = ("status", "neighbourhood", "domain", "limit", "after")
+        query_names = ("status", "neighbourhood", "domain", "mediator", "limit", "after")
         desk = self.desk(request, Action.LIST_CASES, *query_names)
         query = request.query_params
         limit = query.get("limit", str(MOST_CASES))
         if not (limit.isascii() and limit.isdigit() and len(limit) <= len(str(MOST_CASES))):
-            message = (
-                f"limit must be a whole number from 1 to {MOST_CASES}, not {quoted(limit[:20])}"
-            )
+            message = f"limit must be a whole number from 1 to {MOST_CASES}, not {quoted(limit)}"
             raise Problem(422, "invalid-input", message)
         page = await run_in_threadpool(
             desk.cases_page,
             status=query.get("status"),
             neighbourhood=query.get("neighbourhood"),
             domain=query.get("domain"),
+            mediator=query.get("mediator"),
             after=query.get("after"),
             limit=int(limit),
         )

@@ -140,13 +140,15 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
                 "get": _paged(
                     _operation(
                         "List cases in request order, a page at a time (a mediator sees "
-                        "their own); a Link header with rel=next gives the next page",
+                        "their own; a coordinator may filter by mediator); a Link header "
+                        "with rel=next gives the next page; each parameter at most once",
                         "coordinator, mediator",
                         ok={"type": "array", "items": _CASE_REF},
                         params=[
                             _query("status", codes(CaseStatus)),
                             _query("neighbourhood", place),
                             _query("domain", codes(InterventionDomain)),
+                            _query("mediator", {"type": "string", "minLength": 1, "maxLength": 64}),
                             _query(
                                 "limit",
                                 {"type": "integer", "minimum": 1, "maximum": MOST_CASES},
