@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -14,7 +14,7 @@ from eventsourcing.persistence import Recording
 from mediation_domain.case import MediationCase, stamped_by
 from mediation_domain.errors import ConcurrencyError, InvalidInputError, quoted
 from mediation_domain.privacy import LEGACY_CLEAR, RetentionPeriod, Sealer, SubjectNotFoundError
-from mediation_domain.projections.case_index import CaseIndex, IndexReader
+from mediation_domain.projections.case_index import CaseIndex, IndexedCase
 from mediation_domain.values import CaseStatus, PartyId, ReasonCode
 
 _ERASE_TRIES = 3
@@ -89,8 +89,8 @@ class Erasing:
         Deletes the subject's key, so every value sealed for it becomes unreadable, and
         records PersonalDataErased (no personal data in it) on each case concerned. The
         cases still reload and count. Erasing again is harmless; a subject neither a case
-        nor the key store knows is a SubjectNotFoundError. Finds the cases by one pass
-        over the history; a concurrent change to one of them is retried.
+        nor the key store knows is a SubjectNotFoundError. Finds the cases through the
+        case index and loads only them; a concurrent change to one of them is retried.
         """
         code = ReasonCode(reason)
         who, holding = self._holding(subject)
@@ -136,7 +136,9 @@ class Erasing:
         due: list[RetentionDue] = []
         for found in index.closed_before(cutoff, read=_READ):
             cases = self._load_many([indexed.case_id for indexed in found])
-            entries = (_due(index, cases[i.case_id], i.last_contact, cutoff) for i in found)
+            subjects = sorted({s for case in cases.values() for s in _left(case)})
+            holders = index.holders(subjects)  # one read of the index for the whole page
+            entries = (_due(cases[i.case_id], i.last_contact, cutoff, holders) for i in found)
             due.extend(entry for entry in entries if entry is not None)
         return due
 
@@ -186,34 +188,36 @@ class Erasing:
         raise AssertionError  # pragma: no cover - the loop returns or raises
 
 
+def _left(case: MediationCase) -> list[str]:
+    """The case's data subjects not erased yet."""
+    return [s for s in case.subjects if s not in case.erased]
+
+
 def _due(
-    index: IndexReader, case: MediationCase, contact: datetime, cutoff: datetime
+    case: MediationCase,
+    contact: datetime,
+    cutoff: datetime,
+    holders: Mapping[str, Sequence[IndexedCase]],
 ) -> RetentionDue | None:
     """The entry of a case due in `retention_due`'s list: None when nothing is left to erase.
 
     A case whose data is all erased, or all kept for now (its subjects are all in a case
-    not yet due), is not listed.
+    not yet due), is not listed. `holders`: the indexed cases holding each subject.
     """
-    left = [s for s in case.subjects if s not in case.erased]
-    kept = _kept(index, case.id, left, cutoff)
+    left = _left(case)
+    kept = {
+        subject
+        for subject in left
+        if any(
+            other.case_id != case.id and not (other.closed and other.last_contact < cutoff)
+            for other in holders[subject]
+        )
+    }  # a case not yet due also holds them: their data stays for now
     erase = tuple(s for s in left if s not in kept)
     if not erase:
         return None
     kept_here = tuple(s for s in left if s in kept)
     return RetentionDue(case.id, case.status, contact, erase, kept_here, _in_clear(case, erase))
-
-
-def _kept(index: IndexReader, case_id: UUID, subjects: Sequence[str], cutoff: datetime) -> set[str]:
-    """Those of `subjects` that a case not yet due also holds: their data stays for now."""
-    kept = set()
-    for subject in subjects:
-        others = [c for c in index.holding(subject) if c != str(case_id)]
-        if any(
-            not (other.closed and other.last_contact < cutoff)
-            for other in index.get(others).values()
-        ):
-            kept.add(subject)
-    return kept
 
 
 def _record_erasure(case: MediationCase, subjects: Sequence[str], reason: ReasonCode) -> bool:

@@ -258,6 +258,8 @@ class IndexReader:
         after: int | None = None
         while found := self.page(where, after=after, limit=read):
             yield found
+            if len(found) < read:
+                return  # a short page is the last: no query for an empty one
             after = found[-1].position
 
     def get(self, case_ids: Sequence[str]) -> dict[str, IndexedCase]:
@@ -267,19 +269,35 @@ class IndexReader:
 
     def holding(self, subject: str, *, read: int = 500) -> list[str]:
         """The ids of the cases holding `subject`'s personal data, in request order."""
-        found: list[str] = []
-        after: int | None = None
-        where = [Condition("subject", "=", subject)]
-        while True:
-            rows = self._index.read(self._target, _selecting(SUBJECTS, where, after, read))
-            found.extend(row.doc for _, row in rows)
-            if len(rows) < read:
-                return found
-            after = rows[-1][1].seq
+        return self._index.read(self._target, lambda tx: _holding(tx, subject, read))
+
+    def holders(self, subjects: Sequence[str], *, read: int = 500) -> dict[str, list[IndexedCase]]:
+        """The indexed cases holding each of `subjects`, in request order: one read."""
+
+        def reading(tx: ProjectionTransaction) -> dict[str, list[IndexedCase]]:
+            found = {subject: _holding(tx, subject, read) for subject in subjects}
+            keys = sorted({key for keys in found.values() for key in keys})
+            cases = {key: IndexedCase.of(key, row) for key, row in tx.get(CASES, keys).items()}
+            return {s: [cases[k] for k in keys if k in cases] for s, keys in found.items()}
+
+        return self._index.read(self._target, reading)
 
     def closed_before(self, cutoff: datetime, *, read: int) -> Iterator[list[IndexedCase]]:
         """Closed cases with personal data left and no contact since `cutoff`, in lists."""
         return self.cases([Condition("retain_from", "<", as_text(cutoff))], read=read)
+
+
+def _holding(tx: ProjectionTransaction, subject: str, read: int) -> list[str]:
+    """The ids of the cases holding `subject`, read `read` rows at a time."""
+    found: list[str] = []
+    after: int | None = None
+    where = [Condition("subject", "=", subject)]
+    while True:
+        rows = tx.select(SUBJECTS, where, after=after, limit=read)
+        found.extend(row.doc for _, row in rows)
+        if len(rows) < read:
+            return found
+        after = rows[-1][1].seq
 
 
 def _selecting(

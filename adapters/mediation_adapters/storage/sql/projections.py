@@ -203,7 +203,7 @@ class SqlProjectionTransaction:
             clauses.append(f"f_{condition.field} {condition.operator} ?")
             params.append(condition.value)
         if after is not None:
-            clauses.append("seq > ?")
+            clauses.append(f"{_order(where)} > ?")
             params.append(after)
         filtered = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         columns = "".join(f", f_{field}" for field in fields)
@@ -225,11 +225,12 @@ def _row(row: Sequence[object], fields: Sequence[str]) -> Row:
 
 
 def _order(where: Sequence[Condition]) -> str:
-    """How a select orders its rows: by seq, which an equality's index (field, seq) keeps.
+    """How a select orders and pages its rows: by seq, as an equality's index keeps them.
 
     Ranges alone are selective (retention's closed cases before a cutoff): their field's
     index finds the few rows, which are then sorted. Ordered by the bare seq, SQLite's and
-    MariaDB's planners walk the seq index instead, over every row of the table.
+    MariaDB's planners walk the seq index instead, over every row of the table; and with
+    the bare `seq > ?` of a next page, they walk the seq index from there.
     """
     ranges_only = bool(where) and all(condition.operator != "=" for condition in where)
     return "seq + 0" if ranges_only else "seq"
