@@ -25,9 +25,10 @@ get_case cases of 6, 20 and 60 events, on a store without snapshots, on one with
          but none taken, then after `take_snapshot` (MediationCase.Snapshot, as shipped).
 list     `list_cases()` over every case the run wrote.
 
-growth   then `growth.py` for SQLite and PostgreSQL (unless `--no-growth`): writes, get_case,
-         history and listing on 10k, 100k and 1M events, each pass in a process of its
-         own for its peak RSS; the ratio of each between sizes (target <= 1.5).
+growth   then `growth.py` for each persistent store asked for (unless `--no-growth`):
+         writes, get_case, history, listing and the case index's reads on 10k, 100k and
+         1M events, each pass in a process of its own for its peak RSS; the ratio of each
+         between sizes (target <= 1.5), and a page against the loads of its cases.
 
 Each store starts empty (SQLite files in a temporary directory, PostgreSQL schemas and
 MariaDB databases dropped at the end; MariaDB needs `pip install
@@ -483,11 +484,12 @@ def grow(stores: Sequence[str], args: Any) -> dict[str, Any]:  # noqa: ANN401 - 
     """growth.py on each persistent store asked for: its table printed, its figures returned."""
     found: dict[str, Any] = {}
     sizes = [str(size) for size in args.growth_events]
-    for store in (s for s in ("sqlite", "postgres") if s in stores):
+    for store in (s for s in ("sqlite", "postgres", "mariadb") if s in stores):
         with tempfile.TemporaryDirectory() as folder:
             out = Path(folder) / "growth.json"
             command = [sys.executable, str(Path(__file__).with_name("growth.py"))]
-            command += ["--store", store, "--postgres", args.postgres, "--json", str(out)]
+            command += ["--store", store, "--postgres", args.postgres, "--mariadb", args.mariadb]
+            command += ["--json", str(out)]
             print(f"\ngrowth, {store}:", flush=True)
             subprocess.run([*command, "--events", *sizes], check=True)
             found[store] = json.loads(out.read_text())

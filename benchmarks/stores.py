@@ -8,6 +8,7 @@ eventsourcing-sqlalchemy recorder an integrator would reach for first.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
@@ -66,3 +67,29 @@ def mariadb(server: str) -> Iterator[Any]:
         yield connection
     finally:
         connection.close()
+
+
+def analyse(url: str) -> None:
+    """Gather the planner's statistics on every table of the store `url` (ANALYZE).
+
+    What autovacuum does on a PostgreSQL server where it is on; this machine's is off.
+    """
+    if url.startswith("sqlite://"):
+        with contextlib.closing(sqlite3.connect(store_path(url))) as connection:
+            connection.execute("ANALYZE")
+    elif url.startswith("postgresql://"):
+        schema = schema_of(url)
+        with postgres(url) as connection:
+            tables = connection.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = %s", (schema,)
+            ).fetchall()
+            for (table,) in tables:
+                connection.execute(f'ANALYZE "{schema}"."{table}"')
+    elif url.startswith("mariadb://"):
+        database = url.rpartition("/")[2]
+        with mariadb(url) as connection:
+            cursor = connection.cursor()
+            cursor.execute(f"SHOW TABLES FROM `{database}`")
+            for (table,) in cursor.fetchall():
+                cursor.execute(f"ANALYZE TABLE `{database}`.`{table}`")
+                cursor.fetchall()
