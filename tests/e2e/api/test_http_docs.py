@@ -8,7 +8,6 @@ anything within a line, and a line of `...` alone for any number of lines.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import signal
 import socket
@@ -19,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from doc_transcripts import console_steps, looks_like
+
 pytestmark = pytest.mark.slow
 
 DOC = Path(__file__).parents[3] / "docs" / "http.md"
@@ -28,27 +29,7 @@ BASH = shutil.which("bash") or "/bin/bash"
 
 def transcript(text: str) -> list[tuple[str, str]]:
     """(command, what it prints) for each command of each ```console block, in order."""
-    steps: list[tuple[str, list[str]]] = []
-    for block in re.findall(r"^```console\n(.*?)^```", text, re.MULTILINE | re.DOTALL):
-        for line in block.splitlines():
-            if line.startswith("$ "):
-                steps.append((line[2:], []))
-            elif line.startswith("> ") and steps and not steps[-1][1]:
-                steps[-1] = (f"{steps[-1][0]}\n{line[2:]}", [])
-            elif steps:
-                steps[-1][1].append(line)
-    return [(command, "\n".join(shown).strip("\n")) for command, shown in steps]
-
-
-def pattern(shown: str) -> re.Pattern[str]:
-    """What a command's output must look like, `...` standing for what varies."""
-    parts = []
-    for line in shown.splitlines():
-        if line == "...":
-            parts.append(r"(?:[^\n]*\n)*?")
-        else:
-            parts.append("[^\n]*?".join(map(re.escape, line.split("..."))) + r"\n")
-    return re.compile("".join(parts))
+    return [(command, "\n".join(shown).strip("\n")) for command, shown in console_steps(text)]
 
 
 def _free_port() -> str:
@@ -113,7 +94,7 @@ def test_every_example_of_the_http_doc_answers_as_shown(tmp_path):
                 _wait_for(port, time.monotonic() + 30)
             printed = done.stdout.replace("\r\n", "\n").strip("\n")
             printed = f"{printed}\n" if printed else ""
-            assert pattern(shown).fullmatch(printed), f"$ {command}\n{shown}\n---\n{printed}"
+            assert looks_like(shown).fullmatch(printed), f"$ {command}\n{shown}\n---\n{printed}"
     finally:
         pid = tmp_path / "serve.pid"
         if pid.exists():

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from doc_transcripts import console_steps, looks_like
+
 pytestmark = pytest.mark.slow
 
 DOC = Path(__file__).parents[3] / "docs" / "audit-format.md"
@@ -44,27 +46,9 @@ def _step(command: str, shown: list[str]) -> Step:
 
 def transcript(text: str) -> list[Step]:
     """The steps of every ```console block, in order."""
-    commands: list[tuple[str, list[str]]] = []
-    for block in re.findall(r"^```console\n(.*?)^```", text, re.MULTILINE | re.DOTALL):
-        for line in block.splitlines():
-            if line.startswith("$ "):
-                commands.append((line[2:], []))
-            elif line.startswith("> ") and commands and not commands[-1][1]:
-                commands[-1] = (f"{commands[-1][0]}\n{line[2:]}", [])
-            elif commands:
-                commands[-1][1].append(line.rstrip())
-    return [_step(command, shown) for command, shown in commands]
-
-
-def _line(shown: str) -> str:
-    if shown == "...":
-        return r"(?:[^\n]*\n)*?"
-    return "[^\n]*?".join(map(re.escape, shown.split("..."))) + "\n"
-
-
-def looks_like(shown: str) -> re.Pattern[str]:
-    """What a command's output must match, `...` standing for what varies from run to run."""
-    return re.compile("".join(map(_line, shown.splitlines())))
+    return [
+        _step(command, [line.rstrip() for line in shown]) for command, shown in console_steps(text)
+    ]
 
 
 def test_the_doc_shows_a_seal_an_export_and_a_tampering_caught():
