@@ -202,14 +202,15 @@ class SqlProjectionTransaction:
                 raise StoreError(message)
             clauses.append(f"f_{condition.field} {condition.operator} ?")
             params.append(condition.value)
+        order = _order(where)
         if after is not None:
-            clauses.append(f"{_order(where)} > ?")
+            clauses.append(f"{order} > ?")
             params.append(after)
         filtered = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         columns = "".join(f", f_{field}" for field in fields)
         rows = self._db.rows(
             f"SELECT k, seq, doc{columns} FROM {table_name(table)}{filtered}"  # noqa: S608
-            f" ORDER BY {_order(where)} LIMIT ?",
+            f" ORDER BY {order} LIMIT ?",
             [*params, limit],
         )
         return [(row[0], _row(row, fields)) for row in rows]
