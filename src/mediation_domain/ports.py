@@ -214,6 +214,31 @@ class ProjectionStore(Protocol):
         ...
 
 
+@runtime_checkable
+class SelectAtLogEnd(Protocol):
+    """A projection store beside the log that reads a page and the log's end at one moment.
+
+    Optional: a page of the case index then costs one statement (its rows, the
+    projection's state and where the log ends), instead of a read of the log's end and a
+    transaction of two reads.
+    """
+
+    def select_at_log_end(
+        self,
+        projection: str,
+        table: str,
+        where: Sequence[Condition] = (),
+        *,
+        after: int | None = None,
+        limit: int = 100,
+    ) -> tuple[ProjectionState | None, int, list[tuple[str, Row]]]:
+        """`projection`'s state, the log's last notification id (0 for none) and `select`.
+
+        All three as they stood at one moment (one snapshot of the database).
+        """
+        ...
+
+
 # Events of many cases, and the bundle ---------------------------------------------------
 
 

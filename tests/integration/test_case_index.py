@@ -10,6 +10,7 @@ from uuid import UUID
 
 from mediation_adapters.stores import open_store
 from mediation_domain import Mediations
+from mediation_domain.ports import SelectAtLogEnd
 from mediation_domain.projections.case_index import CaseIndex
 
 
@@ -172,6 +173,39 @@ def test_a_page_reads_its_cases_in_one_query(store_url: str, monkeypatch):
     page = app.cases_page(neighbourhood="Bel-Air", limit=5)
     assert [v.case_id for v in page.cases] == cases[1:10:2]
     assert reads == [5]  # one query, for the page's own five cases
+    app.close()
+
+
+def test_a_page_asks_the_store_once_where_it_can(store_url: str, monkeypatch):
+    app = open_store(store_url)
+    mine = _request(app)
+    app.assign_mediator(mine, mediator="med-1")
+    app.list_cases()  # the index is caught up
+    asked: list[str] = []
+
+    def counting(owner: object, name: str) -> None:
+        method = getattr(owner, name)
+
+        def counted(*args, **kwargs):
+            asked.append(name)
+            return method(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, counted)
+
+    store = app.case_index.store
+    counting(app.recorder, "max_notification_id")
+    counting(app.recorder, "select_events_of")
+    counting(store, "reading")
+    if isinstance(store, SelectAtLogEnd):
+        counting(store.db, "rows")  # type: ignore[attr-defined] # the SQL toolkit's
+    assert app.cases_page(mediator="med-2", limit=50).cases == ()
+    if isinstance(store, SelectAtLogEnd):  # the page, the index's state, the log's end
+        assert asked == ["rows"]
+    else:  # the log's end, then the page in one transaction of the index
+        assert asked == ["max_notification_id", "reading"]
+    asked.clear()
+    assert [v.case_id for v in app.cases_page(mediator="med-1", limit=50).cases] == [mine]
+    assert asked.count("select_events_of") == 1
     app.close()
 
 

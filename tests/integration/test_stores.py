@@ -14,6 +14,7 @@ from mediation_adapters.storage.sql import SqlBundle
 from mediation_adapters.storage.sqlite import SQLiteDialect, store_path
 from mediation_adapters.stores import open_store
 from mediation_domain import InvalidInputError
+from mediation_domain.ports import SelectAtLogEnd
 
 
 def test_memory_and_sqlite_urls_select_their_stores(tmp_path: Path):
@@ -181,6 +182,20 @@ def test_a_sql_bundle_refuses_an_events_table_its_store_does_not_have(tmp_path: 
         SqlBundle("lite", SQLiteDialect(path), events, events_table="stored_event")
     found = SqlBundle("lite", SQLiteDialect(path), events)  # the recorder's own, by default
     found.close()
+
+
+def test_a_sql_bundle_reads_the_logs_end_with_pages_by_the_column_it_has(tmp_path: Path):
+    path = str(tmp_path / "cases.sqlite3")
+    events = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path}
+    with pytest.raises(StoreError, match=r"has no column 'position' .*notification_id="):
+        SqlBundle("lite", SQLiteDialect(path), events, notification_id="position")
+    bundle = SqlBundle("lite", SQLiteDialect(path), events)  # SQLite's recorder: rowid
+    projections = bundle.projections()
+    assert isinstance(projections, SelectAtLogEnd)
+    projections.declare("pages", {"pages": ()})
+    assert projections.select_at_log_end("pages", "pages") == (None, 0, [])
+    projections.close()
+    bundle.close()
 
 
 @pytest.mark.parametrize(

@@ -127,7 +127,8 @@ def test_the_mariadb_plug_in_uses_only_the_documented_api():
             "StoreFactory", "StoreError", "redacted", "first_line", "open_bundle"
         },
         "mediation_adapters.storage.sql": {
-            "Dialect", "Database", "SqlBundle", "SqlKeyStore", "SqlLedger", "SqlProjectionStore"
+            "Dialect", "Database", "SqlBundle", "SqlKeyStore", "SqlLedger", "SqlProjectionStore",
+            "SqlProjectionStoreWithLog",
         },
         "mediation_domain": {"Mediations"},
         "mediation_domain.errors": {"quoted"},

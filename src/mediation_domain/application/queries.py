@@ -283,6 +283,8 @@ class Queries:
 
         Elsewhere (or with snapshots on, which a case-by-case load uses), one at a time.
         """
+        if not case_ids:
+            return {}  # an empty page asks the store nothing more
         if self.snapshots is not None or not isinstance(self.recorder, EventsOfMany):
             return {case_id: self._load(case_id) for case_id in case_ids}
         events: dict[UUID, list[MediationCase.Event]] = defaultdict(list)

@@ -23,7 +23,13 @@ import attrs
 
 from mediation_domain.case import MediationCase
 from mediation_domain.errors import ConcurrencyError
-from mediation_domain.ports import Condition, ProjectionTransaction, Row
+from mediation_domain.ports import (
+    Condition,
+    ProjectionState,
+    ProjectionTransaction,
+    Row,
+    SelectAtLogEnd,
+)
 from mediation_domain.projections.view import View
 from mediation_domain.values import CaseStatus
 
@@ -37,6 +43,7 @@ _TIME = "%Y-%m-%dT%H:%M:%S.%fZ"  # fixed width, in UTC: times sort as text as th
 _CLOSING = (MediationCase.Withdrawn, MediationCase.Resolved)
 _TRIES = 20  # catch-ups a read tries while rebuilds elsewhere keep emptying the index
 _T = TypeVar("_T")
+_REBUILT = "the case index was rebuilt again and again meanwhile: try again"
 
 
 def as_text(moment: datetime) -> str:
@@ -217,8 +224,15 @@ class CaseIndex(View):
     # Reads ------------------------------------------------------------------------------------
 
     def current(self) -> IndexReader:
-        """Reads of the index that see everything recorded until now (read your writes)."""
-        return IndexReader(self, self.app.recorder.max_notification_id() or 0)
+        """Reads of the index that see everything recorded until now (read your writes).
+
+        Where the log ends is read with the first read (see `IndexReader`).
+        """
+        return IndexReader(self)
+
+    def log_end(self) -> int:
+        """The log's last notification id, 0 for an empty log."""
+        return self.app.recorder.max_notification_id() or 0
 
     def read(self, target: int, reading: Callable[[ProjectionTransaction], _T]) -> _T:
         """`reading` in one transaction of the index, once it has folded up to `target`.
@@ -228,29 +242,62 @@ class CaseIndex(View):
         """
         for _ in range(_TRIES):
             with self.store.reading(self.name) as tx:
-                state = tx.state()
-                if (
-                    state is not None
-                    and state.version == self.version
-                    and (state.position or 0) >= target
-                ):
+                if self._folded(tx.state(), target):
                     return reading(tx)
             self.refresh()
-        message = "the case index was rebuilt again and again meanwhile: try again"
-        raise ConcurrencyError(message)
+        raise ConcurrencyError(_REBUILT)
+
+    def select(
+        self, target: int | None, where: Sequence[Condition], *, after: int | None, limit: int
+    ) -> tuple[int, list[tuple[str, Row]]]:
+        """The target, and a page of cases once the index has folded up to it.
+
+        `target` None: the log's end, read with the page where the store can
+        (`SelectAtLogEnd`: one statement), else just before.
+        """
+        store = self.store
+        if not isinstance(store, SelectAtLogEnd):
+            target = self.log_end() if target is None else target
+            return target, self.read(target, _selecting(CASES, where, after, limit))
+        for _ in range(_TRIES):
+            state, end, rows = store.select_at_log_end(
+                self.name, CASES, where, after=after, limit=limit
+            )
+            target = end if target is None else target
+            if self._folded(state, target):
+                return target, rows
+            self.refresh()
+        raise ConcurrencyError(_REBUILT)
+
+    def _folded(self, state: ProjectionState | None, target: int) -> bool:
+        """Whether the index, in `state`, is of this format and has folded up to `target`."""
+        return (
+            state is not None and state.version == self.version and (state.position or 0) >= target
+        )
 
 
 class IndexReader:
-    """Reads of a case index that has folded at least up to `target` (a log position)."""
+    """Reads of a case index that has folded at least up to a log position, the target.
 
-    def __init__(self, index: CaseIndex, target: int) -> None:
+    The target is where the log ended at the first read: each read of the reader sees
+    at least what was recorded until then.
+    """
+
+    def __init__(self, index: CaseIndex, target: int | None = None) -> None:
         self._index, self._target = index, target
+
+    @property
+    def target(self) -> int:
+        """The log position every read sees at least (read from the log on first use)."""
+        if self._target is None:
+            self._target = self._index.log_end()
+        return self._target
 
     def page(
         self, where: Sequence[Condition], *, after: int | None, limit: int
     ) -> list[IndexedCase]:
         """Up to `limit` cases meeting `where`, in request order, requested after `after`."""
-        rows = self._index.read(self._target, _selecting(CASES, where, after, limit))
+        self._target, rows = self._index.select(self._target, where, after=after, limit=limit)
         return [IndexedCase.of(key, row) for key, row in rows]
 
     def cases(self, where: Sequence[Condition], *, read: int) -> Iterator[list[IndexedCase]]:
@@ -264,12 +311,12 @@ class IndexReader:
 
     def get(self, case_ids: Sequence[str]) -> dict[str, IndexedCase]:
         """The indexed cases among `case_ids`."""
-        rows = self._index.read(self._target, lambda tx: tx.get(CASES, list(case_ids)))
+        rows = self._index.read(self.target, lambda tx: tx.get(CASES, list(case_ids)))
         return {key: IndexedCase.of(key, row) for key, row in rows.items()}
 
     def holding(self, subject: str, *, read: int = 500) -> list[str]:
         """The ids of the cases holding `subject`'s personal data, in request order."""
-        return self._index.read(self._target, lambda tx: _holding(tx, subject, read))
+        return self._index.read(self.target, lambda tx: _holding(tx, subject, read))
 
     def holders(self, subjects: Sequence[str], *, read: int = 500) -> dict[str, list[IndexedCase]]:
         """The indexed cases holding each of `subjects`, in request order: one read."""
@@ -280,7 +327,7 @@ class IndexReader:
             cases = {key: IndexedCase.of(key, row) for key, row in tx.get(CASES, keys).items()}
             return {s: [cases[k] for k in keys if k in cases] for s, keys in found.items()}
 
-        return self._index.read(self._target, reading)
+        return self._index.read(self.target, reading)
 
     def closed_before(self, cutoff: datetime, *, read: int) -> Iterator[list[IndexedCase]]:
         """Closed cases with personal data left and no contact since `cutoff`, in lists."""

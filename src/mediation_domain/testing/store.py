@@ -25,7 +25,17 @@ import pytest
 
 from mediation_domain.application import Mediations
 from mediation_domain.case import PARTY_NAME, MediationCase, Party
-from mediation_domain.ports import AuditLedger, EventsOfMany, KeyStore, ProjectionStore, StoreBundle
+from mediation_domain.ports import (
+    AuditLedger,
+    Condition,
+    EventsOfMany,
+    KeyStore,
+    ProjectionState,
+    ProjectionStore,
+    Row,
+    SelectAtLogEnd,
+    StoreBundle,
+)
 from mediation_domain.testing.ports import (
     AuditLedgerContract,
     KeyStoreContract,
@@ -151,6 +161,35 @@ class StoreBundleContract(KeyStoreContract, AuditLedgerContract, ProjectionStore
         got = [(UUID(str(e.originator_id)), e.originator_version) for e in events]
         assert sorted(got) == sorted([(cases[0], 1), (cases[1], 1), (cases[1], 2)])
         assert got == sorted(got, key=lambda item: (str(item[0]), item[1]))
+
+    def test_a_page_and_the_logs_end_are_read_at_one_moment(
+        self, apps: Callable[[], Mediations], bundles: BundleOpener
+    ) -> None:
+        store = bundles().projections()
+        try:
+            if not isinstance(store, SelectAtLogEnd):
+                pytest.skip("this store reads where the log ends apart (no select_at_log_end)")
+            store.declare("pages", {"pages": ("place",)})
+            assert store.select_at_log_end("pages", "pages") == (None, 0, [])
+            app = apps()
+            for place in ("Beaulieu", "Bel-Air", "Beaulieu"):
+                app.request_mediation(
+                    domain="public-transport", neighbourhood=place, referral="city", parties=["A"]
+                )
+            rows = {f"r-{n}": Row(f'{{"n": {n}}}', {"place": f"p{n % 2}"}, seq=n) for n in range(9)}
+            with store.writing("pages") as tx:
+                tx.reset(2, b"s")
+                tx.put("pages", rows)
+                tx.advance(2)
+            where = [Condition("place", "=", "p1")]
+            state, end, page = store.select_at_log_end("pages", "pages", where, after=1, limit=2)
+            assert (state, end) == (ProjectionState(2, 2, b"s"), app.recorder.max_notification_id())
+            assert page == [("r-3", rows["r-3"]), ("r-5", rows["r-5"])]
+            with store.reading("pages") as tx:
+                assert page == tx.select("pages", where, after=1, limit=2)
+            assert store.select_at_log_end("pages", "pages", where, after=7, limit=2)[2] == []
+        finally:
+            store.close()
 
     def test_readers_after_the_last_id_they_saw_never_miss_nor_repeat_one(
         self, apps: Callable[[], Mediations], tmp_path: Path

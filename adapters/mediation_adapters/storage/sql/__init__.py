@@ -3,15 +3,19 @@
     bundle = SqlBundle(name, MyDialect(...), eventsourcing_settings, events_table="...")
 
 `Dialect` says what differs between databases; `Database` is the connection the ports use;
-`SqlKeyStore`, `SqlLedger` and `SqlProjectionStore` are the ports; `SqlBundle` puts them
-together with encryption at rest. See docs/how-to/write-a-store-adapter.md.
+`SqlKeyStore`, `SqlLedger` and `SqlProjectionStore` are the ports (`SqlProjectionStoreWithLog`
+also reads where the log ends with a page); `SqlBundle` puts them together with encryption
+at rest. See docs/how-to/write-a-store-adapter.md.
 """
 
 from mediation_adapters.storage.sql.bundle import APPLICATION, SqlBundle
 from mediation_adapters.storage.sql.database import Database, Dialect
 from mediation_adapters.storage.sql.keys import SqlKeyStore, StoreKeys
 from mediation_adapters.storage.sql.ledger import SqlLedger
-from mediation_adapters.storage.sql.projections import SqlProjectionStore
+from mediation_adapters.storage.sql.projections import (
+    SqlProjectionStore,
+    SqlProjectionStoreWithLog,
+)
 
 __all__ = [
     "APPLICATION",
@@ -21,5 +25,6 @@ __all__ = [
     "SqlKeyStore",
     "SqlLedger",
     "SqlProjectionStore",
+    "SqlProjectionStoreWithLog",
     "StoreKeys",
 ]

@@ -24,7 +24,7 @@ from mediation_adapters.storage.errors import (
 from mediation_adapters.storage.sql.database import Database, Dialect
 from mediation_adapters.storage.sql.keys import SqlKeyStore, StoreKeys
 from mediation_adapters.storage.sql.ledger import SqlLedger
-from mediation_adapters.storage.sql.projections import SqlProjectionStore
+from mediation_adapters.storage.sql.projections import SqlProjectionStore, SqlProjectionStoreWithLog
 from mediation_domain.errors import quoted
 
 APPLICATION = "Mediations"  # the application's name: eventsourcing names some tables by it
@@ -52,13 +52,14 @@ def opening(name: str, errors: tuple[type[Exception], ...] = ()) -> Iterator[Non
 class SqlBundle:
     """The StoreBundle port on a SQL database."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - the database, and what its recorder names
         self,
         name: str,
         dialect: Dialect,
         environment: Mapping[str, str],
         *,
         events_table: str | None = None,
+        notification_id: str | None = None,
         store_key: bytes | None = None,
     ) -> None:
         """Open the keys; `store_key` opens (or, on a new store, starts) encryption at rest.
@@ -68,10 +69,16 @@ class SqlBundle:
         is the table the recorder writes, by default its `events_table_name`: whether it
         holds events decides whether a store is new (a store with events in clear is never
         encrypted in place), so a name the store does not have is refused.
+        `notification_id` is its column of notification ids, by default as eventsourcing's
+        SQLite recorders read it (`rowid`) and `notification_id` where the table has it:
+        projection stores then read where the log ends with their pages (without one,
+        apart: a page costs two more round trips).
         """
         self._name, self._dialect = name, dialect
         self._environment = dict(environment)
         self._events_table = events_table
+        self._notification_id = notification_id
+        self._log_end: str | None = None
         with opening(name):
             self._db = Database(dialect)
         try:
@@ -108,7 +115,9 @@ class SqlBundle:
 
     def projections(self) -> SqlProjectionStore:
         """A projection store on a connection of its own (the caller closes it)."""
-        return SqlProjectionStore(Database(self._dialect))
+        if self._log_end is None:
+            return SqlProjectionStore(Database(self._dialect))
+        return SqlProjectionStoreWithLog(Database(self._dialect), log_end=self._log_end)
 
     def store_key_status(self) -> tuple[str, str] | None:
         """(key id, since) of the store key, None when the store is not encrypted at rest."""
@@ -142,6 +151,32 @@ class SqlBundle:
                 "SqlBundle the table its recorder writes, events_table=)"
             )
             raise StoreError(message)
+        self._log_end = self._log_end_query(recorder)
+
+    def _log_end_query(self, recorder: object) -> str | None:
+        """The query of the log's last notification id, None if the table's column is unknown.
+
+        Unless told the column, the recorder's own query where it keeps one as text
+        (eventsourcing's SQLite recorders), else `notification_id` where the table has it.
+        """
+        column = self._notification_id
+        own = getattr(recorder, "select_max_notification_id_statement", None)
+        if column is None and isinstance(own, str):
+            query = own
+        else:
+            query = f"SELECT MAX({column or 'notification_id'}) FROM {self._events_table}"  # noqa: S608
+        try:
+            self._db.rows(query)
+        except StoreError:
+            if column is None:
+                return None  # a recorder of its own: the log's end is read from it, apart
+            message = (
+                f"the events table {quoted(self._events_table)} has no column "
+                f"{quoted(column)} (give SqlBundle its column of notification ids, "
+                "notification_id=)"
+            )
+            raise StoreError(message) from None
+        return query
 
     def _holds_events(self) -> bool:
         table = self._events_table

@@ -117,6 +117,45 @@ class SqlProjectionStore:
         return self._tables.get(projection, [])
 
 
+class SqlProjectionStoreWithLog(SqlProjectionStore):
+    """A projection store that reads a page and where the log ends in one statement.
+
+    `log_end`: a query of the log's last notification id, in the same database (e.g.
+    `SELECT MAX(notification_id) FROM events`). See ports.SelectAtLogEnd.
+    """
+
+    def __init__(self, db: Database, *, log_end: str) -> None:
+        super().__init__(db)
+        self._log_end = log_end
+
+    def select_at_log_end(
+        self,
+        projection: str,
+        table: str,
+        where: Sequence[Condition] = (),
+        *,
+        after: int | None = None,
+        limit: int = 100,
+    ) -> tuple[ProjectionState | None, int, list[tuple[str, Row]]]:
+        """The projection's state, the log's end and a select, in one statement.
+
+        One statement reads one snapshot (PostgreSQL, MariaDB, SQLite alike): no
+        transaction is needed to keep the three together.
+        """
+        fields = self.fields(table)
+        page, params = _selecting(table, fields, where, after, limit)
+        columns = ", ".join(f"r.{c}" for c in ("k", "seq", "doc", *(f"f_{f}" for f in fields)))
+        rows = self._db.rows(
+            f"SELECT ({self._log_end}), s.version, s.position, s.secret, {columns}"  # noqa: S608
+            f" FROM (SELECT 1 AS one) o LEFT JOIN {STATE} s ON s.name = ?"
+            f" LEFT JOIN ({page}) r ON 1 = 1 ORDER BY r.seq",
+            [projection, *params],
+        )
+        end, version, position, secret = rows[0][:4]
+        found = [(row[4], _row(row[4:], fields)) for row in rows if row[4] is not None]
+        return _state(version, position, secret), int(end or 0), found
+
+
 class SqlProjectionTransaction:
     """One transaction on a projection (see ProjectionTransaction)."""
 
@@ -129,12 +168,7 @@ class SqlProjectionTransaction:
             f"SELECT version, position, secret FROM {STATE} WHERE name = ?",  # noqa: S608
             (self._name,),
         )
-        if not rows or rows[0][0] is None:
-            return None
-        version, position, secret = rows[0]
-        return ProjectionState(
-            int(version), None if position is None else int(position), bytes(secret or b"")
-        )
+        return _state(*rows[0]) if rows else None
 
     def reset(self, version: int, secret: bytes) -> None:
         """Empty the projection's tables and forget its position."""
@@ -194,29 +228,47 @@ class SqlProjectionTransaction:
     ) -> list[tuple[str, Row]]:
         """Up to `limit` rows meeting `where`, by seq, after `after`."""
         fields = self._store.fields(table)
-        clauses: list[str] = []
-        params: list[object] = []
-        for condition in where:
-            if condition.field not in fields or condition.operator not in OPERATORS:
-                message = f"cannot select {table} by {condition.field} {condition.operator}"
-                raise StoreError(message)
-            clauses.append(f"f_{condition.field} {condition.operator} ?")
-            params.append(condition.value)
-        order = _order(where)
-        if after is not None:
-            clauses.append(f"{order} > ?")
-            params.append(after)
-        filtered = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        columns = "".join(f", f_{field}" for field in fields)
-        rows = self._db.rows(
-            f"SELECT k, seq, doc{columns} FROM {table_name(table)}{filtered}"  # noqa: S608
-            f" ORDER BY {order} LIMIT ?",
-            [*params, limit],
-        )
-        return [(row[0], _row(row, fields)) for row in rows]
+        statement, params = _selecting(table, fields, where, after, limit)
+        return [(row[0], _row(row, fields)) for row in self._db.rows(statement, params)]
+
+
+def _selecting(
+    table: str, fields: Sequence[str], where: Sequence[Condition], after: int | None, limit: int
+) -> tuple[str, list[object]]:
+    """The statement of a select of `table` (declared with `fields`), and its parameters."""
+    clauses: list[str] = []
+    params: list[object] = []
+    for condition in where:
+        if condition.field not in fields or condition.operator not in OPERATORS:
+            message = f"cannot select {table} by {condition.field} {condition.operator}"
+            raise StoreError(message)
+        clauses.append(f"f_{condition.field} {condition.operator} ?")
+        params.append(condition.value)
+    order = _order(where)
+    if after is not None:
+        clauses.append(f"{order} > ?")
+        params.append(after)
+    filtered = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    columns = "".join(f", f_{field}" for field in fields)
+    statement = (
+        f"SELECT k, seq, doc{columns} FROM {table_name(table)}{filtered}"  # noqa: S608
+        f" ORDER BY {order} LIMIT ?"
+    )
+    return statement, [*params, limit]
+
+
+def _state(version: object, position: object, secret: object) -> ProjectionState | None:
+    if version is None:
+        return None
+    return ProjectionState(
+        int(version),  # type: ignore[call-overload]
+        None if position is None else int(position),  # type: ignore[call-overload]
+        bytes(secret or b""),  # type: ignore[call-overload]
+    )
 
 
 def _row(row: Sequence[object], fields: Sequence[str]) -> Row:
+    """The row of (k, seq, doc, *fields)."""
     values = row[3:]
     return Row(
         doc=str(row[2]),
