@@ -94,6 +94,9 @@ class Dialect:
         )
         return bool(rows)
 
+    def analyze(self, db: Database, table: str) -> None:
+        """Gather the planner's statistics on `table`, which grew (none by default)."""
+
     def purge(self, db: Database, table: str) -> bool:  # noqa: ARG002
         """Push the old bytes of changed rows of `table` out of the files; True when done."""
         return True
