@@ -84,6 +84,7 @@ class PostgresDialect(Dialect):
     blob = "BYTEA"
 
     errors = (psycopg.Error,)
+    parenthesised_union = True
 
     def __init__(self, settings: dict[str, str]) -> None:
         self.settings = settings

@@ -34,6 +34,7 @@ class MariaDBDialect(Dialect):
     text = "LONGTEXT"
     blob = "LONGBLOB"
     errors = (pymysql.err.Error,)
+    parenthesised_union = True  # a page read from a subquery took 0.40 ms, 0.26 so
 
     def __init__(self, settings: dict[str, Any]) -> None:
         self.settings = settings

@@ -31,6 +31,9 @@ class Dialect:
     blob = "BLOB"
     for_update = " FOR UPDATE"  # locks the rows a select in a write transaction reads
     errors: tuple[type[Exception], ...] = ()  # the driver's errors
+    # Whether a UNION ALL may end with a parenthesised select that has its own ORDER BY
+    # and LIMIT (PostgreSQL, MariaDB; not SQLite): else it is read from a subquery.
+    parenthesised_union = False
 
     def connect(self) -> Any:  # noqa: ANN401 - a DB-API connection
         """A new connection, in autocommit mode."""

@@ -20,6 +20,7 @@ from mediation_domain.ports import OPERATORS, Condition, ProjectionState, Row
 STATE = "mediation_projections"
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _CHUNK = 500
+_STATE_COLUMNS = ("version", "position", "secret")
 _FIRST_ANALYSIS = 1000  # rows changed in a table before its statistics are first gathered
 SCAN_CHUNK = 5000
 
@@ -162,19 +163,29 @@ class SqlProjectionStoreWithLog(SqlProjectionStore):
         """The projection's state, the log's end and a select, in one statement.
 
         One statement reads one snapshot (PostgreSQL, MariaDB, SQLite alike): no
-        transaction is needed to keep the three together.
+        transaction is needed to keep the three together. A row of the state and the
+        log's end, then the select's rows (UNION ALL): joined instead, the same read took
+        twice as long on MariaDB (0.58 ms, a temporary table).
         """
         fields = self.fields(table)
-        page, params = _selecting(table, fields, where, after, limit)
-        columns = ", ".join(f"r.{c}" for c in ("k", "seq", "doc", *(f"f_{f}" for f in fields)))
+        if self._db.dialect.parenthesised_union:
+            page, params = _selecting(table, fields, where, after, limit, blanks=4)
+            member = f"({page})"
+        else:
+            page, params = _selecting(table, fields, where, after, limit)
+            member = f"SELECT NULL, NULL, NULL, NULL, page.* FROM ({page}) page"  # noqa: S608
+        state = ", ".join(f"(SELECT {c} FROM {STATE} WHERE name = ?)" for c in _STATE_COLUMNS)  # noqa: S608
+        blanks = ", NULL" * (3 + len(fields))
         rows = self._db.rows(
-            f"SELECT ({self._log_end}), s.version, s.position, s.secret, {columns}"  # noqa: S608
-            f" FROM (SELECT 1 AS one) o LEFT JOIN {STATE} s ON s.name = ?"
-            f" LEFT JOIN ({page}) r ON 1 = 1 ORDER BY r.seq",
-            [projection, *params],
+            f"SELECT ({self._log_end}), {state}{blanks} UNION ALL {member}",
+            [*[projection] * len(_STATE_COLUMNS), *params],
         )
-        end, version, position, secret = rows[0][:4]
-        found = [(row[4], _row(row[4:], fields)) for row in rows if row[4] is not None]
+        head = next(row for row in rows if row[4] is None)
+        end, version, position, secret = head[:4]
+        found = sorted(
+            ((row[4], _row(row[4:], fields)) for row in rows if row[4] is not None),
+            key=lambda found: found[1].seq,  # stable: as the select gave them, by seq
+        )
         return _state(version, position, secret), int(end or 0), found
 
 
@@ -257,10 +268,19 @@ class SqlProjectionTransaction:
         return [(row[0], _row(row, fields)) for row in self._db.rows(statement, params)]
 
 
-def _selecting(
-    table: str, fields: Sequence[str], where: Sequence[Condition], after: int | None, limit: int
+def _selecting(  # noqa: PLR0913 - a select's parts
+    table: str,
+    fields: Sequence[str],
+    where: Sequence[Condition],
+    after: int | None,
+    limit: int,
+    *,
+    blanks: int = 0,
 ) -> tuple[str, list[object]]:
-    """The statement of a select of `table` (declared with `fields`), and its parameters."""
+    """The statement of a select of `table` (declared with `fields`), and its parameters.
+
+    `blanks`: NULL columns before the row's (for a UNION with other columns first).
+    """
     clauses: list[str] = []
     params: list[object] = []
     for condition in where:
@@ -276,7 +296,7 @@ def _selecting(
     filtered = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     columns = "".join(f", f_{field}" for field in fields)
     statement = (
-        f"SELECT k, seq, doc{columns} FROM {table_name(table)}{filtered}"  # noqa: S608
+        f"SELECT {'NULL, ' * blanks}k, seq, doc{columns} FROM {table_name(table)}{filtered}"  # noqa: S608
         f" ORDER BY {order} LIMIT ?"
     )
     return statement, [*params, limit]
