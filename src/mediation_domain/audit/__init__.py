@@ -1,0 +1,37 @@
+"""Tamper evidence over the log: the v1 hash chain, and the transparency log that succeeds it.
+
+`chain` is release 0.x's chain of records and its JSON checkpoints (exports of that format
+keep verifying). `merkle`, `proofs` and `checkpoints` are the transparency log: an RFC 9162
+Merkle tree over the records, its inclusion and consistency proofs, and checkpoints as
+C2SP signed notes.
+"""
+
+from mediation_domain.audit.chain import (
+    GENESIS,
+    TAG,
+    Checkpoint,
+    Problem,
+    SignatureCheck,
+    Signer,
+    StoredRecord,
+    Verification,
+    chain,
+    link,
+    verify,
+    verify_excerpt,
+)
+
+__all__ = [
+    "GENESIS",
+    "TAG",
+    "Checkpoint",
+    "Problem",
+    "SignatureCheck",
+    "Signer",
+    "StoredRecord",
+    "Verification",
+    "chain",
+    "link",
+    "verify",
+    "verify_excerpt",
+]
