@@ -1,0 +1,122 @@
+"""Ed25519 keys of signed notes (C2SP), in their text forms, with the `cryptography` package.
+
+A verifier key reads `<name>+<key id, 8 hex digits>+<base64(0x01 || public key)>`; a signer
+key `PRIVATE+KEY+<name>+<key id>+<base64(0x01 || 32-byte seed)>` (golang.org/x/mod's
+sumdb/note form, which other tools read). The key id must be the one the name and the key
+give: a key copied under another name or id is refused.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from mediation_domain import InvalidInputError
+from mediation_domain.audit.checkpoints import ED25519, NoteError, check_key_name, key_id
+from mediation_domain.errors import quoted
+
+_PRIVATE = "PRIVATE+KEY+"
+_KEY_BYTES = 32
+
+
+class NoteKeyError(InvalidInputError):
+    """A key in text form that is malformed, of another kind, or whose id does not match."""
+
+
+def _raw(public: Ed25519PublicKey) -> bytes:
+    return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+class NoteVerifierKey:
+    """A log's or a witness's public key: checks its signatures on notes."""
+
+    def __init__(self, name: str, public: Ed25519PublicKey) -> None:
+        self.name = check_key_name(name)
+        self.public_bytes = _raw(public)
+        self.key_id = key_id(name, self.public_bytes)
+        self._public = public
+
+    def is_valid(self, signature: bytes, message: bytes) -> bool:
+        """True when `signature` signs `message` with this key."""
+        try:
+            self._public.verify(signature, message)
+        except InvalidSignature:
+            return False
+        return True
+
+    def text(self) -> str:
+        """The key as a line of text, for auditors' files of trusted keys."""
+        blob = base64.b64encode(bytes([ED25519]) + self.public_bytes).decode()
+        return f"{self.name}+{self.key_id.hex()}+{blob}"
+
+    @classmethod
+    def parse(cls, text: str) -> NoteVerifierKey:
+        """The key `text` gives; NoteKeyError if it is not an Ed25519 verifier key."""
+        name, identifier, raw = _parts(text, "verifier key")
+        key = cls(name, Ed25519PublicKey.from_public_bytes(raw))
+        _same_id(key.key_id, identifier, text)
+        return key
+
+
+class NoteSignerKey:
+    """A log's private key: signs notes. Its text is a secret: keep it out of the store."""
+
+    def __init__(self, name: str, private: Ed25519PrivateKey) -> None:
+        self._private = private
+        self.verifier = NoteVerifierKey(name, private.public_key())
+        self.name, self.key_id = self.verifier.name, self.verifier.key_id
+
+    @classmethod
+    def generate(cls, name: str) -> NoteSignerKey:
+        """A new key named `name`."""
+        return cls(name, Ed25519PrivateKey.generate())
+
+    def sign(self, message: bytes) -> bytes:
+        """The Ed25519 signature of `message`."""
+        return self._private.sign(message)
+
+    def text(self) -> str:
+        """The private key as a line of text (a secret)."""
+        seed = self._private.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+        blob = base64.b64encode(bytes([ED25519]) + seed).decode()
+        return f"{_PRIVATE}{self.name}+{self.key_id.hex()}+{blob}"
+
+    @classmethod
+    def parse(cls, text: str) -> NoteSignerKey:
+        """The key `text` gives; NoteKeyError if it is not an Ed25519 signer key."""
+        if not text.startswith(_PRIVATE):
+            message = f"a signer key starts with {_PRIVATE}: this is not one"
+            raise NoteKeyError(message)
+        name, identifier, seed = _parts(text[len(_PRIVATE) :], "signer key")
+        key = cls(name, Ed25519PrivateKey.from_private_bytes(seed))
+        _same_id(key.key_id, identifier, f"{name}+{identifier}")
+        return key
+
+
+def _parts(text: str, what: str) -> tuple[str, str, bytes]:
+    """(name, key id as written, 32 key bytes) of `name+id+base64(0x01 || key)`."""
+    name, _, rest = text.strip().partition("+")
+    identifier, _, blob = rest.partition("+")
+    try:
+        check_key_name(name)
+        raw = base64.b64decode(blob, validate=True)
+    except (NoteError, binascii.Error):
+        raw = b""
+    if len(identifier) != 8 or len(raw) != 1 + _KEY_BYTES or raw[0] != ED25519:  # noqa: PLR2004
+        message = f"not an Ed25519 {what} (name+id+base64 key): {quoted(text[:30])}"
+        raise NoteKeyError(message)
+    return name, identifier, raw[1:]
+
+
+def _same_id(computed: bytes, written: str, text: str) -> None:
+    if computed.hex() != written.lower():
+        message = f"the key {quoted(text[:40])} does not have the id its name and key give"
+        raise NoteKeyError(message)
