@@ -11,7 +11,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mediation_adapters.security.note_keys import NoteKeyError, NoteSignerKey, NoteVerifierKey
-from mediation_domain.audit.checkpoints import NoteError, SignedNote, TreeHead, key_id
+from mediation_domain.audit.checkpoints import (
+    COSIGNATURE,
+    NoteError,
+    SignedNote,
+    TreeHead,
+    key_id,
+)
 from mediation_domain.audit.merkle import (
     EMPTY_ROOT,
     Frontier,
@@ -219,3 +225,39 @@ def test_a_note_altered_after_signing_fails_its_trusted_signature():
 def test_a_verifier_key_that_does_not_hold_together_is_refused(text):
     with pytest.raises(NoteKeyError):
         NoteVerifierKey.parse(text)
+
+
+def test_a_witness_cosignature_is_the_one_an_implementation_of_the_spec_computed():
+    vector = VECTORS["cosignature"]
+    # its clock stopped at the vector's time
+    witness = NoteSignerKey.parse(vector["signer_key"], clock=lambda: vector["timestamp"])
+    assert witness.verifier.text() == vector["verifier_key"]
+    signed = SignedNote(vector["text"], ()).sign(witness)
+    assert signed.signatures[0].line() == vector["line"]
+    verifier = NoteVerifierKey.parse(vector["verifier_key"])
+    assert SignedNote.parse(signed.render()).verified_by([verifier]) == (
+        ["witness.example.com/w1+d46a2b1b"],
+        [],
+    )
+    published = SignedNote.parse(vector["text"] + "\n" + vector["published_line"])
+    (line,) = published.signatures
+    assert line.key_id.hex() == "8d66cf3f"
+    assert int.from_bytes(line.signature[:8], "big") == vector["timestamp"]
+
+
+def test_a_witness_signature_stands_for_the_checkpoint_it_signed_only():
+    log = NoteSignerKey.generate("mediation.example/poitiers")
+    witness = NoteSignerKey.generate("funder.example/witness", COSIGNATURE)
+    head = TreeHead("mediation.example/poitiers", 59, bytes(32))
+    note = SignedNote(head.text(), ()).sign(log).sign(witness)
+    trusted = [log.verifier, witness.verifier]
+    assert note.verified_by(trusted)[0] == [
+        f"mediation.example/poitiers+{log.key_id.hex()}",
+        f"funder.example/witness+{witness.key_id.hex()}",
+    ]
+    moved = SignedNote(
+        TreeHead("mediation.example/poitiers", 60, bytes(32)).text(), note.signatures
+    )
+    with pytest.raises(NoteError, match="does not verify"):
+        moved.verified_by([witness.verifier])
+    assert witness.verifier.key_id != key_id(witness.name, witness.verifier.public_bytes)

@@ -1,26 +1,39 @@
 """Ed25519 keys of signed notes (C2SP), in their text forms, with the `cryptography` package.
 
-A verifier key reads `<name>+<key id, 8 hex digits>+<base64(0x01 || public key)>`; a signer
-key `PRIVATE+KEY+<name>+<key id>+<base64(0x01 || 32-byte seed)>` (golang.org/x/mod's
-sumdb/note form, which other tools read). The key id must be the one the name and the key
-give: a key copied under another name or id is refused.
+A verifier key reads `<name>+<key id, 8 hex digits>+<base64(type || public key)>`; a signer
+key `PRIVATE+KEY+<name>+<key id>+<base64(type || 32-byte seed)>` (golang.org/x/mod's
+sumdb/note form, which other tools read). The type is 0x01 for a log's key, 0x04 for a
+witness's (its signatures are timestamped cosignatures, c2sp.org/tlog-cosignature). The
+key id must be the one the name and the key give: a key copied under another name or id
+is refused.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import time
+from collections.abc import Callable
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from mediation_domain import InvalidInputError
-from mediation_domain.audit.checkpoints import ED25519, NoteError, check_key_name, key_id
+from mediation_domain.audit.checkpoints import (
+    COSIGNATURE,
+    ED25519,
+    NoteError,
+    check_key_name,
+    cosigned_message,
+    key_id,
+)
 from mediation_domain.errors import quoted
 
 _PRIVATE = "PRIVATE+KEY+"
 _KEY_BYTES = 32
+_KINDS = (ED25519, COSIGNATURE)
+_TIME_BYTES = 8
 
 
 class NoteKeyError(InvalidInputError):
@@ -32,16 +45,26 @@ def _raw(public: Ed25519PublicKey) -> bytes:
 
 
 class NoteVerifierKey:
-    """A log's or a witness's public key: checks its signatures on notes."""
+    """A log's public key (ED25519), or a witness's (COSIGNATURE): checks its signatures.
 
-    def __init__(self, name: str, public: Ed25519PublicKey) -> None:
-        self.name = check_key_name(name)
+    A witness's signature is a timestamp (8 bytes, big-endian) and the signature of
+    `cosigned_message`: it says the checkpoint held at that time.
+    """
+
+    def __init__(self, name: str, public: Ed25519PublicKey, kind: int = ED25519) -> None:
+        self.name, self.kind = check_key_name(name), kind
         self.public_bytes = _raw(public)
-        self.key_id = key_id(name, self.public_bytes)
+        self.key_id = key_id(name, self.public_bytes, kind)
         self._public = public
 
     def is_valid(self, signature: bytes, message: bytes) -> bool:
-        """True when `signature` signs `message` with this key."""
+        """True when `signature` signs `message` (a note's text) with this key."""
+        if self.kind == COSIGNATURE:
+            if len(signature) <= _TIME_BYTES:
+                return False
+            timestamp = int.from_bytes(signature[:_TIME_BYTES], "big")
+            signature = signature[_TIME_BYTES:]
+            message = cosigned_message(message.decode(), timestamp)
         try:
             self._public.verify(signature, message)
         except InvalidSignature:
@@ -50,14 +73,14 @@ class NoteVerifierKey:
 
     def text(self) -> str:
         """The key as a line of text, for auditors' files of trusted keys."""
-        blob = base64.b64encode(bytes([ED25519]) + self.public_bytes).decode()
+        blob = base64.b64encode(bytes([self.kind]) + self.public_bytes).decode()
         return f"{self.name}+{self.key_id.hex()}+{blob}"
 
     @classmethod
     def parse(cls, text: str) -> NoteVerifierKey:
         """The key `text` gives; NoteKeyError if it is not an Ed25519 verifier key."""
-        name, identifier, raw = _parts(text, "verifier key")
-        key = cls(name, Ed25519PublicKey.from_public_bytes(raw))
+        name, identifier, kind, raw = _parts(text, "verifier key")
+        key = cls(name, Ed25519PublicKey.from_public_bytes(raw), kind)
         _same_id(key.key_id, identifier, text)
         return key
 
@@ -65,19 +88,30 @@ class NoteVerifierKey:
 class NoteSignerKey:
     """A log's private key: signs notes. Its text is a secret: keep it out of the store."""
 
-    def __init__(self, name: str, private: Ed25519PrivateKey) -> None:
-        self._private = private
-        self.verifier = NoteVerifierKey(name, private.public_key())
-        self.name, self.key_id = self.verifier.name, self.verifier.key_id
+    def __init__(
+        self,
+        name: str,
+        private: Ed25519PrivateKey,
+        kind: int = ED25519,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """A key; a witness's (COSIGNATURE) stamps what it signs with `clock`'s time."""
+        self._private, self._clock = private, clock
+        self.verifier = NoteVerifierKey(name, private.public_key(), kind)
+        self.name, self.key_id, self.kind = self.verifier.name, self.verifier.key_id, kind
 
     @classmethod
-    def generate(cls, name: str) -> NoteSignerKey:
+    def generate(cls, name: str, kind: int = ED25519) -> NoteSignerKey:
         """A new key named `name`."""
-        return cls(name, Ed25519PrivateKey.generate())
+        return cls(name, Ed25519PrivateKey.generate(), kind)
 
     def sign(self, message: bytes) -> bytes:
-        """The Ed25519 signature of `message`."""
-        return self._private.sign(message)
+        """The signature of `message` (a note's text); a witness's, with its time first."""
+        if self.kind != COSIGNATURE:
+            return self._private.sign(message)
+        timestamp = int(self._clock())
+        signed = self._private.sign(cosigned_message(message.decode(), timestamp))
+        return timestamp.to_bytes(_TIME_BYTES, "big") + signed
 
     def text(self) -> str:
         """The private key as a line of text (a secret)."""
@@ -86,23 +120,23 @@ class NoteSignerKey:
             serialization.PrivateFormat.Raw,
             serialization.NoEncryption(),
         )
-        blob = base64.b64encode(bytes([ED25519]) + seed).decode()
+        blob = base64.b64encode(bytes([self.kind]) + seed).decode()
         return f"{_PRIVATE}{self.name}+{self.key_id.hex()}+{blob}"
 
     @classmethod
-    def parse(cls, text: str) -> NoteSignerKey:
+    def parse(cls, text: str, clock: Callable[[], float] = time.time) -> NoteSignerKey:
         """The key `text` gives; NoteKeyError if it is not an Ed25519 signer key."""
         if not text.startswith(_PRIVATE):
             message = f"a signer key starts with {_PRIVATE}: this is not one"
             raise NoteKeyError(message)
-        name, identifier, seed = _parts(text[len(_PRIVATE) :], "signer key")
-        key = cls(name, Ed25519PrivateKey.from_private_bytes(seed))
+        name, identifier, kind, seed = _parts(text[len(_PRIVATE) :], "signer key")
+        key = cls(name, Ed25519PrivateKey.from_private_bytes(seed), kind, clock)
         _same_id(key.key_id, identifier, f"{name}+{identifier}")
         return key
 
 
-def _parts(text: str, what: str) -> tuple[str, str, bytes]:
-    """(name, key id as written, 32 key bytes) of `name+id+base64(0x01 || key)`."""
+def _parts(text: str, what: str) -> tuple[str, str, int, bytes]:
+    """(name, key id as written, kind, 32 key bytes) of `name+id+base64(kind || key)`."""
     name, _, rest = text.strip().partition("+")
     identifier, _, blob = rest.partition("+")
     try:
@@ -110,10 +144,10 @@ def _parts(text: str, what: str) -> tuple[str, str, bytes]:
         raw = base64.b64decode(blob, validate=True)
     except (NoteError, binascii.Error):
         raw = b""
-    if len(identifier) != 8 or len(raw) != 1 + _KEY_BYTES or raw[0] != ED25519:  # noqa: PLR2004
+    if len(identifier) != 8 or len(raw) != 1 + _KEY_BYTES or raw[0] not in _KINDS:  # noqa: PLR2004
         message = f"not an Ed25519 {what} (name+id+base64 key): {quoted(text[:30])}"
         raise NoteKeyError(message)
-    return name, identifier, raw[1:]
+    return name, identifier, raw[0], raw[1:]
 
 
 def _same_id(computed: bytes, written: str, text: str) -> None:

@@ -27,6 +27,7 @@ import attrs
 from mediation_domain.audit.merkle import HASH_SIZE
 
 ED25519 = 0x01  # the signature type byte of a log's Ed25519 key
+COSIGNATURE = 0x04  # of a witness's Ed25519 cosignature (c2sp.org/tlog-cosignature, v1)
 MOST_SIGNATURES = 100
 _DASH = "\u2014 "  # em dash, space: how a signature line starts
 _ID_BYTES = 4
@@ -39,6 +40,11 @@ class NoteError(ValueError):
 def key_id(name: str, public_key: bytes, kind: int = ED25519) -> bytes:
     """The 4-byte id of a key: SHA-256(name || 0x0A || type || public key)[:4]."""
     return hashlib.sha256(name.encode() + b"\n" + bytes([kind]) + public_key).digest()[:4]
+
+
+def cosigned_message(text: str, timestamp: int) -> bytes:
+    """What a witness signs: that as of `timestamp`, the log's checkpoint `text` holds."""
+    return f"cosignature/v1\ntime {timestamp}\n{text}".encode()
 
 
 def check_key_name(name: str) -> str:
