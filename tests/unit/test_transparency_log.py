@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from types import SimpleNamespace
+from uuid import UUID
 
 import pytest
 from hypothesis import given
@@ -21,6 +23,7 @@ from mediation_domain.audit.checkpoints import (
 from mediation_domain.audit.merkle import (
     EMPTY_ROOT,
     Frontier,
+    leaf_data,
     leaf_hash,
     node_hash,
     root_of,
@@ -261,3 +264,22 @@ def test_a_witness_signature_stands_for_the_checkpoint_it_signed_only():
     with pytest.raises(NoteError, match="does not verify"):
         moved.verified_by([witness.verifier])
     assert witness.verifier.key_id != key_id(witness.name, witness.verifier.public_bytes)
+
+
+def test_a_records_leaf_is_the_one_the_definition_gives_byte_by_byte():
+    vector = VECTORS["leaf"]
+    given_record = vector["record"]
+    record = SimpleNamespace(
+        id=given_record["id"],
+        originator_id=UUID(given_record["originator_id"]),
+        originator_version=given_record["originator_version"],
+        topic=given_record["topic"],
+        state=bytes.fromhex(given_record["state_hex"]),
+    )
+    assert leaf_data(record).hex() == vector["leaf_data"]
+    assert leaf_hash(leaf_data(record)).hex() == vector["leaf_hash"]
+    as_text = SimpleNamespace(**{**vars(record), "originator_id": given_record["originator_id"]})
+    assert leaf_data(as_text) == leaf_data(record)  # an export gives the id as text
+    for field, value in [("id", -1), ("originator_version", 1 << 64), ("topic", "x" * 65536)]:
+        with pytest.raises(ValueError, match="leaf"):
+            leaf_data(SimpleNamespace(**{**vars(record), field: value}))

@@ -15,11 +15,74 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
+from typing import Protocol
+from uuid import UUID
 
 HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 
 NodeSource = Callable[[int, int], bytes]  # (level, index) -> the hash of a complete subtree
+
+
+LEAF_TAG = b"mediation-domain leaf v2\x00"
+
+
+class Record(Protocol):
+    """A stored record, as a leaf holds it (eventsourcing's Notification has these fields)."""
+
+    @property
+    def id(self) -> int:
+        """Its notification id."""
+        ...
+
+    @property
+    def originator_id(self) -> UUID | str:
+        """Its aggregate (a case, an activity)."""
+        ...
+
+    @property
+    def originator_version(self) -> int:
+        """Its number in its aggregate."""
+        ...
+
+    @property
+    def topic(self) -> str:
+        """Its event class."""
+        ...
+
+    @property
+    def state(self) -> bytes:
+        """Its bytes as transcoded (before any store-wide encryption)."""
+        ...
+
+
+def leaf_data(record: Record) -> bytes:
+    """The bytes a record's leaf hashes (docs/audit-format.md gives them byte by byte).
+
+    The tag, then the notification id and the version as 8 bytes each, the aggregate's
+    UUID as its 16 bytes, the topic as UTF-8 after its length in 2 bytes, all big-endian,
+    and SHA-256 of the state: fixed widths and a length, so no two records give one leaf.
+    """
+    originator = record.originator_id
+    uuid = originator if isinstance(originator, UUID) else UUID(originator)
+    topic = record.topic.encode()
+    if not (0 <= record.id < 1 << 64 and 0 <= record.originator_version < 1 << 64):
+        message = f"record {record.id} v{record.originator_version}: not a leaf's numbers"
+        raise ValueError(message)
+    if len(topic) > 0xFFFF:  # noqa: PLR2004 - what two bytes count
+        message = f"record {record.id}: a topic of {len(topic)} bytes is too long for a leaf"
+        raise ValueError(message)
+    return b"".join(
+        [
+            LEAF_TAG,
+            record.id.to_bytes(8, "big"),
+            uuid.bytes,
+            record.originator_version.to_bytes(8, "big"),
+            len(topic).to_bytes(2, "big"),
+            topic,
+            hashlib.sha256(record.state).digest(),
+        ]
+    )
 
 
 def leaf_hash(data: bytes) -> bytes:
