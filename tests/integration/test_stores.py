@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.utils import get_topic
 
 from mediation_adapters.storage import StoreError, open_bundle, redacted, schemes
 from mediation_adapters.storage.postgres import PostgresDialect, connection_for, settings_of
@@ -13,8 +15,11 @@ from mediation_adapters.storage.registry import forms
 from mediation_adapters.storage.sql import SqlBundle
 from mediation_adapters.storage.sqlite import SQLiteDialect, store_path
 from mediation_adapters.stores import open_store
-from mediation_domain import InvalidInputError
+from mediation_domain import InvalidInputError, Mediations
 from mediation_domain.ports import Row, SelectAtLogEnd
+from mediation_domain.testing import contract as testing_contract
+from mediation_domain.testing import ports as testing_ports
+from mediation_domain.testing import store as testing_store
 
 
 def test_memory_and_sqlite_urls_select_their_stores(tmp_path: Path):
@@ -297,3 +302,38 @@ def test_postgresql_gathers_statistics_on_projection_tables_as_they_grow(postgre
     finally:
         store.close()
         bundle.close()
+
+
+class _StatementWithSemicolon(SQLiteApplicationRecorder):
+    """A recorder whose query of its last id ends with ';', as a third party's might."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.select_max_notification_id_statement += ";"
+
+
+def test_a_recorders_own_query_of_its_last_id_is_taken_without_its_semicolon(tmp_path: Path):
+    # The outside tryout's: the store opened, then every page failed ('near ";"').
+    path = str(tmp_path / "cases.sqlite3")
+    events = {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": path,
+        "APPLICATION_RECORDER_TOPIC": get_topic(_StatementWithSemicolon),
+    }
+    bundle = SqlBundle("lite", SQLiteDialect(path), events)
+    app = Mediations(store=bundle)
+    try:
+        case = app.request_mediation(
+            domain="public-transport", neighbourhood="Beaulieu", referral="city", parties=["A"]
+        )
+        assert [view.case_id for view in app.cases_page(limit=5).cases] == [case]
+    finally:
+        app.close()
+        bundle.close()
+
+
+def test_the_contract_suites_show_the_values_they_compare():
+    # Installed, they are not test modules: pytest rewrites their asserts because the
+    # package registers them, so a failing port shows what it returned.
+    for module in (testing_contract, testing_ports, testing_store):
+        assert "@py_builtins" in vars(module)

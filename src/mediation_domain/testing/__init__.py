@@ -5,14 +5,24 @@
 - `StoreBundleContract`: a whole store bundle, its ports and the log's order.
 """
 
-from mediation_domain.testing import strategies
-from mediation_domain.testing.contract import MediationsContract, record_every_event
-from mediation_domain.testing.ports import (
+import pytest
+
+# Installed, the suites are not test modules pytest rewrites: without this, a failing
+# contract shows a bare AssertionError instead of the values compared.
+pytest.register_assert_rewrite(
+    "mediation_domain.testing.contract",
+    "mediation_domain.testing.ports",
+    "mediation_domain.testing.store",
+)
+
+from mediation_domain.testing import strategies  # noqa: E402 - after the rewrite is registered
+from mediation_domain.testing.contract import MediationsContract, record_every_event  # noqa: E402
+from mediation_domain.testing.ports import (  # noqa: E402
     AuditLedgerContract,
     KeyStoreContract,
     ProjectionStoreContract,
 )
-from mediation_domain.testing.store import StoreBundleContract, largest_request
+from mediation_domain.testing.store import StoreBundleContract, largest_request  # noqa: E402
 
 __all__ = [
     "AuditLedgerContract",

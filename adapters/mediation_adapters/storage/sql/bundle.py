@@ -162,7 +162,7 @@ class SqlBundle:
         column = self._notification_id
         own = getattr(recorder, "select_max_notification_id_statement", None)
         if column is None and isinstance(own, str):
-            query = own
+            query = own.strip().rstrip(";")  # it runs inside other statements
         else:
             query = f"SELECT MAX({column or 'notification_id'}) FROM {self._events_table}"  # noqa: S608
         try:
