@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -125,7 +127,15 @@ def test_rebuild_folds_the_history_again(demo: Path):
         "report", "--exact", "--rebuild", "--format", "json", "--as-of", AS_OF[0], store=demo
     )
     assert done.returncode == 0, done.stderr
-    assert done.stderr.startswith("report facts rebuilt from ")
+    stands = re.fullmatch(
+        r"report facts rebuilt: they stand at record (\d+) of the log"
+        r" \((\d+) folded by this command\)\n",
+        done.stderr,
+    )
+    assert stands, done.stderr
+    recorded = sqlite3.connect(demo).execute("SELECT MAX(rowid) FROM stored_events").fetchone()[0]
+    assert int(stands[1]) == recorded  # alone, this command folded the whole history
+    assert int(stands[2]) == recorded
     again = report(demo, "--exact", "--format", "json")
     assert json.loads(done.stdout) == json.loads(again)
 

@@ -45,9 +45,15 @@ def _report(desk: PrincipalService, args: argparse.Namespace) -> int:
         view = ReportView(args.app)
         try:
             folded = view.rebuild()
+            position = view.position() or 0
         finally:
             view.close()
-        print(f"report facts rebuilt from {folded} events", file=sys.stderr)
+        # Reports elsewhere catch the facts up before they read: they may fold some of them.
+        print(
+            f"report facts rebuilt: they stand at record {position} of the log "
+            f"({folded} folded by this command)",
+            file=sys.stderr,
+        )
     text = render(desk.report(period, exact=args.exact), args.format, lang=args.lang, by=by)
     sys.stdout.write(text)
     return EXIT_OK
