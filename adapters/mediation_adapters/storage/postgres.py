@@ -117,8 +117,12 @@ class PostgresDialect(Dialect):
         return bool(db.rows("SELECT 1 WHERE to_regclass(%s) IS NOT NULL", (name,)))
 
     def analyze(self, db: Database, table: str) -> None:
-        """ANALYZE the table: autovacuum would, later (a minute), and not where it is off."""
-        db.execute(f'ANALYZE "{table}"')  # our own table names, never input
+        """ANALYZE the table: autovacuum would, later (a minute), and not where it is off.
+
+        SKIP_LOCKED: a table another session is vacuuming or analysing is left to it, not
+        waited for (the store's reads wait on this connection meanwhile).
+        """
+        db.execute(f'ANALYZE (SKIP_LOCKED) "{table}"')  # our own table names, never input
 
     def purge(self, db: Database, table: str) -> bool:
         """VACUUM the table (the old row versions may still sit in WAL segments, backups)."""

@@ -165,8 +165,8 @@ class SqlBundle:
             query = own.strip().rstrip(";")  # it runs inside other statements
         else:
             query = f"SELECT MAX({column or 'notification_id'}) FROM {self._events_table}"  # noqa: S608
-        try:
-            self._db.rows(query)
+        try:  # as pages run it: a scalar subquery (a ';', a comment, two columns fail)
+            self._db.rows(f"SELECT ({query})")
         except StoreError:
             if column is None:
                 return None  # a recorder of its own: the log's end is read from it, apart

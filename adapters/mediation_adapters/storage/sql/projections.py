@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
@@ -42,8 +43,9 @@ class SqlProjectionStore:
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._changed: dict[str, int] = {}  # rows put or deleted by table, since opened
+        self._changed: dict[str, int] = {}  # rows put or deleted by table, since emptied
         self._next_analysis: dict[str, int] = {}
+        self._counting = threading.Lock()
         self._fields: dict[str, tuple[str, ...]] = {}
         self._tables: dict[str, list[str]] = {}
         db.create(
@@ -84,23 +86,32 @@ class SqlProjectionStore:
         tx = SqlProjectionTransaction(self, projection)
         with self._db.locked(f"projection {projection}"):
             yield tx
-        self._keep_statistics(tx.changed)
+        if not self._db.in_transaction:  # inside another, a failed ANALYZE would undo it
+            self._keep_statistics(tx)
 
-    def _keep_statistics(self, changed: Mapping[str, int]) -> None:
+    def _keep_statistics(self, tx: SqlProjectionTransaction) -> None:
         """Have the database gather its planner's statistics on tables that grew (Dialect.analyze).
 
         A table the planner has no statistics of (a table just filled by a rebuild; a
         PostgreSQL server without autovacuum) is read by its guesses: a page of 50 rows
         among 1M events took 7 to 32 ms instead of 0.1 to 0.6. Each table is analysed once
-        this store has changed `_FIRST_ANALYSIS` of its rows, then each time their number
-        doubles: about twenty times over a rebuild of a million rows.
+        this store has changed `_FIRST_ANALYSIS` of its rows since it was last emptied,
+        then each time their number doubles: about twenty times over a rebuild of a
+        million rows.
         """
-        for table, count in changed.items():
-            total = self._changed[table] = self._changed.get(table, 0) + count
-            if total >= self._next_analysis.get(table, _FIRST_ANALYSIS):
-                self._next_analysis[table] = 2 * total
-                with contextlib.suppress(StoreError):  # the change is made: plans may wait
-                    self._db.dialect.analyze(self._db, table_name(table))
+        due: list[str] = []
+        with self._counting:  # threads share the store
+            for table in tx.emptied:
+                self._changed.pop(table, None)
+                self._next_analysis.pop(table, None)
+            for table, count in tx.changed.items():
+                total = self._changed[table] = self._changed.get(table, 0) + count
+                if total >= self._next_analysis.get(table, _FIRST_ANALYSIS):
+                    self._next_analysis[table] = 2 * total
+                    due.append(table)
+        for table in due:
+            with contextlib.suppress(StoreError):  # the change is made: plans may wait
+                self._db.dialect.analyze(self._db, table_name(table))
 
     def scan(self, table: str) -> Iterator[Row]:
         """Every row of `table`, a chunk at a time, from one snapshot."""
@@ -195,6 +206,7 @@ class SqlProjectionTransaction:
     def __init__(self, store: SqlProjectionStore, projection: str) -> None:
         self._store, self._db, self._name = store, store.db, projection
         self.changed: dict[str, int] = {}  # rows put or deleted, by table
+        self.emptied: set[str] = set()  # tables emptied by a reset
 
     def state(self) -> ProjectionState | None:
         """The projection's state, None if never reset."""
@@ -208,6 +220,8 @@ class SqlProjectionTransaction:
         """Empty the projection's tables and forget its position."""
         for table in self._store.tables(self._name):
             self._db.execute(f"DELETE FROM {table_name(table)}")  # noqa: S608
+            self.emptied.add(table)
+            self.changed.pop(table, None)
         self._db.execute(
             self._db.dialect.upsert(STATE, ("name", "version", "position", "secret"), ("name",)),
             (self._name, version, None, secret),
