@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
+import pytest
+
 from mediation_adapters.stores import open_store
-from mediation_domain import Mediations
+from mediation_domain import ConcurrencyError, Mediations
 from mediation_domain.ports import SelectAtLogEnd
 from mediation_domain.projections.case_index import CaseIndex
 
@@ -225,3 +227,29 @@ def test_the_index_holds_no_name_and_no_free_text(tmp_path: Path):
     assert "p-lefevre" in rows  # pseudonymous ids: what erasure looks for
     for personal in ("Lefèvre", "Dubois", "dispute", "bus 2"):
         assert personal not in rows
+
+
+def test_a_read_that_never_finds_the_index_caught_up_gives_up_with_a_concurrency_error(
+    store_url: str, monkeypatch
+):
+    app = open_store(store_url)
+    _request(app, parties=("p-x", "p-w"))
+    index = app.case_index
+    app.list_cases()  # the index is caught up, then emptied by "a rebuild elsewhere"
+    with index.store.writing(index.name) as tx:
+        tx.reset(index.version, b"")
+    monkeypatch.setattr(index, "refresh", lambda: 0)  # which never ends, here
+    with pytest.raises(ConcurrencyError, match="rebuilt again and again"):
+        app.cases_page(limit=5)  # a page (one statement where the store can)
+    with pytest.raises(ConcurrencyError, match="rebuilt again and again"):
+        app.erase_subject("p-x")  # a read of the subjects' table
+    app.close()
+
+
+def test_the_cases_holding_a_subject_are_found_a_page_at_a_time(store_url: str):
+    app = open_store(store_url)
+    cases = [_request(app, parties=("p-x", f"p-y{n}")) for n in range(3)]
+    holders = app.case_index.current().holders(["p-x", "p-y1"], read=1)
+    assert [case.case_id for case in holders["p-x"]] == cases
+    assert [case.case_id for case in holders["p-y1"]] == [cases[1]]
+    app.close()

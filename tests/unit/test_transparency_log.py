@@ -18,6 +18,7 @@ from mediation_domain.audit.checkpoints import (
     NoteError,
     SignedNote,
     TreeHead,
+    check_key_name,
     key_id,
 )
 from mediation_domain.audit.merkle import (
@@ -283,3 +284,69 @@ def test_a_records_leaf_is_the_one_the_definition_gives_byte_by_byte():
     for field, value in [("id", -1), ("originator_version", 1 << 64), ("topic", "x" * 65536)]:
         with pytest.raises(ValueError, match="leaf"):
             leaf_data(SimpleNamespace(**{**vars(record), field: value}))
+
+
+def test_a_tree_resumed_from_its_stored_nodes_grows_as_the_one_that_made_them():
+    assert Frontier().root() == EMPTY_ROOT == subtree_hash(0, 0, _nodes([]))
+    for size in range(9):
+        resumed = Frontier.resumed(size, _nodes(LEAVES))
+        assert resumed.root() == bytes.fromhex(MERKLE["roots"][size]["root"])
+        for leaf in LEAVES[size:]:
+            resumed.append(leaf)
+        assert resumed.root() == bytes.fromhex(MERKLE["roots"][8]["root"])
+    with pytest.raises(ValueError, match="a tree of 3 leaves has 2 edge nodes, not 1"):
+        Frontier(3, [LEAVES[0]])
+
+
+def test_proofs_of_leaves_and_sizes_a_tree_does_not_have_are_refused():
+    nodes, root = _nodes(LEAVES), bytes.fromhex(MERKLE["roots"][8]["root"])
+    for index, size in [(8, 8), (-1, 8), (0, 0)]:
+        with pytest.raises(ProofError, match=f"leaf {index} is not in a tree of {size} leaves"):
+            inclusion_proof(index, size, nodes)
+        with pytest.raises(ProofError, match=f"leaf {index} is not in a tree of {size} leaves"):
+            root_from_inclusion(index, size, LEAVES[0], [])
+    for old, new in [(0, 8), (9, 8)]:
+        with pytest.raises(ProofError, match=f"no consistency proof from {old} leaves to {new}"):
+            consistency_proof(old, new, nodes)
+    roots = [bytes.fromhex(v["root"]) for v in MERKLE["roots"]]
+    proof = consistency_proof(6, 8, nodes)
+    with pytest.raises(ProofError, match="an empty consistency proof"):
+        check_consistency(6, roots[6], 8, root, [])
+    with pytest.raises(ProofError, match="too many hashes"):
+        check_consistency(6, roots[6], 8, root, [*proof, proof[0]])
+    with pytest.raises(ProofError, match="too few hashes"):
+        check_consistency(6, roots[6], 8, root, proof[:-1])
+    with pytest.raises(ProofError, match="a hash of 31 bytes, not 32"):
+        check_consistency(6, roots[6], 8, root[:31], proof)
+    with pytest.raises(ProofError, match="a hash of 0 bytes"):
+        root_from_inclusion(0, 1, b"", [])
+
+
+def test_a_key_name_with_a_plus_a_space_or_nothing_is_refused():
+    for name in ["", "a+b", "a b", "tab\there"]:
+        with pytest.raises(NoteError, match="invalid key name"):
+            check_key_name(name)
+    with pytest.raises(NoteError, match="invalid key name"):
+        SignedNote.parse("text\n\n\u2014 a+b AAAAAAAAAAAA\n")
+
+
+def test_a_key_that_signed_twice_is_counted_once_and_a_root_not_in_base64_is_refused():
+    signer = NoteSignerKey.generate("mediation.example/poitiers")
+    note = SignedNote("text\n", ()).sign(signer)
+    twice = SignedNote(note.text, note.signatures * 2)
+    assert twice.verified_by([signer.verifier]) == ([f"{signer.name}+{signer.key_id.hex()}"], [])
+    with pytest.raises(NoteError, match="root hash is base64"):
+        TreeHead.parse("origin\n1\n!!!!\n")
+
+
+def test_every_proof_of_every_tree_up_to_16_leaves_holds():
+    leaves = [leaf_hash(n.to_bytes(2, "big")) for n in range(16)]
+    nodes = _nodes(leaves)
+    for new in range(1, 17):
+        root = _mth(leaves[:new])
+        for index in range(new):
+            path = inclusion_proof(index, new, nodes)
+            assert root_from_inclusion(index, new, leaves[index], path) == root
+        for old in range(1, new):
+            proof = consistency_proof(old, new, nodes)
+            check_consistency(old, _mth(leaves[:old]), new, root, proof)

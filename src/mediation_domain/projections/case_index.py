@@ -309,11 +309,6 @@ class IndexReader:
                 return  # a short page is the last: no query for an empty one
             after = found[-1].position
 
-    def get(self, case_ids: Sequence[str]) -> dict[str, IndexedCase]:
-        """The indexed cases among `case_ids`."""
-        rows = self._index.read(self.target, lambda tx: tx.get(CASES, list(case_ids)))
-        return {key: IndexedCase.of(key, row) for key, row in rows.items()}
-
     def holding(self, subject: str, *, read: int = 500) -> list[str]:
         """The ids of the cases holding `subject`'s personal data, in request order."""
         return self._index.read(self.target, lambda tx: _holding(tx, subject, read))
