@@ -13,8 +13,9 @@ format 1 (issue 17 wires this in).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from typing import Any, ClassVar
 
 import attrs
 
@@ -22,9 +23,11 @@ from mediation_adapters.storage.errors import StoreError
 from mediation_domain.audit.checkpoints import NoteSigner, SignedNote, TreeHead
 from mediation_domain.audit.merkle import Frontier, Record, leaf_data, leaf_hash
 from mediation_domain.audit.proofs import consistency_proof, inclusion_proof
-from mediation_domain.ports import AuditLedger, SignedCheckpoint
+from mediation_domain.ports import AuditLedger, ProjectionTransaction, Row, SignedCheckpoint
+from mediation_domain.projections import View
 
 LEVELS = 1  # the ledger's levels below the tree's: format 1's chain
+LEAF_INDEX = "audit_leaves"
 CHUNK = 50_000  # leaves sealed under one checkpoint at most
 
 
@@ -100,6 +103,39 @@ class TransparencyLog:
     def consistency(self, old: int, new: int) -> list[bytes]:
         """The proof that the tree of `new` leaves extends the one of `old`."""
         return consistency_proof(old, new, self.node)
+
+
+class LeafIndex(View):
+    """Which leaf of the tree each record is: its place in the log, by notification id.
+
+    Notification ids leave gaps (a rolled-back PostgreSQL transaction), so a record's leaf
+    is counted, not computed: a view over the log, one row per record (its notification
+    id as key, its leaf index as seq), caught up before each read and rebuilt at will.
+    """
+
+    name = LEAF_INDEX
+    version = 1
+    tables: ClassVar[dict[str, tuple[str, ...]]] = {LEAF_INDEX: ()}
+
+    def fold_positioned(
+        self, tx: ProjectionTransaction, batch: Sequence[tuple[int, Any]], secret: bytes
+    ) -> None:
+        """Number the batch's records after the leaves already counted."""
+        del secret
+        state = tx.state()
+        last = tx.get(LEAF_INDEX, [str(state.position)]) if state and state.position else {}
+        start = last[str(state.position)].seq + 1 if last and state else 0
+        tx.put(
+            LEAF_INDEX,
+            {str(position): Row("", {}, start + n) for n, (position, _) in enumerate(batch)},
+        )
+
+    def leaves(self, notification_ids: Sequence[int]) -> dict[int, int]:
+        """The leaf index of each record among `notification_ids` (absent: not a record)."""
+        self.refresh()
+        with self.store.reading(self.name) as tx:
+            rows = tx.get(LEAF_INDEX, [str(n) for n in notification_ids])
+        return {int(key): row.seq for key, row in rows.items()}
 
 
 def _chunks(records: Iterable[Record]) -> Iterator[tuple[list[bytes], int]]:
