@@ -257,14 +257,16 @@ def test_postgresql_plans_reads_for_their_values_without_jit_nor_parallel_worker
             domain="public-transport", neighbourhood="Beaulieu", referral="city", parties=["A"]
         )
         assert [e.originator_id for e in app.recorder.select_events_of([case_id])] == [case_id]
-        used = list(app.recorder._for_lookups)  # noqa: SLF001 - the pooled connections it read on
-        assert used
-        for connection in used:
-            assert connection.execute("SHOW jit").fetchone()["jit"] == "off"
-            workers = connection.execute("SHOW max_parallel_workers_per_gather").fetchone()
-            assert workers["max_parallel_workers_per_gather"] == "0"
-            plans = connection.execute("SHOW plan_cache_mode").fetchone()
-            assert plans["plan_cache_mode"] == "force_custom_plan"
+        pool = app.recorder.datastore  # type: ignore[attr-defined]
+        with pool.get_connection() as one, pool.get_connection() as other:  # any of the pool's
+            used = [one, other]
+            assert used
+            for connection in used:
+                assert connection.execute("SHOW jit").fetchone()["jit"] == "off"
+                workers = connection.execute("SHOW max_parallel_workers_per_gather").fetchone()
+                assert workers["max_parallel_workers_per_gather"] == "0"
+                plans = connection.execute("SHOW plan_cache_mode").fetchone()
+                assert plans["plan_cache_mode"] == "force_custom_plan"
     finally:
         app.close()
     own = PostgresDialect(settings_of(postgres_url)).connect()  # keys, ledger, projections
