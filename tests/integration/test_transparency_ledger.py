@@ -122,3 +122,21 @@ def test_each_record_is_numbered_as_the_leaf_it_is_despite_gaps_in_the_ids(store
     finally:
         index.close()
         app.close()
+
+
+def test_the_leaf_index_counts_records_without_decoding_them(store_url: str, monkeypatch):
+    app = open_store(store_url)
+    index = tlog.LeafIndex(app)
+    try:
+        for _ in range(3):
+            _request(app)
+
+        def undecodable(notification):
+            raise AssertionError(notification.id)
+
+        monkeypatch.setattr(app.mapper, "to_domain_event", undecodable)
+        ids = [record.id for record in records(app)]
+        assert index.leaves(ids) == {n: leaf for leaf, n in enumerate(ids)}
+    finally:
+        index.close()
+        app.close()
