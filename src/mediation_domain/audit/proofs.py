@@ -6,7 +6,7 @@ and checked with the hashes alone, as an auditor does.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from mediation_domain.audit.merkle import HASH_SIZE, NodeSource, node_hash, split, subtree_hash
 
@@ -65,21 +65,10 @@ def root_from_inclusion(index: int, size: int, leaf: bytes, path: Sequence[bytes
         message = f"leaf {index} is not in a tree of {size} leaves"
         raise ProofError(message)
     _check_hashes([leaf, *path])
-    fn, sn, root = index, size - 1, leaf
-    for sibling in path:
-        if sn == 0:
-            message = f"the inclusion proof of leaf {index} has too many hashes"
-            raise ProofError(message)
-        if fn & 1 or fn == sn:
-            root = node_hash(sibling, root)
-            while not fn & 1 and fn != 0:
-                fn, sn = fn >> 1, sn >> 1
-        else:
-            root = node_hash(root, sibling)
-        fn, sn = fn >> 1, sn >> 1
-    if sn != 0:
-        message = f"the inclusion proof of leaf {index} has too few hashes"
-        raise ProofError(message)
+    root = leaf
+    walk = f"the inclusion proof of leaf {index}"
+    for sibling, left in _climb(index, size - 1, path, walk):
+        root = node_hash(sibling, root) if left else node_hash(root, sibling)
     return root
 
 
@@ -115,21 +104,34 @@ def _consistent_roots(old: int, new: int, hashes: Sequence[bytes]) -> tuple[byte
     while fn & 1:
         fn, sn = fn >> 1, sn >> 1
     first = second = hashes[0]
-    for step in hashes[1:]:
-        if sn == 0:
-            message = f"the consistency proof from {old} to {new} leaves has too many hashes"
-            raise ProofError(message)
-        if fn & 1 or fn == sn:
+    walk = f"the consistency proof from {old} to {new} leaves"
+    for step, left in _climb(fn, sn, hashes[1:], walk):
+        if left:
             first, second = node_hash(step, first), node_hash(step, second)
-            while not fn & 1 and fn != 0:
-                fn, sn = fn >> 1, sn >> 1
         else:
             second = node_hash(second, step)
+    return first, second
+
+
+def _climb(fn: int, sn: int, hashes: Sequence[bytes], walk: str) -> Iterator[tuple[bytes, bool]]:
+    """Each hash of a proof, with whether it is the left one at its level (RFC 9162's walk).
+
+    `fn` is the node's index and `sn` the last index at its level, both climbing a level
+    a hash; ProofError when the hashes run past the root or stop short of it.
+    """
+    for digest in hashes:
+        if sn == 0:
+            message = f"{walk} has too many hashes"
+            raise ProofError(message)
+        left = bool(fn & 1) or fn == sn
+        yield digest, left
+        if left:
+            while not fn & 1 and fn != 0:
+                fn, sn = fn >> 1, sn >> 1
         fn, sn = fn >> 1, sn >> 1
     if sn != 0:
-        message = f"the consistency proof from {old} to {new} leaves has too few hashes"
+        message = f"{walk} has too few hashes"
         raise ProofError(message)
-    return first, second
 
 
 def _check_hashes(hashes: Sequence[bytes]) -> None:
