@@ -22,8 +22,9 @@ from eventsourcing.persistence import Notification
 
 from mediation_adapters.storage.errors import StoreError
 from mediation_domain.audit.checkpoints import NoteSigner, SignedNote, TreeHead
-from mediation_domain.audit.merkle import Frontier, Record, leaf_data, leaf_hash
+from mediation_domain.audit.merkle import Frontier, leaf_data, leaf_hash
 from mediation_domain.audit.proofs import consistency_proof, inclusion_proof
+from mediation_domain.audit.records import StoredRecord
 from mediation_domain.ports import AuditLedger, ProjectionTransaction, Row, SignedCheckpoint
 from mediation_domain.projections import View
 
@@ -76,7 +77,7 @@ class TransparencyLog:
         return found[-1] if found else None
 
     def seal(
-        self, records: Iterable[Record], signer: NoteSigner, now: datetime | None = None
+        self, records: Iterable[StoredRecord], signer: NoteSigner, now: datetime | None = None
     ) -> Sealed | None:
         """Append `records` (those after the last checkpoint, in order) and sign the tree.
 
@@ -143,7 +144,7 @@ class LeafIndex(View):
         return {int(key): row.seq for key, row in rows.items()}
 
 
-def _chunks(records: Iterable[Record]) -> Iterator[tuple[list[bytes], int]]:
+def _chunks(records: Iterable[StoredRecord]) -> Iterator[tuple[list[bytes], int]]:
     """The records' leaf hashes, `CHUNK` at a time, each with the last record's id."""
     leaves: list[bytes] = []
     last_id = 0

@@ -13,13 +13,13 @@ from mediation_domain.audit.chain import (
     Problem,
     SignatureCheck,
     Signer,
-    StoredRecord,
     Verification,
     chain,
     link,
     verify,
     verify_excerpt,
 )
+from mediation_domain.audit.records import StoredRecord
 
 __all__ = [
     "GENESIS",

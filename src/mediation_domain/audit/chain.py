@@ -22,38 +22,11 @@ from uuid import UUID
 
 import attrs
 
+from mediation_domain.audit.records import StoredRecord
+
 TAG = b"mediation-domain chain v1\x00"
 GENESIS = bytes(32)
 _CHECKPOINT_TAG = "mediation-domain checkpoint v1"
-
-
-class StoredRecord(Protocol):
-    """A record as the store keeps it (eventsourcing's Notification has these fields)."""
-
-    @property
-    def id(self) -> int:
-        """Notification id: the record's position in the log."""
-        ...
-
-    @property
-    def originator_id(self) -> UUID | str:
-        """The case."""
-        ...
-
-    @property
-    def originator_version(self) -> int:
-        """The event's number in its case."""
-        ...
-
-    @property
-    def topic(self) -> str:
-        """The event class."""
-        ...
-
-    @property
-    def state(self) -> bytes:
-        """The stored bytes (after any encryption)."""
-        ...
 
 
 def link(previous: bytes, record: StoredRecord) -> bytes:

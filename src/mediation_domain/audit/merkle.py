@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
-from typing import Protocol
 from uuid import UUID
+
+from mediation_domain.audit.records import StoredRecord
 
 HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()
@@ -27,36 +28,7 @@ NodeSource = Callable[[int, int], bytes]  # (level, index) -> the hash of a comp
 LEAF_TAG = b"mediation-domain leaf v2\x00"
 
 
-class Record(Protocol):
-    """A stored record, as a leaf holds it (eventsourcing's Notification has these fields)."""
-
-    @property
-    def id(self) -> int:
-        """Its notification id."""
-        ...
-
-    @property
-    def originator_id(self) -> UUID | str:
-        """Its aggregate (a case, an activity)."""
-        ...
-
-    @property
-    def originator_version(self) -> int:
-        """Its number in its aggregate."""
-        ...
-
-    @property
-    def topic(self) -> str:
-        """Its event class."""
-        ...
-
-    @property
-    def state(self) -> bytes:
-        """Its bytes as transcoded (before any store-wide encryption)."""
-        ...
-
-
-def leaf_data(record: Record) -> bytes:
+def leaf_data(record: StoredRecord) -> bytes:
     """The bytes a record's leaf hashes (docs/audit-format.md gives them byte by byte).
 
     The tag, then the notification id and the version as 8 bytes each, the aggregate's
