@@ -15,10 +15,10 @@ import binascii
 import time
 from collections.abc import Callable
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from mediation_adapters.security.signing import Ed25519Check
 from mediation_domain import InvalidInputError
 from mediation_domain.audit.checkpoints import (
     COSIGNATURE,
@@ -55,7 +55,7 @@ class NoteVerifierKey:
         self.name, self.kind = check_key_name(name), kind
         self.public_bytes = _raw(public)
         self.key_id = key_id(name, self.public_bytes, kind)
-        self._public = public
+        self._check = Ed25519Check(public)
 
     def is_valid(self, signature: bytes, message: bytes) -> bool:
         """True when `signature` signs `message` (a note's text) with this key."""
@@ -65,11 +65,7 @@ class NoteVerifierKey:
             timestamp = int.from_bytes(signature[:_TIME_BYTES], "big")
             signature = signature[_TIME_BYTES:]
             message = cosigned_message(message.decode(), timestamp)
-        try:
-            self._public.verify(signature, message)
-        except InvalidSignature:
-            return False
-        return True
+        return self._check.is_valid(signature, message)
 
     def text(self) -> str:
         """The key as a line of text, for auditors' files of trusted keys."""
