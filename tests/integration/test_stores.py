@@ -259,9 +259,8 @@ def test_postgresql_plans_reads_for_their_values_without_jit_nor_parallel_worker
         assert [e.originator_id for e in app.recorder.select_events_of([case_id])] == [case_id]
         pool = app.recorder.datastore  # type: ignore[attr-defined]
         with pool.get_connection() as one, pool.get_connection() as other:  # any of the pool's
-            used = [one, other]
-            assert used
-            for connection in used:
+            assert one is not other  # two of the pool's connections, not one twice
+            for connection in (one, other):
                 assert connection.execute("SHOW jit").fetchone()["jit"] == "off"
                 workers = connection.execute("SHOW max_parallel_workers_per_gather").fetchone()
                 assert workers["max_parallel_workers_per_gather"] == "0"
