@@ -350,3 +350,41 @@ def test_every_proof_of_every_tree_up_to_16_leaves_holds():
         for old in range(1, new):
             proof = consistency_proof(old, new, nodes)
             check_consistency(old, _mth(leaves[:old]), new, root, proof)
+
+
+def test_what_the_formats_forbid_is_never_signed_nor_read():
+    # The outside check's: malformed texts were signed (and then refused by the parser),
+    # a tree head with a negative size or a newline in its origin was rendered, a lone
+    # surrogate reached the signature check, a TAB passed in a checkpoint's origin.
+    signer = NoteSignerKey.generate("mediation.example/poitiers")
+    for text in ["", "\n", "no final newline", "a NUL \x00\n"]:
+        with pytest.raises(NoteError):
+            SignedNote(text, ()).sign(signer)
+    for head in [
+        TreeHead("origin", -1, bytes(32)),
+        TreeHead("origin", 1 << 64, bytes(32)),
+        TreeHead("two\nlines", 1, bytes(32)),
+        TreeHead("", 1, bytes(32)),
+        TreeHead("origin", 1, bytes(31)),
+        TreeHead("origin", 1, bytes(32), ("",)),
+    ]:
+        with pytest.raises(NoteError):
+            head.text()
+    with pytest.raises(NoteError, match="UTF-8"):
+        SignedNote.parse("text\ud800\n\n\u2014 PeterNeumann AAAAAAAAAAAA\n")
+    with pytest.raises(NoteError, match="control character"):
+        TreeHead.parse("tab\there\n1\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n")
+
+
+def test_a_witness_timestamp_beyond_2_63_is_neither_signed_nor_accepted():
+    late = (1 << 63) - 1
+    for wrong in (-1, late + 1):
+        witness = NoteSignerKey.generate("funder.example/w", COSIGNATURE)
+        stopped = NoteSignerKey.parse(witness.text(), clock=lambda wrong=wrong: wrong)
+        with pytest.raises(NoteKeyError, match="clock is wrong"):
+            stopped.sign(b"text\n")
+    witness = NoteSignerKey.generate("funder.example/w", COSIGNATURE)
+    signature = witness.sign(b"text\n")
+    assert witness.verifier.is_valid(signature, b"text\n")
+    beyond = (late + 1).to_bytes(8, "big") + signature[8:]
+    assert not witness.verifier.is_valid(beyond, b"text\n")

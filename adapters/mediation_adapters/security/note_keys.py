@@ -34,6 +34,7 @@ _PRIVATE = "PRIVATE+KEY+"
 _KEY_BYTES = 32
 _KINDS = (ED25519, COSIGNATURE)
 _TIME_BYTES = 8
+_LATEST = (1 << 63) - 1  # the latest timestamp a cosignature may carry
 
 
 class NoteKeyError(InvalidInputError):
@@ -63,6 +64,8 @@ class NoteVerifierKey:
             if len(signature) <= _TIME_BYTES:
                 return False
             timestamp = int.from_bytes(signature[:_TIME_BYTES], "big")
+            if timestamp > _LATEST:  # tlog-cosignature: MUST NOT exceed 2^63 - 1
+                return False
             signature = signature[_TIME_BYTES:]
             message = cosigned_message(message.decode(), timestamp)
         return self._check.is_valid(signature, message)
@@ -105,7 +108,10 @@ class NoteSignerKey:
         """The signature of `message` (a note's text); a witness's, with its time first."""
         if self.kind != COSIGNATURE:
             return self._private.sign(message)
-        timestamp = int(self._clock())
+        timestamp = int(self._clock())  # whole seconds since 1970
+        if not 0 <= timestamp <= _LATEST:
+            refusal = f"a witness cannot sign at time {timestamp}: its clock is wrong"
+            raise NoteKeyError(refusal)
         signed = self._private.sign(cosigned_message(message.decode(), timestamp))
         return timestamp.to_bytes(_TIME_BYTES, "big") + signed
 

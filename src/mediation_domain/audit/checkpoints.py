@@ -119,10 +119,7 @@ class SignedNote:
     @classmethod
     def parse(cls, note: str) -> SignedNote:
         """The note `note` holds; NoteError if it breaks the signed-note format."""
-        for character in note:
-            if character < " " and character != "\n":
-                message = f"a note holds no control character, found {character!r}"
-                raise NoteError(message)
+        _check_text(note)
         split = note.rfind("\n\n")
         if split < 0:
             message = "a signed note needs a blank line between its text and its signatures"
@@ -138,16 +135,26 @@ class SignedNote:
         return cls(text, tuple(_signature(line) for line in found))
 
     def sign(self, signer: NoteSigner) -> SignedNote:
-        """The note with `signer`'s signature added (replacing that key's own, if any)."""
+        """The note with `signer`'s signature added (replacing that key's own, if any).
+
+        NoteError for a text the format does not allow (empty, without its final newline,
+        with a control character): what is signed must parse.
+        """
+        _check_text(self.text)
+        if not self.text.endswith("\n") or self.text == "\n":
+            message = "a note's text is not empty and ends with a newline"
+            raise NoteError(message)
         kept = [s for s in self.signatures if (s.name, s.key_id) != (signer.name, signer.key_id)]
         mine = NoteSignature(signer.name, signer.key_id, signer.sign(self.text.encode()))
         return SignedNote(self.text, (*kept, mine))
 
     def verified_by(self, trusted: Sequence[NoteVerifier]) -> tuple[list[str], list[str]]:
-        """The names of the trusted keys whose signature holds, and of the unknown keys.
+        """The keys (`name+id`) whose signature holds, among `trusted`; and the unknown ones.
 
         A trusted key's signature that does not verify is a NoteError: the note was
-        altered, or signed by another key under that key's name and id.
+        altered, or signed by another key under that key's name and id. A note that no
+        trusted key signed comes back with no verified key: the caller must refuse it
+        (c2sp.org/signed-note), and can name the keys that did sign it.
         """
         keys: Mapping[tuple[str, bytes], NoteVerifier] = {(v.name, v.key_id): v for v in trusted}
         verified: list[str] = []
@@ -163,6 +170,19 @@ class SignedNote:
             elif label not in verified:
                 verified.append(label)
         return verified, unknown
+
+
+def _check_text(text: str) -> None:
+    """NoteError unless `text` is valid UTF-8 with no control character but newlines."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        message = "a note is valid UTF-8 (this one holds a lone surrogate)"
+        raise NoteError(message) from None
+    for character in text:
+        if character < " " and character != "\n":
+            message = f"a note holds no control character, found {character!r}"
+            raise NoteError(message)
 
 
 def _signature(line: str) -> NoteSignature:
@@ -191,13 +211,18 @@ class TreeHead:
     extensions: tuple[str, ...] = ()
 
     def text(self) -> str:
-        """The checkpoint's note text."""
+        """The checkpoint's note text; NoteError for a tree head its format cannot state."""
         lines = [self.origin, str(self.size), base64.b64encode(self.root).decode()]
-        return "".join(f"{line}\n" for line in (*lines, *self.extensions))
+        text = "".join(f"{line}\n" for line in (*lines, *self.extensions))
+        if TreeHead.parse(text) != self:  # a newline in the origin, a negative size...
+            message = f"a tree head the checkpoint format cannot state: {self!r}"
+            raise NoteError(message)
+        return text
 
     @classmethod
     def parse(cls, text: str) -> TreeHead:
         """The tree head a checkpoint's text states; NoteError if it breaks the format."""
+        _check_text(text)
         if not text.endswith("\n"):
             message = "a checkpoint's text ends with a newline"
             raise NoteError(message)

@@ -31,9 +31,11 @@ LEAF_TAG = b"mediation-domain leaf v2\x00"
 def leaf_data(record: StoredRecord) -> bytes:
     """The bytes a record's leaf hashes (docs/audit-format.md gives them byte by byte).
 
-    The tag, then the notification id and the version as 8 bytes each, the aggregate's
-    UUID as its 16 bytes, the topic as UTF-8 after its length in 2 bytes, all big-endian,
-    and SHA-256 of the state: fixed widths and a length, so no two records give one leaf.
+    In this order: LEAF_TAG (`mediation-domain leaf v2` and a zero byte); the
+    notification id in 8 bytes; the aggregate's UUID as its 16 bytes; the version in 8
+    bytes; the topic's length in UTF-8 bytes, in 2 bytes, then the topic in UTF-8; and
+    SHA-256 of the state. Numbers are unsigned and big-endian (ValueError beyond what
+    their bytes hold): fixed widths and a length, so no two records give one leaf.
     """
     originator = record.originator_id
     uuid = originator if isinstance(originator, UUID) else UUID(originator)

@@ -78,7 +78,8 @@ def check_consistency(
     """Raise ProofError unless `path` proves the tree (new, new_root) extends (old, old_root).
 
     RFC 9162, 2.1.4.2, with its edge cases: equal sizes need equal roots and no hashes;
-    an empty old tree proves nothing (every tree extends it).
+    an old tree of no leaf is refused (every tree extends it: a proof from it would
+    prove nothing about the history an auditor kept).
     """
     _check_hashes([old_root, new_root, *path])
     if not 0 < old <= new:
