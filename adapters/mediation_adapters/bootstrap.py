@@ -13,10 +13,10 @@ import threading
 from pathlib import Path
 
 from mediation_adapters.config import DEFAULT_STORE, Settings
-from mediation_adapters.security.signing import load_signer
-from mediation_adapters.storage.ledger import AutoSeal
+from mediation_adapters.security.note_keys import load_signer_key
 from mediation_adapters.storage.registry import open_bundle
 from mediation_adapters.storage.report_view import ReportView
+from mediation_adapters.storage.sealing import AutoSeal
 from mediation_domain import InvalidInputError, Mediations
 from mediation_domain.application.service import MediationService
 from mediation_domain.privacy import Sealer
@@ -69,7 +69,7 @@ def _auto_seal(settings: Settings) -> AutoSeal | None:
     if not settings.audit_private_key:
         message = "MEDIATION_SEAL_EVERY needs the key that signs: MEDIATION_AUDIT_PRIVATE_KEY"
         raise InvalidInputError(message)
-    return AutoSeal(load_signer(Path(settings.audit_private_key)), every)
+    return AutoSeal(load_signer_key(Path(settings.audit_private_key)), every)
 
 
 def service(app: Mediations) -> MediationService:

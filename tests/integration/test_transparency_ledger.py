@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import sqlite3
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -11,6 +12,7 @@ from mediation_adapters.security.note_keys import NoteSignerKey
 from mediation_adapters.security.signing import Ed25519Signer
 from mediation_adapters.storage import StoreError, tlog
 from mediation_adapters.storage.ledger import Ledger, records
+from mediation_adapters.storage.sealing import seal
 from mediation_adapters.stores import open_store
 from mediation_domain import ConcurrencyError, Mediations
 from mediation_domain.audit.merkle import leaf_data, leaf_hash, root_of
@@ -30,7 +32,7 @@ def test_sealing_signs_the_root_of_every_record_and_proofs_hold_against_it(store
     app = open_store(store_url)
     key = NoteSignerKey.generate(ORIGIN)
     port = app.store.ledger()
-    log = tlog.TransparencyLog(port, ORIGIN)
+    log = tlog.TransparencyLog(port)
     try:
         record_every_event(app)
         first = log.seal(records(app), key)
@@ -61,7 +63,7 @@ def test_a_long_history_is_sealed_a_chunk_at_a_time_each_chunk_signed(store_url:
     app = open_store(store_url)
     key = NoteSignerKey.generate(ORIGIN)
     port = app.store.ledger()
-    log = tlog.TransparencyLog(port, ORIGIN)
+    log = tlog.TransparencyLog(port)
     try:
         for _ in range(10):
             _request(app)
@@ -80,21 +82,79 @@ def test_a_long_history_is_sealed_a_chunk_at_a_time_each_chunk_signed(store_url:
         app.close()
 
 
-def test_a_store_sealed_in_format_1_is_not_sealed_in_format_2_over_it(tmp_path):
+def test_a_store_sealed_in_format_1_moves_to_the_tree_at_its_next_seal(tmp_path):
     app = open_store(f"sqlite:///{tmp_path / 'cases.sqlite3'}")
-    ledger = Ledger.of(app)
+    key = NoteSignerKey.generate(ORIGIN)
+    port = app.store.ledger()
+    log = tlog.TransparencyLog(port)
+    try:
+        _request(app)
+        Ledger(port).seal(app, Ed25519Signer(Ed25519PrivateKey.generate()))
+        assert log.format() == 1
+        assert seal(app, key) is None  # nothing after format 1's last checkpoint yet
+        assert log.format() == 1
+        _request(app)
+        made = seal(app, key)
+        assert made is not None
+        assert log.format() == 2
+        leaves = [leaf_hash(leaf_data(record)) for record in records(app)]
+        assert root_of(leaves) == (made.head.size, made.head.root)  # over every record
+        assert [c.head for c in log.checkpoints()] == [made.head]
+    finally:
+        port.close()
+        app.close()
+
+
+def test_a_store_altered_since_its_format_1_seal_is_not_sealed_over(tmp_path):
+    path = tmp_path / "cases.sqlite3"
+    app = open_store(f"sqlite:///{path}")
     port = app.store.ledger()
     try:
         _request(app)
-        ledger.seal(app, Ed25519Signer(Ed25519PrivateKey.generate()))
-        log = tlog.TransparencyLog(port, ORIGIN)
-        with pytest.raises(StoreError, match="sealed in audit format 1"):
-            log.seal(records(app), NoteSignerKey.generate(ORIGIN))
-        with pytest.raises(StoreError, match=r"lacks the tree's node \(0, 0\)"):
-            log.node(0, 0)
+        Ledger(port).seal(app, Ed25519Signer(Ed25519PrivateKey.generate()))
+        _request(app)
+        with sqlite3.connect(path) as db:
+            db.execute("UPDATE stored_events SET state = X'00' WHERE rowid = 1")
+        with pytest.raises(StoreError, match="no longer give the heads"):
+            seal(app, NoteSignerKey.generate(ORIGIN))
+        assert tlog.TransparencyLog(port).format() == 1
     finally:
         port.close()
-        ledger.close()
+        app.close()
+
+
+def test_a_log_is_sealed_only_under_its_origin(store_url: str):
+    app = open_store(store_url)
+    try:
+        _request(app)
+        assert seal(app, NoteSignerKey.generate(ORIGIN)) is not None
+        _request(app)
+        with pytest.raises(StoreError, match="this log's origin is"):
+            seal(app, NoteSignerKey.generate("another.example/log"))
+        assert seal(app, NoteSignerKey.generate(ORIGIN)) is not None  # a new key, same name
+    finally:
+        app.close()
+
+
+def test_the_leaf_index_gives_the_leaves_of_one_aggregate(store_url: str, monkeypatch):
+    monkeypatch.setattr(tlog, "_PAGE", 2)  # several pages
+    app = open_store(store_url)
+    index = tlog.LeafIndex(app)
+    try:
+        case = app.request_mediation(
+            domain="public-transport", neighbourhood="Beaulieu", referral="city", parties=["A"]
+        )
+        _request(app)
+        for _ in range(4):
+            app.give_consent(case, party=app.repository.get(case).party_ids[0].value)
+            app.withdraw_consent(case, party=app.repository.get(case).party_ids[0].value)
+        everything = list(records(app))
+        mine = [(r.id, leaf) for leaf, r in enumerate(everything) if r.originator_id == case]
+        assert len(mine) == 9
+        assert list(index.leaves_of(str(case))) == mine
+        assert list(index.leaves_of("00000000-0000-0000-0000-000000000000")) == []
+    finally:
+        index.close()
         app.close()
 
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 import base64
 import binascii
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from mediation_adapters.security.signing import Ed25519Check
+from mediation_adapters.security.signing import Ed25519Check, read_key, write_pair
 from mediation_domain import InvalidInputError
 from mediation_domain.audit.checkpoints import (
     COSIGNATURE,
@@ -156,3 +157,61 @@ def _same_id(computed: bytes, written: str, text: str) -> None:
     if computed.hex() != written.lower():
         message = f"the key {quoted(text[:40])} does not have the id its name and key give"
         raise NoteKeyError(message)
+
+
+def generate_note_keys(
+    private_path: Path, public_path: Path, name: str, kind: int = ED25519
+) -> NoteSignerKey:
+    """A new key named `name`, written to two new files (the private one owner-only)."""
+    try:
+        key = NoteSignerKey.generate(name, kind)
+    except NoteError as error:
+        raise NoteKeyError(str(error)) from None
+    write_pair(
+        private_path,
+        (key.text() + "\n").encode(),
+        public_path,
+        (key.verifier.text() + "\n").encode(),
+    )
+    return key
+
+
+def load_signer_key(path: Path) -> NoteSignerKey:
+    """The signer key in the file `path` (its first line)."""
+    text = _text(path, "private key")
+    if text.startswith("-----BEGIN"):
+        message = (
+            f"{path} is a key of audit format 1: make a key of format 2 with "
+            "`mediation audit keygen --name ORIGIN` (format 1 keys still verify old exports)"
+        )
+        raise NoteKeyError(message)
+    return NoteSignerKey.parse(text.strip())
+
+
+def load_verifier_keys(paths: Sequence[Path], kind: int = ED25519) -> list[NoteVerifierKey]:
+    """The verifier keys of `kind` in the files `paths` (a key a line; blank and # lines skipped).
+
+    A file of trusted keys holds every key a log was sealed with over time (rotation).
+    """
+    keys = []
+    for path in paths:
+        for text in _text(path, "public key").splitlines():
+            if text.strip() and not text.lstrip().startswith("#"):
+                key = NoteVerifierKey.parse(text)
+                if key.kind != kind:
+                    what = "a witness's" if key.kind == COSIGNATURE else "a log's"
+                    message = f"{path}: the key {key.name}+{key.key_id.hex()} is {what} key"
+                    raise NoteKeyError(message)
+                keys.append(key)
+    if not keys:
+        message = f"no key in {', '.join(map(str, paths))}"
+        raise NoteKeyError(message)
+    return keys
+
+
+def _text(path: Path, what: str) -> str:
+    try:
+        return read_key(path, what).decode()
+    except UnicodeDecodeError:
+        message = f"{path} is not a key in text form (see mediation audit keygen)"
+        raise NoteKeyError(message) from None

@@ -56,11 +56,6 @@ def generate_keys(private_path: Path, public_path: Path) -> str:
     Two new files: an existing path, a symbolic link (dangling or not) or one path for both
     keys is refused before anything is written.
     """
-    distinct(private_path, public_path)
-    for path in (private_path, public_path):
-        if path.exists() or path.is_symlink():
-            message = f"{path} exists: refusing to overwrite a key"
-            raise AuditKeyError(message)
     private = Ed25519PrivateKey.generate()
     pem = private.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -68,16 +63,31 @@ def generate_keys(private_path: Path, public_path: Path) -> str:
     public = private.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    create_new(private_path, pem, "private key")
+    write_pair(private_path, pem, public_path, public)
+    return _fingerprint(private.public_key())
+
+
+def write_pair(private_path: Path, private: bytes, public_path: Path, public: bytes) -> None:
+    """Write a key pair to two new files, the private one readable by its owner only.
+
+    An existing path, a symbolic link (dangling or not) or one path for both keys is
+    refused before anything is written.
+    """
+    distinct(private_path, public_path)
+    for path in (private_path, public_path):
+        if path.exists() or path.is_symlink():
+            message = f"{path} exists: refusing to overwrite a key"
+            raise AuditKeyError(message)
+    create_new(private_path, private, "private key")
     try:
         create_new(public_path, public, "public key", mode=READABLE)
     except SecretFileError:
         private_path.unlink()  # created just now: no half-made pair is left behind
         raise
-    return _fingerprint(private.public_key())
 
 
-def _read(path: Path, what: str) -> bytes:
+def read_key(path: Path, what: str) -> bytes:
+    """The bytes of the key file `path`; AuditKeyError naming the `what` if unreadable."""
     try:
         return path.read_bytes()
     except OSError as error:
@@ -87,7 +97,7 @@ def _read(path: Path, what: str) -> bytes:
 
 def load_signer(path: Path) -> Ed25519Signer:
     """The signer whose private key is in the PEM file `path`."""
-    pem = _read(path, "private key")
+    pem = read_key(path, "private key")
     try:
         key = serialization.load_pem_private_key(pem, password=None)
     except (ValueError, TypeError):
@@ -100,7 +110,7 @@ def load_signer(path: Path) -> Ed25519Signer:
 
 def load_check(path: Path) -> Ed25519Check:
     """The signature check whose public key is in the PEM file `path`."""
-    pem = _read(path, "public key")
+    pem = read_key(path, "public key")
     try:
         key = serialization.load_pem_public_key(pem)
     except (ValueError, TypeError):

@@ -45,6 +45,16 @@ def records(app: Mediations, after: int = 0) -> Iterator[Notification]:
         start = page[-1].id
 
 
+def record_at(app: Mediations, notification_id: int) -> Notification:
+    """The record `notification_id`, as `records` yields it; StoreError if there is none."""
+    found = app.recorder.select_notifications(notification_id, 1)
+    if not found or found[0].id != notification_id:
+        message = f"record {notification_id} is not in the log"
+        raise StoreError(message)
+    unwrap = _logical(app.mapper)
+    return found[0] if unwrap is None else _unwrapped(found[0], unwrap)
+
+
 def logical_mapper(app: Mediations) -> Mapper[UUID]:
     """A mapper for the records `records` yields: the store's transcoder, no cipher."""
     return Mapper(transcoder=app.mapper.transcoder)
@@ -133,36 +143,6 @@ class Ledger:
             hashes, SignedCheckpoint(checkpoint.position, checkpoint.created_at, note)
         )
         return checkpoint
-
-
-class AutoSeal:
-    """Seals the store once `every` records were recorded since the last checkpoint.
-
-    Attach it with `app.on_recorded = AutoSeal(signer, every)`; the ledger is opened only
-    to seal, so an application that never reaches `every` holds no extra connection.
-    """
-
-    def __init__(self, signer: Signer, every: int) -> None:
-        if every < 1:
-            message = f"seal every {every} records? give a positive number"
-            raise StoreError(message)
-        self.signer, self.every = signer, every
-        self._sealed_up_to: int | None = None
-
-    def __call__(self, app: Mediations, last_recorded: int) -> None:
-        """Seal when the unsealed records reach `every`."""
-        if self._sealed_up_to is not None and last_recorded - self._sealed_up_to < self.every:
-            return
-        ledger = Ledger.of(app)
-        try:
-            checkpoints = ledger.checkpoints()
-            self._sealed_up_to = checkpoints[-1].position if checkpoints else 0
-            if last_recorded - self._sealed_up_to >= self.every:
-                checkpoint = ledger.seal(app, self.signer)
-                if checkpoint is not None:
-                    self._sealed_up_to = checkpoint.position
-        finally:
-            ledger.close()
 
 
 def replay(stored: Iterable[StoredRecord], mapper: Mapper[UUID]) -> Iterator[Finding]:

@@ -7,8 +7,8 @@ Sealing appends the records recorded since the last checkpoint as leaves, `CHUNK
 time, each chunk stored with its own signed checkpoint: a first seal of a long history
 holds one chunk's nodes in memory, not the history's.
 
-Not yet used by the commands: `mediation audit` still seals, exports and verifies
-format 1 (issue 17 wires this in).
+A store sealed in format 1 keeps its JSON checkpoints; its next seal verifies the chain
+against them, then starts the tree over every record, past the last format 1 checkpoint.
 """
 
 from __future__ import annotations
@@ -21,16 +21,25 @@ import attrs
 from eventsourcing.persistence import Notification
 
 from mediation_adapters.storage.errors import StoreError
-from mediation_domain.audit.checkpoints import NoteSigner, SignedNote, TreeHead
+from mediation_adapters.storage.ledger import Ledger
+from mediation_domain.audit.checkpoints import NoteError, NoteSigner, SignedNote, TreeHead
 from mediation_domain.audit.merkle import Frontier, leaf_data, leaf_hash
 from mediation_domain.audit.proofs import consistency_proof, inclusion_proof
 from mediation_domain.audit.records import StoredRecord
-from mediation_domain.ports import AuditLedger, ProjectionTransaction, Row, SignedCheckpoint
+from mediation_domain.ports import (
+    AuditLedger,
+    Condition,
+    ProjectionTransaction,
+    Row,
+    SignedCheckpoint,
+)
 from mediation_domain.projections import View
 
 LEVELS = 1  # the ledger's levels below the tree's: format 1's chain
 LEAF_INDEX = "audit_leaves"
 CHUNK = 50_000  # leaves sealed under one checkpoint at most
+_WINDOW = 10_000  # leaf hashes read at a time
+_PAGE = 100  # rows of the leaf index a select returns
 
 
 @attrs.frozen
@@ -45,8 +54,8 @@ class Sealed:
 class TransparencyLog:
     """The Merkle tree over a store's records and its signed checkpoints, in `port`."""
 
-    def __init__(self, port: AuditLedger, origin: str) -> None:
-        self._port, self.origin = port, origin
+    def __init__(self, port: AuditLedger) -> None:
+        self._port = port
 
     def node(self, level: int, index: int) -> bytes:
         """The hash of the complete subtree (level, index); StoreError if it is not kept."""
@@ -56,19 +65,38 @@ class TransparencyLog:
             raise StoreError(message)
         return found[0][1]
 
-    def checkpoints(self) -> list[Sealed]:
-        """Every checkpoint of the tree, oldest first.
+    def format(self) -> int:
+        """The audit format of the last checkpoint: 0 (never sealed), 1 or 2."""
+        found = self._port.checkpoints()
+        if not found:
+            return 0
+        return 1 if found[-1].note.startswith("{") else 2
 
-        StoreError for a store sealed in format 1: it is verified in format 1, then
-        moved to the tree (not yet offered).
+    def sealed_up_to(self) -> int:
+        """The last record a checkpoint covers, of either format (0 before the first)."""
+        found = self._port.checkpoints()
+        return found[-1].size if found else 0
+
+    def format_1(self) -> Ledger:
+        """The ledger read as format 1's chain and JSON checkpoints (the same port)."""
+        return Ledger(self._port)
+
+    def checkpoints(self) -> list[Sealed]:
+        """Every checkpoint of the tree, oldest first (format 1's are not the tree's).
+
+        StoreError for a stored note that does not parse: the ledger was altered.
         """
         sealed = []
         for checkpoint in self._port.checkpoints():
             if checkpoint.note.startswith("{"):
-                message = "this store is sealed in audit format 1: seal it with format 1"
-                raise StoreError(message)
-            note = SignedNote.parse(checkpoint.note)
-            sealed.append(Sealed(checkpoint.size, TreeHead.parse(note.text), note))
+                continue
+            try:
+                note = SignedNote.parse(checkpoint.note)
+                head = TreeHead.parse(note.text)
+            except NoteError as error:
+                message = f"the checkpoint over record {checkpoint.size} is unreadable: {error}"
+                raise StoreError(message) from None
+            sealed.append(Sealed(checkpoint.size, head, note))
         return sealed
 
     def latest(self) -> Sealed | None:
@@ -81,14 +109,25 @@ class TransparencyLog:
     ) -> Sealed | None:
         """Append `records` (those after the last checkpoint, in order) and sign the tree.
 
-        Returns the last checkpoint made, None when there was nothing to seal.
+        The log's origin is its signing key's name: every key of a log (rotation) bears
+        it. Returns the last checkpoint made, None when there was nothing to seal. On a
+        store sealed in format 1, `records` are all of them, and the first checkpoint
+        comes after format 1's last (StoreError: NothingToSeal when none does).
         """
         last = self.latest()
+        if last is not None and last.head.origin != signer.name:
+            message = (
+                f"this log's origin is {last.head.origin!r}: sign it with a key of that "
+                f"name, not {signer.name!r}"
+            )
+            raise StoreError(message)
+        stored = self._port.checkpoints()
+        floor = stored[-1].size if stored and last is None else 0  # format 1's last
         tree = Frontier.resumed(last.head.size, self.node) if last else Frontier()
         made: Sealed | None = None
-        for leaves, last_id in _chunks(records):
+        for leaves, last_id in _chunks(records, floor):
             nodes = [node for leaf in leaves for node in tree.append(leaf)]
-            head = TreeHead(self.origin, tree.size, tree.root())
+            head = TreeHead(signer.name, tree.size, tree.root())
             note = SignedNote(head.text(), ()).sign(signer)
             made = Sealed(last_id, head, note)
             at = (now or datetime.now(UTC)).isoformat(timespec="seconds")
@@ -97,6 +136,11 @@ class TransparencyLog:
                 SignedCheckpoint(made.last_id, at, note.render()),
             )
         return made
+
+    def sealed_leaves(self, size: int) -> Iterator[tuple[int, bytes]]:
+        """The leaf hashes as sealed, (index, hash) for index < `size`, a window at a time."""
+        for start in range(0, size, _WINDOW):
+            yield from self._port.hashes(LEVELS, start, min(size, start + _WINDOW))
 
     def inclusion(self, index: int, size: int) -> list[bytes]:
         """The inclusion proof of leaf `index` in the tree of `size` leaves."""
@@ -116,12 +160,12 @@ class LeafIndex(View):
     """
 
     name = LEAF_INDEX
-    version = 1
-    tables: ClassVar[dict[str, tuple[str, ...]]] = {LEAF_INDEX: ()}
+    version = 2
+    tables: ClassVar[dict[str, tuple[str, ...]]] = {LEAF_INDEX: ("aggregate",)}
 
-    def event_of(self, notification: Notification) -> None:
-        """Nothing: a record's place is all this view counts (no decoding)."""
-        del notification
+    def event_of(self, notification: Notification) -> str:
+        """The record's aggregate, as stored: a record's place is all this view needs."""
+        return str(notification.originator_id)
 
     def fold_positioned(
         self, tx: ProjectionTransaction, batch: Sequence[tuple[int, Any]], secret: bytes
@@ -133,7 +177,10 @@ class LeafIndex(View):
         start = last[str(state.position)].seq + 1 if last and state else 0
         tx.put(
             LEAF_INDEX,
-            {str(position): Row("", {}, start + n) for n, (position, _) in enumerate(batch)},
+            {
+                str(position): Row("", {"aggregate": aggregate}, start + n)
+                for n, (position, aggregate) in enumerate(batch)
+            },
         )
 
     def leaves(self, notification_ids: Sequence[int]) -> dict[int, int]:
@@ -143,16 +190,34 @@ class LeafIndex(View):
             rows = tx.get(LEAF_INDEX, [str(n) for n in notification_ids])
         return {int(key): row.seq for key, row in rows.items()}
 
+    def leaves_of(self, aggregate: str) -> Iterator[tuple[int, int]]:
+        """(notification id, leaf index) of each record of `aggregate`, in order."""
+        self.refresh()
+        after: int | None = None
+        while True:
+            with self.store.reading(self.name) as tx:
+                page = tx.select(
+                    LEAF_INDEX, [Condition("aggregate", "=", aggregate)], after=after, limit=_PAGE
+                )
+            yield from ((int(key), row.seq) for key, row in page)
+            if len(page) < _PAGE:
+                return
+            after = page[-1][1].seq
 
-def _chunks(records: Iterable[StoredRecord]) -> Iterator[tuple[list[bytes], int]]:
-    """The records' leaf hashes, `CHUNK` at a time, each with the last record's id."""
+
+def _chunks(records: Iterable[StoredRecord], floor: int) -> Iterator[tuple[list[bytes], int]]:
+    """The records' leaf hashes, `CHUNK` at a time, each with the last record's id.
+
+    A chunk ends after record `floor` at the earliest (a checkpoint's place must be new);
+    a last chunk that does not is not sealed.
+    """
     leaves: list[bytes] = []
     last_id = 0
     for record in records:
         leaves.append(leaf_hash(leaf_data(record)))
         last_id = record.id
-        if len(leaves) == CHUNK:
+        if len(leaves) >= CHUNK and last_id > floor:
             yield leaves, last_id
             leaves = []
-    if leaves:
+    if leaves and last_id > floor:
         yield leaves, last_id

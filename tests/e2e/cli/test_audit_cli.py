@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from mediation_adapters.security.signing import generate_keys, load_check, load_signer
-from mediation_adapters.storage.ledger import AutoSeal, Ledger, records, replay
+from mediation_adapters.security.note_keys import NoteSignerKey, generate_note_keys
+from mediation_adapters.storage.ledger import records, replay
+from mediation_adapters.storage.sealing import AutoSeal, seal, transparency_log
 from mediation_adapters.stores import open_store
-from mediation_domain.audit import verify
+from mediation_domain.audit.verification import Trust, verify_log
 
 from .test_cli import MEDIATION, run
 
@@ -38,7 +39,7 @@ def sealed_demo(tmp_path: Path):
     assert made.returncode == 0, made.stderr
     sealed = run("audit", "seal", "--private-key", str(keys["private"]), store=store)
     assert sealed.returncode == 0, sealed.stderr
-    assert "sealed up to record 59" in sealed.stdout
+    assert "sealed 59 records, up to record 59" in sealed.stdout
     return store, keys
 
 
@@ -63,6 +64,7 @@ def test_an_untouched_store_verifies_and_replays_clean(sealed_demo):
     assert verified.returncode == 0, verified.stderr
     report = json.loads(verified.stdout)
     assert (report["ok"], report["records"], report["unsealed"]) == (True, 59, 0)
+    assert report["status"] == "intact"
     replayed = run("audit", "replay", store=store)
     assert replayed.returncode == 0
     assert "respected the deontology" in replayed.stdout
@@ -97,21 +99,23 @@ def test_a_deleted_event_is_detected(sealed_demo):
         db.execute("DELETE FROM stored_events WHERE rowid = 30")
     verified = run("audit", "verify", "--public-key", str(keys["public"]), "--json", store=store)
     assert verified.returncode == 1
-    assert json.loads(verified.stdout)["problems"][0]["kind"] == "deleted"
+    problems = json.loads(verified.stdout)["problems"]
+    assert (problems[0]["kind"], problems[0]["position"]) == ("deleted", 31)
+    assert [p["kind"] for p in problems] == ["deleted", "missing"]  # one deletion, one report
 
 
-def test_records_after_the_last_seal_are_reported_unsealed_then_sealed(sealed_demo):
+def test_records_after_the_last_seal_are_unverified_exit_1_until_sealed(sealed_demo):
     store, keys = sealed_demo
     run("demo", "--week-only", store=store)
-    report = json.loads(
-        run("audit", "verify", "--public-key", str(keys["public"]), "--json", store=store).stdout
-    )
-    assert (report["ok"], report["unsealed"]) == (True, 59)
+    verified = run("audit", "verify", "--public-key", str(keys["public"]), "--json", store=store)
+    assert verified.returncode == 1
+    report = json.loads(verified.stdout)
+    assert (report["status"], report["unsealed"], report["problems"]) == ("unverified", 59, [])
     assert run("audit", "seal", "--private-key", str(keys["private"]), store=store).returncode == 0
-    report = json.loads(
-        run("audit", "verify", "--public-key", str(keys["public"]), "--json", store=store).stdout
-    )
-    assert (report["ok"], report["unsealed"], report["sealed_up_to"]) == (True, 0, 118)
+    verified = run("audit", "verify", "--public-key", str(keys["public"]), "--json", store=store)
+    assert verified.returncode == 0
+    report = json.loads(verified.stdout)
+    assert (report["ok"], report["unsealed"], report["tree_size"]) == (True, 0, 118)
 
 
 @pytest.mark.parametrize(
@@ -119,7 +123,7 @@ def test_records_after_the_last_seal_are_reported_unsealed_then_sealed(sealed_de
     [
         (("audit", "seal"), "give the private key"),
         (("audit", "seal", "--private-key", "/nonexistent/key"), "cannot read the private key"),
-        (("audit", "verify", "--public-key", "/etc/hostname"), "is not an Ed25519 public key"),
+        (("audit", "verify", "--public-key", "/etc/hostname"), "not an Ed25519 verifier key"),
     ],
 )
 def test_missing_or_wrong_keys_are_exit_2(tmp_path: Path, args, says):
@@ -131,58 +135,52 @@ def test_missing_or_wrong_keys_are_exit_2(tmp_path: Path, args, says):
 
 def test_a_memory_store_has_a_ledger_too_but_a_new_one_has_nothing_to_seal(tmp_path: Path):
     key = tmp_path / "k"
-    generate_keys(key, tmp_path / "k.pub")
+    generate_note_keys(key, tmp_path / "k.pub", "a.example/log")
     done = run("--store", "memory://", "audit", "seal", "--private-key", str(key))
     assert (done.returncode, done.stderr) == (0, "")
     assert "nothing to seal" in done.stdout
 
 
-def test_sealing_and_verifying_on_postgresql(postgres_url: str, tmp_path: Path):
-    generate_keys(tmp_path / "k", tmp_path / "k.pub")
+def test_sealing_and_verifying_on_postgresql(postgres_url: str):
+    key = NoteSignerKey.generate("a.example/log")
     app = open_store(postgres_url)
     app.request_mediation(
         domain="public-transport", neighbourhood="Beaulieu", referral="resident", parties=["A"]
     )
-    ledger = Ledger.of(app)
     try:
-        checkpoint = ledger.seal(app, load_signer(tmp_path / "k"))
-        assert checkpoint is not None
-        assert checkpoint.position == app.recorder.max_notification_id()
-        check = load_check(tmp_path / "k.pub")
-        report = verify(records(app), ledger.checkpoints(), check, ledger.sealed())
-        assert report.ok
-        assert report.records == 1
+        made = seal(app, key)
+        assert made is not None
+        assert made.last_id == app.recorder.max_notification_id()
+        report = verify_log(made.note, records(app), Trust([key.verifier]))
+        assert (report.ok, report.records) == (True, 1)
         assert list(replay(records(app), app.mapper)) == []
-        assert ledger.seal(app, load_signer(tmp_path / "k")) is None  # nothing new
+        assert seal(app, key) is None  # nothing new
     finally:
-        ledger.close()
         app.close()
 
 
 def test_the_application_seals_by_itself_every_n_records(tmp_path: Path):
-    generate_keys(tmp_path / "k", tmp_path / "k.pub")
-    url = f"sqlite:///{tmp_path / 's.sqlite3'}"
-    app = open_store(url)
-    app.on_recorded = AutoSeal(load_signer(tmp_path / "k"), every=5)
+    key = NoteSignerKey.generate("a.example/log")
+    app = open_store(f"sqlite:///{tmp_path / 's.sqlite3'}")
+    app.on_recorded = AutoSeal(key, every=5)
     case_id = app.request_mediation(
         domain="public-transport", neighbourhood="Beaulieu", referral="resident", parties=["A", "B"]
     )
     for name in "CDEFGHIJKLM":  # eleven more events: twelve in all
         app.join_party(case_id, name=name)
-    ledger = Ledger.of(app)
     try:
-        assert [c.position for c in ledger.checkpoints()] == [5, 10]
-        report = verify(
-            records(app), ledger.checkpoints(), load_check(tmp_path / "k.pub"), ledger.sealed()
-        )
-        assert (report.ok, report.unsealed) == (True, 2)
+        with transparency_log(app) as log:
+            assert [c.last_id for c in log.checkpoints()] == [5, 10]
+            latest = log.latest()
+        assert latest is not None
+        report = verify_log(latest.note, records(app), Trust([key.verifier]))
+        assert (report.status, report.unsealed) == ("unverified", 2)
     finally:
-        ledger.close()
         app.close()
 
 
 def test_the_cli_seals_by_itself_when_told_to(tmp_path: Path):
-    generate_keys(tmp_path / "k", tmp_path / "k.pub")
+    generate_note_keys(tmp_path / "k", tmp_path / "k.pub", "a.example/log")
     store = tmp_path / "s.sqlite3"
     sealing = {"MEDIATION_SEAL_EVERY": "1", "MEDIATION_AUDIT_PRIVATE_KEY": str(tmp_path / "k")}
     done = run(
@@ -204,7 +202,7 @@ def test_the_cli_seals_by_itself_when_told_to(tmp_path: Path):
             "audit", "verify", "--public-key", str(tmp_path / "k.pub"), "--json", store=store
         ).stdout
     )
-    assert (report["ok"], report["sealed_up_to"], report["unsealed"]) == (True, 1, 0)
+    assert (report["ok"], report["tree_size"], report["unsealed"]) == (True, 1, 0)
     unkeyed = run("list", store=store, env={"MEDIATION_SEAL_EVERY": "1"})
     assert unkeyed.returncode == 2
     assert "MEDIATION_SEAL_EVERY needs the key that signs" in unkeyed.stderr

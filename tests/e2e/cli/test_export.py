@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from mediation_adapters.formats.export import Export
+from mediation_adapters.formats.export_v1 import Export
+from mediation_adapters.formats.export_writer import line
 from mediation_domain import Mediations
 from mediation_domain.rules import review
 
@@ -25,7 +27,16 @@ def sealed_store(tmp_path: Path) -> tuple[Path, Path]:
     """The demo recorded and sealed in a SQLite file: (store, public key)."""
     store, key, public = tmp_path / "s.sqlite3", tmp_path / "k", tmp_path / "k.pub"
     assert run("demo", "--week-only", store=store).returncode == 0
-    made = run("audit", "keygen", "--private-key", str(key), "--public-key", str(public))
+    made = run(
+        "audit",
+        "keygen",
+        "--name",
+        "a.example/log",
+        "--private-key",
+        str(key),
+        "--public-key",
+        str(public),
+    )
     assert made.returncode == 0
     assert run("audit", "seal", "--private-key", str(key), store=store).returncode == 0
     return store, public
@@ -45,7 +56,8 @@ def _lines(path: Path) -> list[dict]:
 
 
 def _write(path: Path, lines: list[dict]) -> None:
-    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    """The lines in the export's canonical form: an edit reaches the verification."""
+    path.write_text("".join(line(fields) for fields in lines))
 
 
 def test_an_export_verifies_and_replays_with_no_store_at_all(exported):
@@ -71,21 +83,23 @@ def test_an_export_verifies_and_replays_with_no_store_at_all(exported):
 def test_an_edited_export_is_detected_offline(exported, tmp_path: Path):
     out, public = exported
     lines = _lines(out)
-    record = next(line for line in lines if line.get("type") == "record" and line["id"] == 12)
+    record = next(r for r in lines if r.get("type") == "record" and r["id"] == 12)
     record["originator_version"] += 1
     edited = tmp_path / "edited.jsonl"
     _write(edited, lines)
     done = run("audit", "verify", str(edited), "--public-key", str(public), "--json")
     assert done.returncode == 1
-    first = json.loads(done.stdout)["problems"][0]
-    assert (first["kind"], first["position"]) == ("modified", 12)
+    report = json.loads(done.stdout)
+    assert report["status"] == "tampered"
+    assert report["problems"][0]["kind"] == "altered"
 
 
 def test_a_forged_checkpoint_in_an_export_is_detected(exported, tmp_path: Path):
     out, public = exported
     lines = _lines(out)
-    checkpoint = next(line for line in lines if line.get("type") == "checkpoint")
-    checkpoint["head"] = "00" * 32
+    checkpoint = next(r for r in lines if r.get("type") == "checkpoint")
+    origin, size, _root, rest = checkpoint["note"].split("\n", 3)
+    checkpoint["note"] = "\n".join([origin, size, base64.b64encode(bytes(32)).decode(), rest])
     forged = tmp_path / "forged.jsonl"
     _write(forged, lines)
     done = run("audit", "verify", str(forged), "--public-key", str(public), "--json")
@@ -98,7 +112,7 @@ def test_a_forged_checkpoint_in_an_export_is_detected(exported, tmp_path: Path):
     [
         (lambda text: text.rsplit("\n", 2)[0] + "\n", "no end line: the file was truncated"),
         (lambda text: "not json\n" + text, "line 1 is not a JSON object"),
-        (lambda text: text.replace('"version": 1', '"version": 9', 1), "is not a mediation-domain"),
+        (lambda text: text.replace('"version":2', '"version":9', 1), "is not a mediation-domain"),
     ],
 )
 def test_an_unreadable_export_is_exit_2(exported, tmp_path: Path, damage, says):
@@ -110,23 +124,30 @@ def test_an_unreadable_export_is_exit_2(exported, tmp_path: Path, damage, says):
     assert says in done.stderr
 
 
-def test_an_export_can_stop_at_a_record(tmp_path: Path):
-    store = tmp_path / "s.sqlite3"
-    assert run("demo", "--week-only", store=store).returncode == 0
+def test_an_export_ends_at_the_last_checkpoint_up_to_a_record(sealed_store, tmp_path: Path):
+    store, public = sealed_store
+    key = store.parent / "k"
+    assert run("demo", "--week-only", store=store).returncode == 0  # 59 more records
+    assert run("audit", "seal", "--private-key", str(key), store=store).returncode == 0
     out = tmp_path / "early.jsonl"
-    assert run("audit", "export", "--out", str(out), "--until", "20", store=store).returncode == 0
-    assert [line["id"] for line in _lines(out) if line.get("type") == "record"] == list(
-        range(1, 21)
-    )
-    assert (
-        run("audit", "export", "--out", str(out), store=store).returncode == 2
-    )  # never overwritten
+    done = run("audit", "export", "--out", str(out), "--until", "100", store=store)
+    assert done.returncode == 0, done.stderr
+    assert [r["id"] for r in _lines(out) if r.get("type") == "record"] == list(range(1, 60))
+    assert run("audit", "verify", str(out), "--public-key", str(public)).returncode == 0
+    again = run("audit", "export", "--out", str(out), store=store)
+    assert again.returncode == 2  # never overwritten
+    assert "refusing to overwrite" in again.stderr
 
 
 def test_the_golden_v1_history_verifies_and_replays_forever():
     verified = run("audit", "verify", str(GOLDEN), "--public-key", str(GOLDEN_KEY), "--json")
     assert verified.returncode == 0, verified.stdout + verified.stderr
-    assert json.loads(verified.stdout)["unsealed"] == 0
+    report = json.loads(verified.stdout)
+    assert (report["format"], report["unsealed"], report["ok"]) == (1, 0, True)
+    assert (
+        "intact (audit format 1)"
+        in run("audit", "verify", str(GOLDEN), "--public-key", str(GOLDEN_KEY)).stdout
+    )
     replayed = run("--store", "memory://", "audit", "replay", str(GOLDEN))
     assert replayed.returncode == 0, replayed.stdout
     mapper = Mediations().mapper
@@ -164,7 +185,10 @@ def test_one_case_can_be_exported_verified_and_replayed_alone(one_case_export):
     assert [line["originator_version"] for line in records] == list(range(1, len(records) + 1))
     verified = run("audit", "verify", str(out), "--public-key", str(public))
     assert verified.returncode == 0, verified.stdout
-    assert "one case's export" in verified.stdout
+    assert "each proven by its inclusion proof" in verified.stdout
+    assert "intact" in verified.stdout
+    proofs = {len(r["proof"]) for r in records}
+    assert proofs <= {5, 6}  # a tree of 59 leaves: 6 levels, the last leaves a level less
     assert run("--store", "memory://", "audit", "replay", str(out)).returncode == 0
 
 
@@ -178,10 +202,10 @@ def test_an_edited_one_case_export_is_detected(one_case_export, tmp_path: Path, 
         target["topic"] = target["topic"].replace("Consent", "Session")
     else:
         lines.remove(target)
+        lines[-1]["records"] -= 1  # the end line made to agree
     edited = tmp_path / "edited.jsonl"
     _write(edited, lines)
     done = run("audit", "verify", str(edited), "--public-key", str(public), "--json")
     assert done.returncode == 1
-    first = json.loads(done.stdout)["problems"][0]
-    expected = "modified" if edit == "modify" else "deleted"
-    assert first["kind"] == expected
+    kinds = [p["kind"] for p in json.loads(done.stdout)["problems"]]
+    assert kinds[0] == ("modified" if edit == "modify" else "deleted")

@@ -61,8 +61,9 @@ def test_keygen_writes_the_private_key_0600_and_the_public_key_readable(tmp_path
     made = _keygen(private, public)
     assert made.returncode == 0, made.stderr
     assert stat.S_IMODE(private.stat().st_mode) == 0o600
-    assert "PRIVATE KEY" in private.read_text()
-    assert "PUBLIC KEY" in public.read_text()
+    assert private.read_text().startswith("PRIVATE+KEY+mediation-audit+")
+    assert public.read_text().startswith("mediation-audit+")
+    assert stat.S_IMODE(public.stat().st_mode) & 0o044  # others may read the public key
 
 
 def test_a_store_key_file_is_never_written_through_a_link(tmp_path):

@@ -362,6 +362,7 @@ def test_verify_and_replay_pass_after_erasure_and_a_retention_sweep(tmp_path, mo
     assert "partial-agreement" in shown  # the anonymous facts stay, for the statistics
     assert "0 case(s)" in run("retention", store=store).stdout
 
+    assert run("audit", "seal", "--private-key", str(audit_key), store=store).returncode == 0
     verified = run("audit", "verify", "--public-key", str(public), store=store)
     assert verified.returncode == 0, verified.stdout
     assert run("audit", "replay", store=store).returncode == 0

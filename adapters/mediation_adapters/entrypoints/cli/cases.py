@@ -32,7 +32,7 @@ from mediation_adapters.entrypoints.cli.output import (
     print_list,
     recorded,
 )
-from mediation_adapters.formats.export import Export
+from mediation_adapters.formats.export import exported_records
 from mediation_domain import (
     CaseStatus,
     CaseView,
@@ -177,7 +177,7 @@ def from_export(path: Path, case: str) -> Mediations:
     app.recorder.insert_events(
         [
             StoredEvent(r.originator_id, r.originator_version, r.topic, r.state)
-            for r in Export(path).records()
+            for r in exported_records(path)
             if r.originator_id == wanted
         ]
     )

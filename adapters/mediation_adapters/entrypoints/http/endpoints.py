@@ -21,10 +21,9 @@ from mediation_adapters.config import report_period
 from mediation_adapters.entrypoints.http.openapi import document
 from mediation_adapters.entrypoints.http.problems import Problem
 from mediation_adapters.entrypoints.http.schema import BODIES, REPORT_MEDIA, check
-from mediation_adapters.formats.export import write_export
+from mediation_adapters.formats.export_writer import write_export
 from mediation_adapters.formats.report import DEFAULT_BY, FORMATS, LANGUAGES, render
 from mediation_adapters.security.tokens import Tokens
-from mediation_adapters.storage.ledger import Ledger
 from mediation_domain import CaseView, Mediations
 from mediation_domain.application import MOST_CASES
 from mediation_domain.application.service import PrincipalService, Recorded
@@ -236,11 +235,7 @@ class Api:
 
     def _export(self) -> Any:  # noqa: ANN401 - a spooled temporary file
         spooled = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, mode="w+")  # noqa: SIM115
-        ledger = Ledger.of(self.mediations)
-        try:
-            write_export(self.mediations, ledger, spooled)
-        finally:
-            ledger.close()
+        write_export(self.mediations, spooled)
         spooled.seek(0)
         return spooled
 
