@@ -43,7 +43,7 @@ def test_demo_report_audit_erase_retention_and_copy_run_on_mariadb(mariadb_url, 
     assert report["total"]["counts"]["requests"] >= 10
     key, public = tmp_path / "audit.key", tmp_path / "audit.pub"
     ok(run(mariadb_url, "audit", "keygen", "--private-key", str(key), "--public-key", str(public)))
-    assert "sealed up to record 59" in ok(
+    assert "sealed 59 records, up to record 59" in ok(
         run(mariadb_url, "audit", "seal", "--private-key", str(key))
     )
     assert "intact" in ok(run(mariadb_url, "audit", "verify", "--public-key", str(public)))

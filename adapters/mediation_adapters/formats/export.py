@@ -319,7 +319,8 @@ def version_of(path: Path) -> int:
         with path.open("rb") as file:
             _, header = _parse(file.readline(), 1)
     except ExportFormatError as error:
-        raise ExportFormatError(f"{path}: {error}") from None
+        message = f"{path}: {error}"
+        raise ExportFormatError(message) from None
     except OSError as error:
         message = f"cannot read {path}: {error.strerror}"
         raise ExportFormatError(message) from None

@@ -81,7 +81,11 @@ def _unwrapped(notification: Notification, unwrap: Callable[[bytes], bytes]) -> 
 
 
 class Ledger:
-    """The chain and the checkpoints of one store, kept in its AuditLedger.
+    """Format 1's chain and checkpoints of one store, kept in its AuditLedger.
+
+    Release 1 seals the transparency log (tlog, sealing); this reads what format 1
+    sealed, for its verification and its move to the tree, and keeps its sealing as the
+    reference of how format 1 stores were made.
 
     The chain hash after record n is the ledger's hash (0, n); a checkpoint's note is its
     fields as JSON.
@@ -89,14 +93,6 @@ class Ledger:
 
     def __init__(self, port: AuditLedger) -> None:
         self._port = port
-
-    @classmethod
-    def of(cls, app: Mediations) -> Ledger:
-        """The ledger of `app`'s store (in this process for an application without one)."""
-        if app.store is None:
-            message = "this application has no store bundle: open it with open_store(url)"
-            raise StoreError(message)
-        return cls(app.store.ledger())
 
     def close(self) -> None:
         """Release the port."""
