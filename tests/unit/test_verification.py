@@ -107,6 +107,8 @@ def test_records_after_the_checkpoint_are_unverified():
     report = verify_log(Tree(records[:10]).note(KEY), records, TRUST)
     assert (report.status, report.unsealed) == (UNVERIFIED, 2)
     assert report.unproven == ("2 records after the last checkpoint are not signed",)
+    one = verify_log(Tree(records[:11]).note(KEY), records, TRUST)
+    assert one.unproven == ("1 record after the last checkpoint is not signed",)
 
 
 def test_a_required_witness_must_have_cosigned():

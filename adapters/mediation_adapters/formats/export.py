@@ -242,10 +242,14 @@ def _integer(value: Any, number: int, name: str, least: int) -> int:  # noqa: AN
 
 
 def _text(value: Any, number: int, name: str) -> str:  # noqa: ANN401
-    if type(value) is not str or not 0 < len(value) <= _TOPIC:
-        message = f"line {number}: {name} is a string of 1 to {_TOPIC} characters"
+    try:
+        valid = type(value) is str and 0 < len(value.encode()) <= _TOPIC
+    except UnicodeEncodeError:  # a lone surrogate, escaped in the JSON
+        valid = False
+    if not valid:
+        message = f"line {number}: {name} is a string of 1 to {_TOPIC} bytes of UTF-8"
         raise ExportFormatError(message)
-    return value
+    return str(value)
 
 
 def _uuid(value: Any, number: int, name: str) -> UUID:  # noqa: ANN401
@@ -298,6 +302,14 @@ def verify_export(
     a file the format refuses, at the first line it refuses.
     """
     note = checkpoint or export.note
+    if export.case is not None and checkpoint is not None:
+        own, given = export.head, TreeHead.parse(checkpoint.text)
+        if own is None or (own.size, own.root) != (given.size, given.root):
+            message = (
+                "a case export's proofs lead to its own checkpoint: the checkpoint given "
+                "is of another tree (verify it against the store or a full export)"
+            )
+            raise InvalidInputError(message)
     if export.case is None:
         return verify_log(note, export.stored(), trust, since=since)
     if since is not None:

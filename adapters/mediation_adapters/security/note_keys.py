@@ -154,7 +154,7 @@ def _parts(text: str, what: str) -> tuple[str, str, int, bytes]:
 
 
 def _same_id(computed: bytes, written: str, text: str) -> None:
-    if computed.hex() != written.lower():
+    if computed.hex() != written:  # lowercase hex, as written by keys of this form
         message = f"the key {quoted(text[:40])} does not have the id its name and key give"
         raise NoteKeyError(message)
 
@@ -177,7 +177,7 @@ def generate_note_keys(
 
 
 def load_signer_key(path: Path) -> NoteSignerKey:
-    """The signer key in the file `path` (its first line)."""
+    """The signer key in the file `path`: one line, the key's text (a final newline aside)."""
     text = _text(path, "private key")
     if text.startswith("-----BEGIN"):
         message = (

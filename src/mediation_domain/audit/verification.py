@@ -109,6 +109,9 @@ def verify_log(
     signed = check_checkpoint(note, trust)
     problems, unproven = list(signed.problems), list(signed.unproven)
     size = signed.head.size if signed.head else 0
+    if since is not None and signed.head is not None and since.origin != signed.head.origin:
+        message = f"the kept checkpoint is of log {since.origin!r}, not {signed.head.origin!r}"
+        problems.append(Problem("other-log", 0, "", message))
     if since is not None and signed.head is not None and since.size > size:
         message = f"the kept checkpoint covers {since.size} records, the log's latest {size}"
         problems.append(Problem("shrunk", 0, "", message))
@@ -141,7 +144,12 @@ def verify_log(
         problems.append(Problem("missing", last_id, "", message))
     unsealed = max(0, tree.size - size) if signed.head else tree.size
     if unsealed and signed.head is not None:
-        unproven.append(f"{unsealed} records after the last checkpoint are not signed")
+        many = (
+            "records after the last checkpoint are"
+            if unsealed > 1
+            else "record after the last checkpoint is"
+        )
+        unproven.append(f"{unsealed} {many} not signed")
     return LogVerification(
         tree.size,
         size,

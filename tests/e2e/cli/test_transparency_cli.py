@@ -201,6 +201,7 @@ def test_a_store_never_sealed_is_not_intact_against_any_key(tmp_path, sealed):
         (lambda ls: ls[2].update(originator_id="F849FC0D-505F-4B4F-B9FF-12F5DC1060A7"), "UUID"),
         (lambda ls: ls[2].pop("topic"), "line 3: the fields are type, leaf, id"),
         (lambda ls: ls[-1].update(records="59"), "records is an integer"),
+        (lambda ls: ls[2].update(topic="\ud800"), "line 3: topic is a string of 1 to 1000 bytes"),
     ],
 )
 def test_malformed_lines_are_refused_naming_the_line(sealed, tmp_path, edit, says):
@@ -253,7 +254,7 @@ def test_a_store_sealed_with_one_key_then_another_verifies_with_both(sealed, tmp
     assert "intact" in both.stdout
     old_only = run("audit", "verify", "--public-key", str(sealed["public"]), store=store)
     assert old_only.returncode == 1
-    label = second_public.read_text().rsplit("+", 1)[0]
+    label = "+".join(second_public.read_text().split("+")[:2])  # name+id (base64 may hold '+')
     assert f"signed by {label}: none of the trusted keys" in old_only.stdout
     twice = run(
         "audit", "verify", "--public-key", str(sealed["public"]), "--public-key",
@@ -356,6 +357,44 @@ def test_a_witness_cosigns_a_log_that_grew_and_verify_can_require_it(sealed, tmp
         "--public-key", str(sealed["public"]), "--out", str(tmp_path / "x"), store=store,
     )  # fmt: skip
     _refused(log_key, "a witness cosigns with a key made with --witness")
+
+
+def test_a_case_export_is_held_to_its_own_checkpoint_only(sealed, tmp_path):
+    store = _copy(sealed, tmp_path)
+    assert run("demo", "--week-only", store=store).returncode == 0
+    assert run("audit", "seal", "--private-key", str(sealed["key"]), store=store).returncode == 0
+    later = tmp_path / "later.cp"
+    assert run("audit", "checkpoint", "--out", str(later), store=store).returncode == 0
+    done = _verify(sealed["case"], sealed["public"], "--checkpoint", str(later))
+    _refused(done, "a case export's proofs lead to its own checkpoint")
+    same = _verify(sealed["case"], sealed["public"], "--checkpoint", str(sealed["checkpoint"]))
+    assert same.returncode == 0, same.stdout + same.stderr
+    since = _verify(sealed["case"], sealed["public"], "--since", str(sealed["checkpoint"]))
+    _refused(since, "--since needs the whole log")
+
+
+def test_a_kept_checkpoint_of_another_log_fails(sealed, tmp_path):
+    store = tmp_path / "other.sqlite3"
+    assert run("demo", "--week-only", store=store).returncode == 0
+    key, public = tmp_path / "o", tmp_path / "o.pub"
+    run(
+        "audit",
+        "keygen",
+        "--name",
+        "other.example/log",
+        "--private-key",
+        str(key),
+        "--public-key",
+        str(public),
+    )
+    assert run("audit", "seal", "--private-key", str(key), store=store).returncode == 0
+    kept = tmp_path / "other.cp"
+    assert run("audit", "checkpoint", "--out", str(kept), store=store).returncode == 0
+    keys = tmp_path / "keys"
+    keys.write_text(sealed["public"].read_text() + public.read_text())
+    done = _verify(sealed["full"], keys, "--since", str(kept))
+    assert done.returncode == 1
+    assert "the kept checkpoint is of log 'other.example/log'" in done.stdout
 
 
 def test_a_forged_signature_or_unknown_key_never_passes(sealed, tmp_path):

@@ -212,6 +212,8 @@ def _audit_export(_: PrincipalService, args: argparse.Namespace) -> int:
         raise
     size = checkpoint.head.size if checkpoint else 0
     print(f"exported {count} records to {args.out}, proven by a checkpoint of {size} records")
-    if checkpoint is None:
+    if checkpoint is None and args.until:
+        print(f"no checkpoint covers records up to {args.until} only: nothing in it can be proven")
+    elif checkpoint is None:
         print("the log was never sealed: nothing in this export can be proven (audit seal)")
     return EXIT_OK
