@@ -281,7 +281,12 @@ def published_months(report: Report) -> dict[tuple, Shown]:
 def worked_out(figures: dict[tuple, Shown]) -> list[tuple]:  # noqa: C901 - one propagation
     """The figures shown as "< 5" that a reader can pin to one value (written independently
     of the library: every table adds up into the coarser ones, every whole is its parts)."""
-    low = {node: shown.low for node, shown in figures.items()}
+    # What every reader knows besides the figures (docs/reports.md): a hidden figure not
+    # shown as "< 5" is 5 or more, whatever range the report prints for it.
+    low = {
+        node: shown.low if shown.exact or str(shown) == "< 5" else max(shown.low, SMALL_COUNT)
+        for node, shown in figures.items()
+    }
     high = {node: math.inf if shown.high is None else shown.high for node, shown in figures.items()}
     sums: dict[tuple, list[tuple]] = {}  # (whole, how it splits) -> its parts
     for dims, key, month, name in figures:
@@ -487,6 +492,33 @@ def test_no_hidden_count_can_be_worked_out_of_a_partners_report(facts):
         assert set(row.counts) == set(MAIN)
     assert set(report.total().counts) == set(FLOWS)  # open cases: the service's own
     assert report.total().measures["open_age_days.median"] is None
+
+
+def test_a_figure_hidden_beside_a_small_one_is_known_to_be_five_or_more():
+    """1 + 5 = 6: with the 5 hidden, a reader who knows it is 5 or more pins the 1.
+
+    A figure hidden to protect another (not small itself) is at least 5, and every reader
+    knows it; the library must reckon with that, not with "at least 1".
+    """
+    january = datetime(2026, 1, 5, tzinfo=UTC)
+    facts = [
+        CaseFacts(
+            requested_at=january + timedelta(hours=n),
+            neighbourhood="Beaulieu",
+            domain=InterventionDomain.PUBLIC_TRANSPORT
+            if n == 0
+            else InterventionDomain.ACCESS_TO_RIGHTS,
+            referral=ReferralSource.CITY,
+        )
+        for n in range(6)
+    ]
+    period = Period.of(
+        "2026-01", "2026-01", as_of=datetime(2026, 3, 1, tzinfo=UTC), whole_months=True
+    )
+    report = Report.of(facts, period)
+    figures = published_months(report)
+    assert str(figures[("domain",), ("public-transport",), "2026-01", "requests"]) == "< 5"
+    assert worked_out(figures) == []
 
 
 # What a report may ask for -------------------------------------------------------------
