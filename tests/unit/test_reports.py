@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -234,25 +235,35 @@ def test_a_period_is_checked(app):
         Period.of("2026-05", "2026-04", as_of=as_of)
     with pytest.raises(InvalidInputError, match="invalid date"):
         Period.of("2026-13", None, as_of=as_of)
-    with pytest.raises(InvalidInputError, match="whole calendar months"):
-        Period.of("2026-01-15", "2026-03", as_of=as_of, whole_months=True)
-    with pytest.raises(InvalidInputError, match="2026-07 is not over"):
-        Period.of("2026-01", "2026-07", as_of=as_of, whole_months=True)
-    with pytest.raises(InvalidInputError, match="whole calendar months"):
-        app.report(Period(date(2026, 1, 1), date(2026, 6, 15), as_of))  # partners: months
-    # The months it suggests are over: asked for, they are taken (no flag of an edge named).
+    with pytest.raises(InvalidInputError, match="whole calendar quarters"):
+        Period.of("2026-01-15", "2026-03", as_of=as_of, whole_quarters=True)
+    with pytest.raises(InvalidInputError, match="whole calendar quarters"):
+        Period.of("2026-02", "2026-03", as_of=as_of, whole_quarters=True)
+    with pytest.raises(InvalidInputError, match="whole calendar quarters"):
+        Period.of("2026-01", "2026-05", as_of=as_of, whole_quarters=True)
+    with pytest.raises(InvalidInputError, match="quarter ending 2026-09 is not over"):
+        Period.of("2026-01", "2026-09", as_of=as_of, whole_quarters=True)
+    with pytest.raises(InvalidInputError, match="whole calendar quarters"):
+        app.report(Period(date(2026, 1, 1), date(2026, 6, 15), as_of))  # partners: quarters
+    # The quarters it suggests are over: asked for, they are taken (no edge named).
     year_so_far = Period.of(None, None, as_of=as_of)
     with pytest.raises(InvalidInputError, match=r"e\.g\. from 2026-01 to 2026-06$"):
-        year_so_far.check_whole_months()
-    assert Period.of("2026-01", "2026-06", as_of=as_of, whole_months=True).end == date(2026, 6, 30)
+        year_so_far.check_whole_quarters()
+    middle = Period.of("2026-02-10", "2026-05-03", as_of=as_of)
+    with pytest.raises(InvalidInputError, match=r"e\.g\. from 2026-01 to 2026-06$"):
+        middle.check_whole_quarters()
+    assert Period.of("2026-01", "2026-06", as_of=as_of, whole_quarters=True).end == date(
+        2026, 6, 30
+    )
     with pytest.raises(InvalidInputError, match="cannot group by 'quartier'"):
         app.report(_year(), exact=True).rows(["quartier"])
-    # Defaults: this year so far; for partners, up to the last finished month.
+    # Defaults: this year so far; for partners, the four quarters up to the last finished.
     assert Period.of(None, None, as_of=as_of) == Period(date(2026, 1, 1), date(2026, 7, 1), as_of)
-    partners = Period.of(None, None, as_of=as_of, whole_months=True)
-    assert (partners.start, partners.end) == (date(2026, 1, 1), date(2026, 6, 30))
-    january = Period.of(None, None, as_of=datetime(2027, 1, 10, tzinfo=UTC), whole_months=True)
+    partners = Period.of(None, None, as_of=as_of, whole_quarters=True)
+    assert (partners.start, partners.end) == (date(2025, 7, 1), date(2026, 6, 30))
+    january = Period.of(None, None, as_of=datetime(2027, 1, 10, tzinfo=UTC), whole_quarters=True)
     assert (january.start, january.end) == (date(2026, 1, 1), date(2026, 12, 31))
+    assert january.quarters == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
 
 
 # The partners' view ----------------------------------------------------------------------
@@ -267,10 +278,30 @@ WHOLES = {
 }
 
 
-def published_months(report: Report) -> dict[tuple, Shown]:
-    """Every monthly figure of every table, as a partner reads it in the report's rows."""
+def published_months(report: Report, make: Callable[[Period], Report] | None = None) -> dict:
+    """Every figure of every table, as a reader reads it in the report's rows.
+
+    Exact: every table by month. A partner's: the whole service by month, the other
+    tables by quarter, each read from a report of that quarter alone (`make`).
+    """
     figures = {}
+    partners = not report.exact
     for dims in TABLES:
+        if partners and dims:
+            assert make is not None
+            for quarter in report.period.quarters:
+                year, number = quarter.split("-Q")
+                first = 3 * int(number) - 2
+                alone = Period.of(
+                    f"{year}-{first:02d}",
+                    f"{year}-{first + 2:02d}",
+                    as_of=report.period.as_of,
+                    whole_quarters=True,
+                )
+                for row in make(alone).rows(dims):
+                    for name, shown in row.counts.items():
+                        figures[dims, row.key, quarter, name] = shown
+            continue
         for row in report.rows([*dims, "month"]):
             *key, month = row.key
             for name, shown in row.counts.items():  # breakdowns: the whole service only
@@ -291,6 +322,13 @@ def worked_out(figures: dict[tuple, Shown]) -> list[tuple]:  # noqa: C901 - one 
     sums: dict[tuple, list[tuple]] = {}  # (whole, how it splits) -> its parts
     for dims, key, month, name in figures:
         node = (dims, key, month, name)
+        if not dims and any(d and "-Q" in m for d, _, m, __ in figures):
+            # A partner's quarter of the whole service: the sum of its months, unpublished.
+            quarter = f"{month[:4]}-Q{(int(month[5:]) - 1) // 3 + 1}"
+            whole = ((), (), quarter, name)
+            low.setdefault(whole, 0)
+            high.setdefault(whole, math.inf)
+            sums.setdefault((whole, "months"), []).append(node)
         for drop in range(len(dims)):  # by neighbourhood, and by domain: two sums each
             parent = (dims[:drop] + dims[drop + 1 :], key[:drop] + key[drop + 1 :], month, name)
             sums.setdefault((parent, dims), []).append(node)
@@ -326,14 +364,14 @@ def worked_out(figures: dict[tuple, Shown]) -> list[tuple]:  # noqa: C901 - one 
 
 def _partners(app: Mediations, start: str, end: str) -> Report:
     as_of = datetime(2027, 1, 1, tzinfo=UTC)
-    return app.report(Period.of(start, end, as_of=as_of, whole_months=True))
+    return app.report(Period.of(start, end, as_of=as_of, whole_quarters=True))
 
 
 def test_partners_see_small_counts_as_less_than_five_and_nothing_that_gives_them_away(app, clock):
     for _ in range(7):
         _open(app, clock, (2026, 3, 2), neighbourhood="Couronneries")
     _open(app, clock, (2026, 3, 2), neighbourhood="Bel-Air")
-    report = _partners(app, "2026-03", "2026-03")
+    report = _partners(app, "2026-01", "2026-03")
     rows = {row.key: row for row in report.rows(["neighbourhood"])}
     assert str(rows["Bel-Air",].counts["requests"]) == "< 5"
     # 8 requests in all, 7 in Couronneries would give Bel-Air's 1 away: one of them is
@@ -345,7 +383,7 @@ def test_partners_see_small_counts_as_less_than_five_and_nothing_that_gives_them
     assert not (couronneries.exact and total.exact)
     assert couronneries.low <= 7 <= couronneries.high
     assert total.low <= 8 <= total.high
-    assert worked_out(published_months(report)) == []
+    assert worked_out(published_months(report, app.report)) == []
     exact = app.report(report.period, exact=True)
     assert exact.total().counts["requests"] == Shown(8, 8)
     assert {str(r.counts["requests"]) for r in exact.rows(["neighbourhood"])} == {"1", "7"}
@@ -365,11 +403,13 @@ def test_no_exact_small_count_reaches_a_partner(app, clock):
             app.assign_mediator(case, mediator="med-1")
             app.give_consent(case, party=a)
     report = _partners(app, "2026-01", "2026-03")
-    for by in (["neighbourhood"], ["domain", "month"], ["neighbourhood", "domain", "month"], []):
+    for by in (["neighbourhood"], ["domain"], ["month"], ["neighbourhood", "domain"], []):
         for row in [*report.rows(by), report.total()]:
             for name, shown in row.counts.items():
                 assert not (shown.exact and 0 < shown.low < SMALL_COUNT), (by, row.key, name)
-    assert worked_out(published_months(report)) == []
+    assert worked_out(published_months(report, app.report)) == []
+    with pytest.raises(InvalidInputError, match="neighbourhoods and domains by quarter"):
+        report.rows(["domain", "month"])
 
 
 def test_the_same_facts_in_any_order_publish_the_same_figures(app, clock):
@@ -386,7 +426,7 @@ def test_the_same_facts_in_any_order_publish_the_same_figures(app, clock):
             app.assign_mediator(case, mediator="med-1")
     facts = list(facts_of(app.history()).values())
     period = Period.of(
-        "2026-01", "2026-01", as_of=datetime(2026, 3, 1, tzinfo=UTC), whole_months=True
+        "2026-01", "2026-03", as_of=datetime(2026, 4, 1, tzinfo=UTC), whole_quarters=True
     )
     first = Report.of(facts, period).published
     assert any(not shown.exact and str(shown) != "< 5" for shown in first.values())  # secondary
@@ -423,17 +463,17 @@ _facts = st.builds(
 @settings(max_examples=150, deadline=None)
 @given(facts=st.lists(_facts, min_size=1, max_size=80))
 def test_adjacent_periods_difference_into_published_monthly_figures_only(facts):
-    as_of = datetime(2026, 6, 1, tzinfo=UTC)
+    as_of = datetime(2026, 7, 1, tzinfo=UTC)
 
     def partners(start: str, end: str) -> Report:
-        return Report.of(facts, Period.of(start, end, as_of=as_of, whole_months=True))
+        return Report.of(facts, Period.of(start, end, as_of=as_of, whole_quarters=True))
 
     quarter, four, april = (
         partners("2026-01", "2026-03"),
-        partners("2026-01", "2026-04"),
-        partners("2026-04", "2026-04"),
+        partners("2026-01", "2026-06"),
+        partners("2026-04", "2026-06"),
     )
-    for by in ([], ["neighbourhood"], ["domain"], ["neighbourhood", "domain"]):
+    for by in ([], ["month"], ["neighbourhood"], ["domain"], ["neighbourhood", "domain"]):
         longer = {row.key: row.counts for row in four.rows(by)}
         shorter = {row.key: row.counts for row in quarter.rows(by)}
         month = {row.key: row.counts for row in april.rows(by)}
@@ -441,8 +481,8 @@ def test_adjacent_periods_difference_into_published_monthly_figures_only(facts):
             for name in FLOWS:
                 parts = [part.get(key, {}).get(name, Shown(0, 0)) for part in (shorter, month)]
                 whole = longer.get(key, {}).get(name, Shown(0, 0))
-                # January to April is exactly January to March plus April, as published:
-                # subtracting the two reports gives April's published figure, no more.
+                # The half-year is exactly its two quarters, as published: subtracting
+                # the two reports gives the second quarter's published figure, no more.
                 assert whole == parts[0] + parts[1]  # an unbounded high stays unbounded
     # The monthly figures themselves are the same in every report that covers the month.
     march = {k: v for k, v in four.published.items() if k[2] == "2026-03"}
@@ -483,11 +523,11 @@ def split_into_ones(exact: Report) -> bool:
 @settings(max_examples=150, deadline=None)
 @given(facts=st.lists(_facts, min_size=1, max_size=120))
 def test_no_hidden_count_can_be_worked_out_of_a_partners_report(facts):
-    as_of = datetime(2026, 6, 1, tzinfo=UTC)
-    period = Period.of("2026-01", "2026-05", as_of=as_of, whole_months=True)
+    as_of = datetime(2026, 7, 1, tzinfo=UTC)
+    period = Period.of("2026-01", "2026-06", as_of=as_of, whole_quarters=True)
     assume(not split_into_ones(Report.of(facts, period, exact=True)))
     report = Report.of(facts, period)
-    assert worked_out(published_months(report)) == []
+    assert worked_out(published_months(report, lambda p: Report.of(facts, p))) == []
     for row in report.rows(["neighbourhood"]):  # breakdowns are the whole service's only
         assert set(row.counts) == set(MAIN)
     assert set(report.total().counts) == set(FLOWS)  # open cases: the service's own
@@ -513,11 +553,11 @@ def test_a_figure_hidden_beside_a_small_one_is_known_to_be_five_or_more():
         for n in range(6)
     ]
     period = Period.of(
-        "2026-01", "2026-01", as_of=datetime(2026, 3, 1, tzinfo=UTC), whole_months=True
+        "2026-01", "2026-03", as_of=datetime(2026, 4, 1, tzinfo=UTC), whole_quarters=True
     )
     report = Report.of(facts, period)
-    figures = published_months(report)
-    assert str(figures[("domain",), ("public-transport",), "2026-01", "requests"]) == "< 5"
+    figures = published_months(report, lambda p: Report.of(facts, p))
+    assert str(figures[("domain",), ("public-transport",), "2026-Q1", "requests"]) == "< 5"
     assert worked_out(figures) == []
 
 
@@ -526,9 +566,9 @@ def test_a_figure_hidden_beside_a_small_one_is_known_to_be_five_or_more():
 
 def test_a_report_over_more_than_twenty_years_is_refused():
     as_of = datetime(2026, 12, 1, tzinfo=UTC)
-    Report.of([], Period.of("2006-11", "2026-10", as_of=as_of), exact=False)  # 240 months
+    Report.of([], Period.of("2006-10", "2026-09", as_of=as_of), exact=False)  # 240 months
     with pytest.raises(InvalidInputError, match="at most 240 months"):
-        Report.of([], Period.of("2006-10", "2026-10", as_of=as_of), exact=False)
+        Report.of([], Period.of("2006-07", "2026-09", as_of=as_of), exact=False)
 
 
 def test_a_report_of_more_rows_than_allowed_is_refused(app, clock, monkeypatch):

@@ -32,15 +32,15 @@ _CASES_PER_MONTH = 60
 _SEED = 2026  # the same year of stories on every first run
 
 
-def record_year(app: Mediations) -> int:
-    """Record a year of generated routine cases ending now; returns how many.
+def record_year(app: Mediations, end: datetime | None = None) -> int:
+    """Record a year of generated routine cases ending `end` (now); returns how many.
 
     Each case is a plausible story: a request, a mediator a few days later, consents
     (sometimes a refusal), sessions over some weeks, then a resolution or a withdrawal;
     the latest cases are still open. Commands run in time order through the public API,
     with the application's clock set to when each happened. Names are fictitious.
     """
-    end = datetime.now(UTC)
+    end = end or datetime.now(UTC)
     chance = random.Random(_SEED)  # noqa: S311 - a simulation, not a secret
     steps: list[tuple[datetime, int, Callable[[], None]]] = []
     start = end - timedelta(days=365)

@@ -20,6 +20,7 @@ from mediation_domain.reports.disclosure import (
     Shown,
     partners_counts,
     publish,
+    quarter_of,
 )
 from mediation_domain.reports.facts import AGE_BUCKETS, COUNTS, DIMENSIONS, STOCKS, CaseFacts, Key
 from mediation_domain.reports.period import Period
@@ -55,10 +56,11 @@ class Row:
 class Report:
     """Indicators over a period, counted on the neighbourhood x domain x month grid.
 
-    `published` holds, for every month, the figures of the four tables a report shows:
-    the whole service, each neighbourhood, each domain, each neighbourhood x domain. Any
-    row of any report is a sum of those monthly figures (flows) or the last month's
-    (stocks), so reports of different periods agree and cannot be differenced into more.
+    `published` holds the figures of the four tables a report shows: the whole service,
+    each neighbourhood, each domain, each neighbourhood x domain; by month (exact), or for
+    partners the whole service by month and the others by quarter. Any row of any report
+    is a sum of those figures (flows) or the last month's (stocks), so reports of
+    different periods agree and cannot be differenced into more.
     """
 
     period: Period
@@ -69,9 +71,9 @@ class Report:
     @classmethod
     def of(cls, facts: Iterable[CaseFacts], period: Period, *, exact: bool = False) -> Report:
         """Count `facts` over `period`; `exact=False` is what a partner may receive."""
-        if not exact:
-            period.check_whole_months()
         period.check_size()
+        if not exact:
+            period.check_whole_quarters()
         cells: dict[Key, _Cell] = defaultdict(_Cell)
         ends = [(month, period.until(month)) for month in period.months]
         for case in facts:
@@ -83,6 +85,12 @@ class Report:
         """The indicators grouped by `by` (a subset of DIMENSIONS), in a stable order."""
         dims = dimensions(by)
         table = tuple(d for d in PLACES if d in dims)
+        if table and "month" in dims and not self.exact:
+            message = (
+                "a partner's report gives neighbourhoods and domains by quarter, over the "
+                "whole period: group by month alone, or by neighbourhood and domain"
+            )
+            raise InvalidInputError(message)
         groups: dict[tuple[str, ...], list[Key]] = defaultdict(list)
         for key in self.cells:
             groups[tuple(key[DIMENSIONS.index(d)] for d in dims)].append(key)
@@ -122,6 +130,8 @@ class Report:
         Flows added up over `months`; stocks as they stood at the end of the last one.
         """
         names = COUNTS if self.exact else partners_counts(place[0])
+        if place[0] and not self.exact:  # by quarter (the period is whole quarters)
+            months = list(dict.fromkeys(quarter_of(m) for m in months))
         return {
             name: _sum(
                 self.published.get((*place, m, name))

@@ -1,4 +1,13 @@
-"""The partners' view: counts 1 to 4 hidden, and whatever would give one away hidden too."""
+"""The partners' view: counts 1 to 4 hidden, and whatever would give one away hidden too.
+
+Partners get the whole service by month, and neighbourhoods and domains by calendar
+quarter: at the service's pace (some 60 requests a month over 6 neighbourhoods and 5
+domains), a neighbourhood's or domain's month holds a handful of cases, its quarter tens.
+Each quarter is published once it is over, as one system: its three months of the
+whole service and its quarterly figures by neighbourhood, domain and both, suppressed
+together. Any partner report is a sum of those figures, so reports of any periods (whole
+quarters) can be differenced into nothing they do not show.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +22,13 @@ from mediation_domain.reports.facts import FLOWS, STOCKS, Key
 SMALL_COUNT = 5
 # What partners get per neighbourhood or domain; the breakdowns (by referral source, who
 # withdrew, outcome, session kind, age) they get for the whole service only: split that
-# fine, nearly every count would be small.
-MAIN = tuple(name for name in FLOWS if "." not in name)
+# fine, nearly every count would be small. Neither are closures split into withdrawals
+# and resolutions there (a neighbourhood's few withdrawals a quarter would be hidden, and
+# its closures with them: closed = withdrawn + resolved), nor refusals given: a few a
+# quarter, spread over a few neighbourhoods, "< 5" each, that a known total splits into
+# ones (4 = 1 + 1 + 1 + 1, each part published as non-zero).
+_SERVICE_ONLY = {"withdrawn", "resolved", "refused"}
+MAIN = tuple(name for name in FLOWS if "." not in name and name not in _SERVICE_ONLY)
 # Open cases are the service's own: month after month, open(M) = open(M-1) + requests(M)
 # - closures(M), which would let a partner subtract a hidden request or closure back out.
 PARTNERS = FLOWS
@@ -66,8 +80,8 @@ _PARTS: dict[str, tuple[str, ...]] = {
 }
 _UNBOUNDED = math.inf  # a secondary count's: no narrowing an infinite bound by steps
 _VISITS = 6  # visits per sum: more narrows ranges, never pinned more (measured)
-# A published figure: (table, its key, month, indicator), e.g.
-# (("neighbourhood",), ("Beaulieu",), "2026-03", "requests").
+# A published figure: (table, its key, month or quarter, indicator), e.g.
+# ((), (), "2026-03", "requests") or (("neighbourhood",), ("Beaulieu",), "2026-Q1", "requests").
 Node = tuple[tuple[str, ...], tuple[str, ...], str, str]
 # A published figure and the published figures it is the sum of.
 Relation = tuple[Node, list[Node]]
@@ -79,18 +93,42 @@ def partners_counts(table: tuple[str, ...]) -> tuple[str, ...]:
     return MAIN if table else PARTNERS
 
 
+def quarter_of(month: str) -> str:
+    """The calendar quarter of a month: 2026-05 is 2026-Q2."""
+    year, number = month.split("-")
+    return f"{year}-Q{(int(number) - 1) // 3 + 1}"
+
+
+def months_of(quarter: str) -> list[str]:
+    """The three months of a quarter: 2026-Q2 is 2026-04 to 2026-06."""
+    year, number = quarter.split("-Q")
+    first = 3 * (int(number) - 1) + 1
+    return [f"{year}-{month:02d}" for month in range(first, first + 3)]
+
+
 def publish(grid: Mapping[Key, Mapping[str, int]], *, exact: bool) -> dict[Node, Shown]:
-    """Every table's monthly figures: exact, or as a partner may receive them."""
+    """The published figures: exact, every table by month; or as a partner may receive them.
+
+    A partner's: the whole service by month, the other tables by quarter (its label,
+    2026-Q1, in the month's place), each quarter suppressed as one system.
+    """
     values = _tables(grid)
     if exact:
         return {node: Shown(v, v) for node, v in values.items() if v}
-    by_month: dict[str, dict[Node, int]] = defaultdict(dict)
-    for node, value in values.items():
-        table, _, month, name = node
-        if value and name in partners_counts(table):
-            by_month[month][node] = value
-    return {
-        node: shown for month in by_month.values() for node, shown in _suppressed(month).items()
+    by_quarter: dict[str, Counter[Node]] = defaultdict(Counter)
+    for (table, key, month, name), value in values.items():
+        quarter = quarter_of(month)
+        if not value:
+            continue
+        if not table and name in PARTNERS:
+            by_quarter[quarter][table, key, month, name] = value
+        if name in MAIN:  # the quarter's, the whole service's too (the sum of its months)
+            by_quarter[quarter][table, key, quarter, name] += value
+    return {  # the service's quarter itself is left out: the sum of its months
+        node: shown
+        for quarter, nodes in by_quarter.items()
+        for node, shown in _suppressed(nodes).items()
+        if node[0] or node[2] != quarter
     }
 
 
@@ -108,7 +146,17 @@ def _tables(grid: Mapping[Key, Mapping[str, int]]) -> Counter[Node]:
 
 def _relations(values: Mapping[Node, int]) -> list[Relation]:
     """Each published figure that is the sum of others (zeros left out: they are known)."""
-    return _finer(values) + _breakdowns(values)
+    return _finer(values) + _breakdowns(values) + _quarters(values)
+
+
+def _quarters(values: Mapping[Node, int]) -> list[Relation]:
+    """The whole service's quarter as the sum of its months, where both are figures."""
+    return [
+        (node, [(table, key, m, name) for m in months_of(slot) if (table, key, m, name) in values])
+        for node in values
+        for table, key, slot, name in [node]
+        if not table and "-Q" in slot
+    ]
 
 
 def _finer(values: Mapping[Node, int]) -> list[Relation]:
@@ -131,7 +179,8 @@ def _breakdowns(values: Mapping[Node, int]) -> list[Relation]:
     for node in values:
         table, key, month, name = node
         parts = _PARTS.get(name)
-        if parts is not None and (not table or all(p in MAIN for p in parts)):
+        whole_service_month = not table and "-Q" not in month  # breakdowns: monthly only
+        if parts is not None and (whole_service_month or all(p in MAIN for p in parts)):
             found.append(
                 (node, [(table, key, month, p) for p in parts if (table, key, month, p) in values])
             )
@@ -139,7 +188,7 @@ def _breakdowns(values: Mapping[Node, int]) -> list[Relation]:
 
 
 def _suppressed(values: Mapping[Node, int]) -> dict[Node, Shown]:
-    """One month's figures with 1 to 4 hidden, and more hidden until none can be worked out.
+    """One quarter's figures with 1 to 4 hidden, and more hidden until none can be worked out.
 
     A hidden count could be worked out from a total and its other parts (Beaulieu's
     requests less its other referral sources...). Bounds are propagated through every

@@ -1,4 +1,4 @@
-"""The period a report covers: days, months, and the partners' rule (finished months only)."""
+"""The period a report covers: days, months, and the partners' rule (finished quarters only)."""
 
 from __future__ import annotations
 
@@ -41,20 +41,22 @@ class Period:
         *,
         as_of: datetime,
         zone: tzinfo = UTC,
-        whole_months: bool = False,
+        whole_quarters: bool = False,
     ) -> Period:
         """The period from texts such as 2026-01 or 2026-01-15 (None: this year so far).
 
-        With `whole_months` (partners' reports), the period must be whole calendar months
-        that were over at `as_of`; with no end given it ends with the last such month.
+        With `whole_quarters` (partners' reports), the period must be whole calendar
+        quarters that were over at `as_of`; with no end given it ends with the last such
+        quarter, with no start it covers the four quarters up to its end.
         """
         moment = as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)
         try:
             today = moment.astimezone(zone).date()
-            first, last = _days(start, end, today=today, whole_months=whole_months)
+            first, last = _days(start, end, today=today, whole_quarters=whole_quarters)
             period = cls(first, last, moment, zone)
-            if whole_months:
-                period.check_whole_months()
+            if whole_quarters:
+                period.check_size()  # the costlier refusal first
+                period.check_whole_quarters()
         except InvalidInputError:
             raise
         except (OverflowError, ValueError):  # the calendar's own ends (year 1, year 9999)
@@ -79,7 +81,7 @@ class Period:
         """The period a user asked for at `now`, from texts (as_of also a time; None: now).
 
         A day as `as_of` means its end; a time without an offset is `zone`'s. A partners'
-        report (not `exact`) covers whole months, all over at `as_of`, which must be past
+        report (not `exact`) covers whole quarters, all over at `as_of`, which must be past
         by COMMIT_GRACE (with no `as_of`, it is `now` less COMMIT_GRACE).
         """
         moment = now if exact else now - COMMIT_GRACE
@@ -91,27 +93,43 @@ class Period:
                     f"as-of {quoted(as_of)} is not yet past: a partner's report is of what is over"
                 )
                 raise InvalidInputError(message)
-        return cls.of(start, end, as_of=moment, zone=zone, whole_months=not exact)
+        return cls.of(start, end, as_of=moment, zone=zone, whole_quarters=not exact)
 
-    def check_whole_months(self) -> None:
-        """Refuse a period that is not whole calendar months, all over at `as_of`."""
+    def check_whole_quarters(self) -> None:
+        """Refuse a period that is not whole calendar quarters, all over at `as_of`.
+
+        A partner gets neighbourhoods and domains by quarter, so a period must be made of
+        them; and a quarter is published once, when over, so no later report differs.
+        """
         last_day = calendar.monthrange(self.end.year, self.end.month)[1]
         # Over once its next midnight has come (an as-of day's last instant counts as it).
         today = (self.as_of + timedelta(microseconds=1)).astimezone(self.zone).date()
-        if self.start.day != 1 or self.end.day != last_day:
-            # The example asked instead: the same months, up to the last one over.
-            end = min(self.end, today.replace(day=1) - timedelta(days=1))
+        if (
+            self.start.day != 1
+            or self.start.month % 3 != 1
+            or self.end.day != last_day
+            or self.end.month % 3 != 0
+        ):
+            # The example asked instead: the quarters around, up to the last one over.
+            end = min(_quarter_end(self.end), _quarter_start(today) - timedelta(days=1))
+            start = min(_quarter_start(self.start), _quarter_start(end))
             message = (
-                f"a partner's report covers whole calendar months, not {self.start} to "
-                f"{self.end}: give months, e.g. from {min(self.start, end):%Y-%m} to {end:%Y-%m}"
+                f"a partner's report covers whole calendar quarters, not {self.start} to "
+                f"{self.end}: e.g. from {start.isoformat()[:7]} to {end.isoformat()[:7]}"
             )
             raise InvalidInputError(message)
         if self.end >= today:
             message = (
-                f"{self.end:%Y-%m} is not over at {self.as_of.isoformat(timespec='seconds')}: "
-                "a partner's report ends with a finished month"
+                f"the quarter ending {self.end:%Y-%m} is not over at "
+                f"{self.as_of.isoformat(timespec='seconds')}: a partner's report ends with "
+                "a finished quarter"
             )
             raise InvalidInputError(message)
+
+    @property
+    def quarters(self) -> list[str]:
+        """The period's quarters (2026-Q1) that had begun at `as_of`."""
+        return list(dict.fromkeys(f"{m[:4]}-Q{(int(m[5:]) - 1) // 3 + 1}" for m in self.months))
 
     @property
     def month_count(self) -> int:
@@ -147,21 +165,36 @@ class Period:
 
 
 def _days(
-    start: str | date | None, end: str | date | None, *, today: date, whole_months: bool
+    start: str | date | None, end: str | date | None, *, today: date, whole_quarters: bool
 ) -> tuple[date, date]:
     """The first and last days asked for.
 
-    With no end: today, or for partners the last day of the last month over; with no start:
-    the first of January of the end's year.
+    With no end: today, or for partners the last day of the last quarter over; with no
+    start: the first of January of the end's year, or for partners the first day of the
+    four quarters ending with the end's.
     """
     if end is not None:
         last = _day(end, last=True)
-    elif whole_months:
-        last = today.replace(day=1) - timedelta(days=1)
+    elif whole_quarters:
+        last = _quarter_start(today) - timedelta(days=1)
     else:
         last = today
-    first = _day(start, last=False) if start is not None else last.replace(month=1, day=1)
+    if start is not None:
+        first = _day(start, last=False)
+    elif whole_quarters:
+        first = _quarter_start(last.replace(day=1) - timedelta(days=270))  # 4 quarters
+    else:
+        first = last.replace(month=1, day=1)
     return first, last
+
+
+def _quarter_start(day: date) -> date:
+    return date(day.year, day.month - (day.month - 1) % 3, 1)
+
+
+def _quarter_end(day: date) -> date:
+    last_month = day.month - (day.month - 1) % 3 + 2
+    return date(day.year, last_month, calendar.monthrange(day.year, last_month)[1])
 
 
 def _day(text: str | date, *, last: bool) -> date:

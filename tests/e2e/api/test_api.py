@@ -190,10 +190,11 @@ def test_erasure_over_http_leaves_the_case_and_hides_the_values(server):
 
 
 @pytest.fixture(scope="module")
-def last_month(server) -> str:
-    """Cases recorded last month (a finished month: the partners' view shows it)."""
-    first = datetime.now(UTC).replace(day=1, hour=12, minute=0, second=0, microsecond=0)
-    when = (first - timedelta(days=20)).replace(day=10)
+def last_month(server) -> tuple[str, str]:
+    """Cases recorded in the last finished quarter (a partner's view shows it): its months."""
+    today = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    quarter = today.replace(day=1, month=today.month - (today.month - 1) % 3)
+    when = (quarter - timedelta(days=20)).replace(day=10)  # in the quarter before
     app = open_store(server.store)
     app.clock = lambda: when
     try:
@@ -203,35 +204,37 @@ def last_month(server) -> str:
             app.request_mediation(**_as_command(REQUEST | {"neighbourhood": "Beaulieu"}))
     finally:
         app.close()
-    return f"{when:%Y-%m}"
+    first = when.month - (when.month - 1) % 3
+    return f"{when:%Y}-{first:02d}", f"{when:%Y}-{first + 2:02d}"
 
 
 def _as_command(body: dict) -> dict:
     return body | {"parties": [party["name"] for party in body["parties"]]}
 
 
-def _cell(report: dict, place: str, domain: str, month: str) -> dict:
+def _cell(report: dict, place: str, domain: str) -> dict:
     (row,) = [
-        r["counts"]
-        for r in report["rows"]
-        if (r["neighbourhood"], r["domain"], r["month"]) == (place, domain, month)
+        r["counts"] for r in report["rows"] if (r["neighbourhood"], r["domain"]) == (place, domain)
     ]
     return row
 
 
 def test_the_report_hides_small_counts_from_partners_only(server, last_month):
+    start, end = last_month
+    quarter = {"from": start, "to": end, "by": "neighbourhood,domain"}
     with server.client("coordinator") as coordinator:
-        exact = coordinator.get("/report", params={"exact": "true"}).json()
+        exact = coordinator.get("/report", params=quarter | {"exact": "true"}).json()
     with server.client("partner") as partner:
-        hidden = partner.get("/report").json()
+        hidden = partner.get("/report", params=quarter).json()
+        assert partner.get("/report").status_code == 200  # the four quarters by default
         _problem(partner.get("/report", params={"exact": "true"}), 403, "forbidden")
     assert (exact["suppressed_below"], hidden["suppressed_below"]) == (None, 5)
-    rare = ("Trois-Cités", "residents-participation", last_month)
+    rare = ("Trois-Cités", "residents-participation")
     assert _cell(exact, *rare)["requests"] == 1
     assert _cell(hidden, *rare)["requests"] == "< 5"
-    # 7 requests that month: an exact 6 here would give Trois-Cités' 1 away.
-    assert _cell(hidden, "Beaulieu", "public-space-and-housing", last_month)["requests"] == "5-6"
-    assert _cell(exact, "Beaulieu", "public-space-and-housing", last_month)["requests"] == 6
+    # 7 requests that quarter: an exact 6 here would give Trois-Cités' 1 away.
+    assert _cell(hidden, "Beaulieu", "public-space-and-housing")["requests"] == "5-6"
+    assert _cell(exact, "Beaulieu", "public-space-and-housing")["requests"] == 6
     shown = [v for row in hidden["rows"] for v in row["counts"].values()]
     assert not [v for v in shown if isinstance(v, int) and 0 < v < 5]
     text = json.dumps(hidden)
@@ -240,17 +243,19 @@ def test_the_report_hides_small_counts_from_partners_only(server, last_month):
 
 
 def test_a_partner_cannot_subtract_a_hidden_count_from_the_total(server, last_month):
+    start, end = last_month
+    quarter = {"from": start, "to": end}
     with server.client("partner") as partner:
-        month = partner.get("/report", params={"by": "neighbourhood,month"}).json()
-        whole = partner.get(
-            "/report", params={"by": "month", "from": last_month, "to": last_month}
-        ).json()
-    places = [r["counts"]["requests"] for r in month["rows"] if r["month"] == last_month]
-    (total,) = [r["counts"]["requests"] for r in whole["rows"]]
-    assert "< 5" in places  # Trois-Cités' one request
+        places = partner.get("/report", params=quarter | {"by": "neighbourhood"}).json()
+        months = partner.get("/report", params=quarter | {"by": "month"}).json()
+        refused = partner.get("/report", params=quarter | {"by": "neighbourhood,month"})
+    _problem(refused, 422, "invalid-input")  # places come by quarter, never by month
+    shown = [r["counts"]["requests"] for r in places["rows"]]
+    total = [r["counts"]["requests"] for r in months["rows"]]
+    assert "< 5" in shown  # Trois-Cités' one request
     # A published total less the published exact parts would give a lone hidden part away.
-    masked = [p for p in places if not isinstance(p, int)]
-    assert not (isinstance(total, int) and len(masked) == 1), (total, places)
+    masked = [p for p in shown if not isinstance(p, int)]
+    assert not (all(isinstance(t, int) for t in total) and len(masked) == 1), (total, shown)
 
 
 @pytest.mark.usefixtures("last_month")

@@ -110,7 +110,7 @@ def test_refusals_are_one_line(demo: Path):
     assert "partners' view only" in refused(partner)
     assert run("--as", "partner:ville", "report", store=demo).returncode == 0
     assert "may not report" in refused(run("--as", "mediator:med-1", "report", store=demo))
-    assert "whole calendar months" in refused(run("report", "--from", "2026-01-15", store=demo))
+    assert "whole calendar quarters" in refused(run("report", "--from", "2026-01-15", store=demo))
     assert "cannot group by 'quartier'" in refused(run("report", "--by", "quartier", store=demo))
     assert "invalid date" in refused(run("report", "--exact", "--to", "2026-02-30", store=demo))
     assert "invalid as-of" in refused(run("report", "--as-of", "hier", store=demo))

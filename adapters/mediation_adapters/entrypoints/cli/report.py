@@ -7,7 +7,7 @@ import sys
 
 from mediation_adapters.config import report_period, time_zone
 from mediation_adapters.entrypoints.cli.arguments import EXIT_OK, Commands
-from mediation_adapters.formats.report import DEFAULT_BY, FORMATS, LANGUAGES, render
+from mediation_adapters.formats.report import FORMATS, LANGUAGES, default_by, render
 from mediation_adapters.storage.report_view import ReportView
 from mediation_domain.application.service import PrincipalService
 from mediation_domain.authorisation import Action
@@ -22,13 +22,25 @@ def register(commands: Commands) -> None:
         Action.REPORT,
         _report,
         description="Activity indicators by neighbourhood, domain and month, with no personal "
-        "data. Unless --exact, counts from 1 to 4 show as '< 5' and the period is whole "
-        "finished months: what a partner or funder may receive.",
+        "data. Unless --exact, counts from 1 to 4 show as '< 5', the period is whole "
+        "finished quarters, and neighbourhoods and domains come by quarter (the whole "
+        "service by month): what a partner or funder may receive.",
     )
-    p.add_argument("--from", dest="start", help="first month or day (YYYY-MM[-DD]); default Jan 1")
-    p.add_argument("--to", dest="end", help="last month or day; default the last finished month")
+    p.add_argument(
+        "--from",
+        dest="start",
+        help="first month or day (YYYY-MM[-DD]); default Jan 1 (partners: four quarters back)",
+    )
+    p.add_argument(
+        "--to",
+        dest="end",
+        help="last month or day; default today (partners: the last quarter over)",
+    )
     p.add_argument("--as-of", help="the history as it stood then: a day or a time")
-    p.add_argument("--by", default=",".join(DEFAULT_BY), help="rows by neighbourhood,domain,month")
+    p.add_argument(
+        "--by",
+        help="rows by neighbourhood,domain,month (default: all; partners: neighbourhood,domain)",
+    )
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--lang", choices=LANGUAGES, default="fr")
     p.add_argument("--exact", action="store_true", help="exact counts: the service's own use")
@@ -40,7 +52,7 @@ def _report(desk: PrincipalService, args: argparse.Namespace) -> int:
         desk.require(Action.REPORT_EXACT)  # refused before the arguments are read further
     zone = time_zone(args.settings.time_zone)
     period = report_period(args.start, args.end, args.as_of, exact=args.exact, zone=zone)
-    by = dimensions(args.by.split(","))  # checked before the view is read
+    by = dimensions(args.by.split(",")) if args.by else default_by(exact=args.exact)
     if args.rebuild:
         view = ReportView(args.app)
         try:

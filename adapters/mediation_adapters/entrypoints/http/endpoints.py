@@ -22,7 +22,7 @@ from mediation_adapters.entrypoints.http.openapi import document
 from mediation_adapters.entrypoints.http.problems import Problem
 from mediation_adapters.entrypoints.http.schema import BODIES, REPORT_MEDIA, check
 from mediation_adapters.formats.export_writer import write_export
-from mediation_adapters.formats.report import DEFAULT_BY, FORMATS, LANGUAGES, render
+from mediation_adapters.formats.report import FORMATS, LANGUAGES, default_by, render
 from mediation_adapters.security.tokens import Tokens
 from mediation_domain import CaseView, Mediations
 from mediation_domain.application import MOST_CASES
@@ -199,7 +199,8 @@ class Api:
                 f"format is one of {', '.join(FORMATS)}; lang is one of {', '.join(LANGUAGES)}"
             )
             raise Problem(422, "invalid-input", message)
-        by = dimensions(query.get("by", ",".join(DEFAULT_BY)).split(","))  # checked first
+        asked = query.get("by")  # checked first
+        by = dimensions(asked.split(",")) if asked else default_by(exact=exact)
         period = report_period(
             query.get("from"), query.get("to"), query.get("as_of"), exact=exact, zone=self.zone
         )

@@ -25,7 +25,14 @@ _REPORT_PARAMS = [
         ("from", "first month or day, YYYY-MM[-DD]", {"type": "string", "maxLength": 10}),
         ("to", "last month or day, YYYY-MM[-DD]", {"type": "string", "maxLength": 10}),
         ("as_of", "the history as it stood then", {"type": "string", "maxLength": 40}),
-        ("by", "rows by neighbourhood,domain,month", {"type": "string", "maxLength": 40}),
+        (
+            "by",
+            (
+                "rows by neighbourhood,domain,month (default: all three; partners: "
+                "neighbourhood,domain, as they get places by quarter, never by month)"
+            ),
+            {"type": "string", "maxLength": 40},
+        ),
         ("exact", "exact counts (not for partners)", {"type": "string", "enum": ["true", "false"]}),
         (
             "format",

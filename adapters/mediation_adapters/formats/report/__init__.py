@@ -29,6 +29,13 @@ _RENDERERS: dict[str, Callable[[Report, Labels, Sequence[str]], str]] = {
     "html": render_html,
 }
 FORMATS = tuple(_RENDERERS)
+PARTNERS_BY = ("neighbourhood", "domain")  # a partner gets places by quarter, not by month
+
+
+def default_by(*, exact: bool) -> tuple[str, ...]:
+    """The rows a report has when none are asked for: the view's detail."""
+    return DEFAULT_BY if exact else PARTNERS_BY
+
 
 __all__ = [
     "BYTE_ORDER_MARK",
@@ -36,12 +43,18 @@ __all__ = [
     "DEFAULT_BY",
     "FORMATS",
     "LANGUAGES",
+    "PARTNERS_BY",
     "Labels",
     "as_json",
+    "default_by",
     "render",
 ]
 
 
-def render(report: Report, fmt: str, *, lang: str = "fr", by: Sequence[str] = DEFAULT_BY) -> str:
-    """The report in `fmt` (table, json, csv or html), in `lang` (fr or en)."""
-    return _RENDERERS[fmt](report, Labels(lang), dimensions(by))
+def render(report: Report, fmt: str, *, lang: str = "fr", by: Sequence[str] | None = None) -> str:
+    """The report in `fmt` (table, json, csv or html), in `lang` (fr or en).
+
+    Rows by `by`; by default the view's (`default_by`).
+    """
+    rows = default_by(exact=report.exact) if by is None else by
+    return _RENDERERS[fmt](report, Labels(lang), dimensions(rows))

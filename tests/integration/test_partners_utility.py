@@ -1,0 +1,65 @@
+"""What a funder can use in a partners' report of the demo's year (issue 18), clock pinned.
+
+The demo records the 365 days ending "now"; pinned at 2027-01-05, the partners' default
+period is the four finished quarters of 2026. Of the 24 yearly totals a funder asks for
+first (requests and closures of the whole service, of each neighbourhood, of each
+domain), at least 90% must be exact, and every month's requests of the whole service.
+Measured: 23 of 24 (the service's closures are a range of 6), 12 of 12 months; the
+monthly-cell design before gave 0 of 24 and 11 of 12.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from functools import cache
+
+from mediation_adapters.demo.year import record_year
+from mediation_domain import Mediations
+from mediation_domain.reports import Period, Report
+from unit.test_reports import published_months, worked_out
+
+NOW = datetime(2027, 1, 5, 12, tzinfo=UTC)
+
+
+@cache
+def demo_year() -> Mediations:
+    app = Mediations()
+    record_year(app, NOW)
+    return app
+
+
+def partners_default() -> Report:
+    app = demo_year()
+    return app.report(Period.of(None, None, as_of=NOW, whole_quarters=True))
+
+
+def test_the_partners_default_period_is_the_four_finished_quarters():
+    period = partners_default().period
+    assert (period.start, period.end) == (date(2026, 1, 1), date(2026, 12, 31))
+    assert period.quarters == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
+
+
+def test_nine_in_ten_yearly_totals_and_every_month_of_the_service_are_exact():
+    report = partners_default()
+    exact = demo_year().report(report.period, exact=True)
+    totals = []
+    for by in ([], ["neighbourhood"], ["domain"]):
+        rows = report.rows(by) if by else [report.total()]
+        truth = {row.key: row for row in (exact.rows(by) if by else [exact.total()])}
+        for row in rows:
+            for name in ("requests", "closed"):
+                shown, count = row.counts[name], truth[row.key].counts[name].low
+                assert shown.low <= count <= (shown.high if shown.high is not None else count)
+                totals.append(shown.exact)
+    assert len(totals) == 24
+    assert sum(totals) >= 22, f"{sum(totals)} of 24 exact"  # 90% at least
+    months = report.rows(["month"])
+    assert len(months) == 12
+    assert all(row.counts["requests"].exact for row in months)
+
+
+def test_no_hidden_count_of_the_demo_year_can_be_worked_out():
+    report = partners_default()
+    figures = published_months(report, demo_year().report)
+    assert any(str(shown) == "< 5" for shown in figures.values())  # there is something hidden
+    assert worked_out(figures) == []
