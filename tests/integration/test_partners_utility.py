@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from functools import cache
 
 from mediation_adapters.demo.year import record_year
+from mediation_adapters.formats.report import render
 from mediation_domain import Mediations
 from mediation_domain.reports import Period, Report
 from unit.test_reports import published_months, worked_out
@@ -63,3 +64,19 @@ def test_no_hidden_count_of_the_demo_year_can_be_worked_out():
     figures = published_months(report, demo_year().report)
     assert any(str(shown) == "< 5" for shown in figures.values())  # there is something hidden
     assert worked_out(figures) == []
+
+
+def test_the_partners_text_report_of_the_year_fits_a_page_and_says_what_is_hidden():
+    report = partners_default()
+    for lang, legend in (
+        ("fr", "< 5 : entre 1 et 4 dossiers, non affiché pour protéger les personnes concernées."),
+        ("en", "< 5: between 1 and 4 cases, not shown to protect the people concerned."),
+    ):
+        lines = render(report, "table", lang=lang).splitlines()
+        assert len(lines) <= 120, len(lines)
+        assert max(map(len, lines)) <= 100
+        assert legend in lines
+        assert ("T1 2026 à T4 2026" if lang == "fr" else "Q1 2026 to Q4 2026") in lines[2]
+        detail = lines[lines.index("Détail" if lang == "fr" else "Detail") + 2 :]
+        hidden = [all(c in "<5 0\u2013-" for c in line[48:]) for line in detail]
+        assert hidden == sorted(hidden), "rows that show something come first"

@@ -10,8 +10,17 @@ _LABELS: dict[str, dict[str, str]] = {
     "fr": {
         "title": "Rapport d'activité de la médiation sociale",
         "period": "Du {start} au {end}, selon l'historique au {as_of} ({zone})",
-        "partner": "Vue partenaires : les comptes de 1 à 4 sont affichés « < 5 » ; un total "
-        "qui en inclut est donné comme une fourchette.",
+        "partner": "Vue partenaires : quartiers et domaines par trimestre, le service entier "
+        "par mois.",
+        "quarters": "{count} trimestre(s) terminé(s) : {first} à {last}",
+        "legend.small": "< 5 : entre 1 et 4 dossiers, non affiché pour protéger les personnes "
+        "concernées.",
+        "legend.range": "12\u201320 : un total qui inclut un chiffre masqué ; un chiffre masqué "
+        "autre que « < 5 » vaut au moins 5.",
+        "by.month": "Par mois (tout le service)",
+        "by.neighbourhood": "Par quartier (trimestres entiers)",
+        "by.domain": "Par domaine (trimestres entiers)",
+        "quarter": "T{number} {year}",
         "exact": "Vue interne : comptes exacts, à ne pas diffuser aux partenaires.",
         "total": "Ensemble de la période",
         "neighbourhood": "Quartier",
@@ -65,14 +74,24 @@ _LABELS: dict[str, dict[str, str]] = {
         "short.withdrawn": "Interrompues",
         "short.resolved": "Terminées",
         "short.open": "En cours",
+        "short.closed": "Clos",
+        "short.sessions": "Entretiens",
         "line.requests": "demandes",
         "line.closed": "clôtures",
     },
     "en": {
         "title": "Social mediation activity report",
         "period": "From {start} to {end}, as the history stood at {as_of} ({zone})",
-        "partner": "Partners' view: counts from 1 to 4 are shown as “< 5”; a total that "
-        "includes any is given as a range.",
+        "partner": "Partners' view: neighbourhoods and domains by quarter, the whole service by "
+        "month.",
+        "quarters": "{count} finished quarter(s): {first} to {last}",
+        "legend.small": "< 5: between 1 and 4 cases, not shown to protect the people concerned.",
+        "legend.range": "12\u201320: a total that includes a hidden figure; a hidden figure "
+        "other than “< 5” is 5 or more.",
+        "by.month": "By month (the whole service)",
+        "by.neighbourhood": "By neighbourhood (whole quarters)",
+        "by.domain": "By domain (whole quarters)",
+        "quarter": "Q{number} {year}",
         "exact": "Internal view: exact counts, not for partners.",
         "total": "Whole period",
         "neighbourhood": "Neighbourhood",
@@ -126,6 +145,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "short.withdrawn": "Withdrawn",
         "short.resolved": "Resolved",
         "short.open": "Open",
+        "short.closed": "Closed",
+        "short.sessions": "Sessions",
         "line.requests": "requests",
         "line.closed": "closures",
     },
@@ -182,6 +203,11 @@ class Labels:
             year, month = value.split("-")
             return f"{_MONTHS[self.lang][int(month) - 1]} {year}"
         return value
+
+    def quarter(self, label: str) -> str:
+        """A quarter (2026-Q1) as a reader says it: T1 2026, Q1 2026."""
+        year, number = label.split("-Q")
+        return self.words["quarter"].format(number=number, year=year)
 
     def number(self, value: float | None) -> str:
         """A measure, with the language's decimal mark ("—" when not shown)."""

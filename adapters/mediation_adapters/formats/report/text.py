@@ -17,6 +17,10 @@ BYTE_ORDER_MARK = "\ufeff"
 DEFAULT_BY = ("neighbourhood", "domain", "month")
 # The rows of the detail table: the main counts (every count is in JSON and CSV).
 _ROW_COUNTS = ("requests", "proposed", "accepted", "refused", "withdrawn", "resolved", "open")
+# What a partner's detail shows: the service's months, and the places' quarters.
+_SERVICE_COUNTS = ("requests", "proposed", "accepted", "refused", "withdrawn", "resolved", "closed")
+_PLACE_COUNTS = ("requests", "proposed", "accepted", "closed", "sessions")
+_PARTNER_TABLES = (("month",), ("neighbourhood",), ("domain",))
 
 
 # JSON -----------------------------------------------------------------------------------
@@ -109,13 +113,24 @@ def heading(report: Report, labels: Labels) -> list[str]:
     """The title, the period and the view (exact, or the partners')."""
     period = report.period
     when = period.as_of.astimezone(period.zone).strftime("%Y-%m-%d %H:%M")
-    return [
+    lines = [
         labels["title"],
         labels["period"].format(
             start=period.start.isoformat(), end=period.end.isoformat(), as_of=when, zone=period.zone
         ),
-        labels["exact"] if report.exact else labels["partner"],
     ]
+    if report.exact:
+        return [*lines, labels["exact"]]
+    quarters = period.quarters
+    if quarters:
+        lines.append(
+            labels["quarters"].format(
+                count=len(quarters),
+                first=labels.quarter(quarters[0]),
+                last=labels.quarter(quarters[-1]),
+            )
+        )
+    return [*lines, labels["partner"], labels["legend.small"], labels["legend.range"]]
 
 
 def indicator_lines(row: Row, labels: Labels) -> list[tuple[str, str]]:
@@ -127,11 +142,19 @@ def indicator_lines(row: Row, labels: Labels) -> list[tuple[str, str]]:
 
 
 def render_table(report: Report, labels: Labels, by: Sequence[str]) -> str:
-    """The report as text to read: the whole period's indicators, then the detail."""
+    """The report as text to read: the whole period's indicators, then the detail.
+
+    A partner's also has the service by month and the places by quarter, before the
+    detail; in every table, rows that show something come before rows all hidden.
+    """
     lines = [*heading(report, labels), "", labels["total"]]
     pairs = indicator_lines(report.total(), labels)
     width = max(len(label) for label, _ in pairs)
     lines += [f"  {label:<{width}}  {value:>9}" for label, value in pairs]
+    tables = [] if report.exact else [t for t in _PARTNER_TABLES if t != tuple(by)]
+    for dims in tables:
+        header, body = detail(report, labels, dims)
+        lines += ["", labels[f"by.{dims[0]}"], *_columns([header, *body], 1)]
     if by:
         header, body = detail(report, labels, by)
         lines += ["", labels["rows"], *_columns([header, *body], len(by))]
@@ -154,10 +177,15 @@ def _columns(rows: list[list[str]], keys: int) -> list[str]:
 
 def detail(report: Report, labels: Labels, by: Sequence[str]) -> tuple[list[str], list[list[str]]]:
     """The detail table's header and rows: the groupings, then the main counts as shown."""
-    header = [labels[d] for d in by] + [labels[f"short.{c}"] for c in _ROW_COUNTS]
+    names: tuple[str, ...] = _ROW_COUNTS
+    if not report.exact:
+        names = _PLACE_COUNTS if set(by) & {"neighbourhood", "domain"} else _SERVICE_COUNTS
+    header = [labels[d] for d in by] + [labels[f"short.{c}"] for c in names]
+    rows = report.rows(by)
+    shows = [any(row.counts[c].exact and row.counts[c].low for c in names) for row in rows]
     body = [
         [labels.value(d, v) for d, v in zip(by, row.key, strict=True)]
-        + [labels.count(row.counts[c]) if c in row.counts else "—" for c in _ROW_COUNTS]
-        for row in report.rows(by)
+        + [labels.count(row.counts[c]) if c in row.counts else "—" for c in names]
+        for row, _ in sorted(zip(rows, shows, strict=True), key=lambda pair: not pair[1])
     ]
     return header, body
