@@ -102,15 +102,13 @@ def audit_verify(args: argparse.Namespace) -> int:
             with transparency_log(app) as log:
                 latest = log.latest()
                 note = given or (latest.note if latest else None)
-                leaves = log.sealed_leaves(latest.head.size) if latest else None
                 last_id = app.recorder.max_notification_id()
-                report = verify_log(
-                    note,
-                    progress(records(app), "verify", last_id),
-                    trust,
-                    since=since,
-                    sealed_leaves=leaves,
-                )
+                stored = progress(records(app), "verify", last_id)
+                report = verify_log(note, stored, trust, since=since)
+                if report.problems and latest is not None:  # again, to name the records
+                    leaves = log.sealed_leaves(latest.head.size)
+                    again = progress(records(app), "locate", last_id)
+                    report = verify_log(note, again, trust, since=since, sealed_leaves=leaves)
         finally:
             app.close()
     _print(report, args, scope)
