@@ -164,6 +164,8 @@ def test_a_checkpoints_text_round_trips_and_refuses_what_the_format_does_not_all
         "origin\n59\nAAEC\n",  # a short hash
         "origin\n59\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",  # no final newline
         "\n59\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",  # no origin
+        "origin\n59\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh9=\n",  # unused bits set
+        "ori\x7fgin\n59\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",  # DEL
     ]:
         with pytest.raises(NoteError):
             TreeHead.parse(text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from uuid import UUID, uuid4
 
+import attrs
 import pytest
 
 from mediation_adapters.security.note_keys import NoteSignerKey
@@ -232,3 +233,23 @@ def test_a_signature_that_fails_is_a_forged_checkpoint():
     report = verify_log(forged, records, TRUST)
     assert report.status == TAMPERED
     assert report.problems[0].kind == "forged-checkpoint"
+
+
+def test_a_checkpoint_of_another_origin_or_a_forged_cosignature_is_not_intact():
+    records = log()
+    tree = Tree(records)
+    other = TreeHead("evil.example", tree.frontier.size, tree.frontier.root())
+    note = SignedNote(other.text(), ()).sign(KEY)  # the log's key, another log's name
+    report = verify_log(note, records, TRUST)
+    assert (report.status, report.signed_by) == (UNVERIFIED, ())
+    assert "of log 'evil.example', not of 'unit.example/log'" in report.unproven[0]
+    cosigned = tree.note(KEY, WITNESS)
+    line = cosigned.signatures[1]
+    forged = SignedNote(
+        cosigned.text,
+        (cosigned.signatures[0], attrs.evolve(line, signature=bytes(len(line.signature)))),
+    )
+    required = Trust([KEY.verifier], [WITNESS.verifier])
+    report = verify_log(forged, records, required)
+    assert [p.kind for p in report.problems] == ["forged-cosignature"]
+    assert report.signed_by == (f"{ORIGIN}+{KEY.key_id.hex()}",)

@@ -61,7 +61,10 @@ class TransparencyLog:
         """The hash of the complete subtree (level, index); StoreError if it is not kept."""
         found = self._port.hashes(level + LEVELS, index, index + 1)
         if not found:
-            message = f"the audit ledger lacks the tree's node ({level}, {index}): seal again"
+            message = (
+                f"the audit ledger lacks the tree's node ({level}, {index}): it was altered "
+                "(`mediation audit verify` tells whether the records still give the signed root)"
+            )
             raise StoreError(message)
         return found[0][1]
 

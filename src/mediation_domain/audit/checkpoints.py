@@ -180,7 +180,7 @@ def _check_text(text: str) -> None:
         message = "a note is valid UTF-8 (this one holds a lone surrogate)"
         raise NoteError(message) from None
     for character in text:
-        if character < " " and character != "\n":
+        if (character < " " and character != "\n") or character == "\x7f":
             message = f"a note holds no control character, found {character!r}"
             raise NoteError(message)
 
@@ -243,7 +243,7 @@ class TreeHead:
             digest = base64.b64decode(root, validate=True)
         except binascii.Error:
             digest = b""
-        if len(digest) != HASH_SIZE:
+        if len(digest) != HASH_SIZE or base64.b64encode(digest).decode() != root:
             message = f"a checkpoint's root hash is base64 of {HASH_SIZE} bytes, not {root[:50]!r}"
             raise NoteError(message)
         return cls(origin, int(size), digest, tuple(extensions))

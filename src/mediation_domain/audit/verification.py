@@ -68,16 +68,29 @@ class _Signed:
 
 
 def check_checkpoint(note: SignedNote | None, trust: Trust) -> _Signed:
-    """The tree head `note` states, and what its signatures prove under `trust`."""
+    """The tree head `note` states, and what its signatures prove under `trust`.
+
+    A log's key signs for the log it is named after: a checkpoint whose origin is not the
+    name of a trusted key is no checkpoint of the log the auditor trusts (c2sp.org's
+    tlog-checkpoint: the verifier checks the origin).
+    """
     if note is None:
         return _Signed(None, unproven=("never sealed: no checkpoint signs any record",))
     try:
         head = TreeHead.parse(note.text)
         logs, unknown = note.verified_by(trust.logs)
-        witnessed, _ = note.verified_by(trust.witnesses)
     except NoteError as error:
         return _Signed(None, problems=(Problem("forged-checkpoint", 0, "", str(error)),))
+    try:
+        witnessed, _ = note.verified_by(trust.witnesses)
+    except NoteError as error:  # the log's signature holds: the head stands, not the witness
+        problem = Problem("forged-cosignature", 0, "", str(error))
+        return _Signed(head, tuple(logs), (), (problem,), ())
     unproven: list[str] = []
+    names = sorted({key.name for key in trust.logs})
+    if logs and head.origin not in names:
+        message = f"the checkpoint is of log {head.origin!r}, not of {', '.join(map(repr, names))}"
+        return _Signed(head, (), (), (), (message,))
     if not logs:
         others = [
             u for u in unknown if not any(u.startswith(f"{w.name}+") for w in trust.witnesses)

@@ -185,7 +185,7 @@ def test_one_case_can_be_exported_verified_and_replayed_alone(one_case_export):
     assert [line["originator_version"] for line in records] == list(range(1, len(records) + 1))
     verified = run("audit", "verify", str(out), "--public-key", str(public))
     assert verified.returncode == 0, verified.stdout
-    assert "each proven by its inclusion proof" in verified.stdout
+    assert "each record held to the checkpoint by its proof" in verified.stdout
     assert "intact" in verified.stdout
     proofs = {len(r["proof"]) for r in records}
     assert proofs <= {5, 6}  # a tree of 59 leaves: 6 levels, the last leaves a level less

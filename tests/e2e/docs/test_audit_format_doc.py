@@ -176,7 +176,7 @@ def test_the_record_the_doc_shows_gives_the_leaf_data_and_hash_it_prints() -> No
     (shown_hash,) = re.findall(r"^leaf hash\s+([0-9a-f]{64})$", text, re.MULTILINE)
     data = leaf_data(record)
     assert "".join(row.split()[-1] for row in fields.splitlines()) == data.hex()
-    assert f"leaf data, {len(data)} bytes" in text
+    assert f"leaf data ({len(data)} bytes too" in text
     assert shown_hash == leaf_hash(data).hex()
     state = record.state.decode()
     assert f"state is the {len(record.state)} bytes\n`{state}`" in text

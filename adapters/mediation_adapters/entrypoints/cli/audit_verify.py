@@ -95,7 +95,8 @@ def audit_verify(args: argparse.Namespace) -> int:
         export = Export(Path(args.file))
         report = verify_export(export, trust, since=since, checkpoint=given)
         if export.case is not None:
-            scope = f"one case's records ({export.case}), each proven by its inclusion proof"
+            scope = f"one case's export ({export.case}): each record held to the checkpoint"
+            scope += " by its proof"
     else:
         app = build(args.settings, url=args.store)
         try:
@@ -121,10 +122,12 @@ def _print(report: LogVerification, args: argparse.Namespace, scope: str) -> Non
         return
     signers = ", ".join(report.signed_by) or "no trusted key"
     witnesses = f"; cosigned by {', '.join(report.witnessed_by)}" if report.witnessed_by else ""
-    print(
-        f"audit format 2: {report.records} records; the checkpoint signs {report.tree_size} "
-        f"(signed by {signers}{witnesses})"
+    held = (
+        f"the checkpoint signs {report.tree_size} (signed by {signers}{witnesses})"
+        if report.tree_size or report.signed_by
+        else "no checkpoint holds"
     )
+    print(f"audit format 2: {report.records} records; {held}")
     if scope:
         print(scope)
     for problem in report.problems:
