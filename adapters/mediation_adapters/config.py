@@ -145,7 +145,7 @@ def report_period(
     """The period a user asked for, from texts (YYYY-MM or YYYY-MM-DD; as_of also a time).
 
     A day as `as_of` means its end; a time without an offset is the service's time. A
-    partners' report (not `exact`) covers whole months, all over at `as_of`.
+    partners' report (not `exact`) covers whole quarters, all over at `as_of`.
     """
     now = datetime.now(UTC)  # the clock and the zone are ours; the rule is `Period.asked`
     return Period.asked(start, end, as_of, exact=exact, zone=zone or time_zone(), now=now)

@@ -8,10 +8,12 @@ they stood at any past moment (`as_of`): every fact carries its time, so a repor
 last March is the same whether computed now or then.
 
 Counts are kept per neighbourhood x domain x calendar month: the grid. Partners get the
-grid with counts from 1 to 4 shown as "< 5", and every total derived from the grid as
-published (a range where hidden cells add up), never from the exact counts. Whatever
-reports a partner combines (adjacent periods, overlapping ones, totals against rows),
-they learn nothing the published grid does not show. See docs/reports.md for the limits.
+whole service by month and the places by calendar quarter, each finished quarter
+published once with counts from 1 to 4 shown as "< 5" and whatever would give one away
+hidden too; every total is derived from those published figures (a range where hidden
+ones add up), never from the exact counts. Whatever reports a partner combines (adjacent
+periods, overlapping ones, totals against rows), they learn nothing the published
+quarters do not show. See docs/reports.md for the limits.
 
 `facts` holds the fold and the grid, `period` the periods (and the partners' rule on
 them), `counting` the counts and the `Report`, and `disclosure` the partners' masking.

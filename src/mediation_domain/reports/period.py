@@ -88,7 +88,7 @@ class Period:
         if as_of:
             moment = _moment(as_of, zone)
             if not exact and moment > now - COMMIT_GRACE:
-                # A partner may not look at a month still running, nor at its last minute.
+                # A partner may not look at a quarter still running, nor at its last minute.
                 message = (
                     f"as-of {quoted(as_of)} is not yet past: a partner's report is of what is over"
                 )

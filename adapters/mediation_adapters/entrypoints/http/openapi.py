@@ -210,7 +210,8 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
             "/report": {
                 "get": _operation(
                     "Activity indicators by neighbourhood, domain and month (partners' view "
-                    "unless exact=true: counts from 1 to 4 shown as '< 5', whole months)",
+                    "unless exact=true: counts from 1 to 4 shown as '< 5', whole finished "
+                    "quarters, neighbourhoods and domains by quarter)",
                     "coordinator, partner (partners' view only)",
                     ok=REPORT,
                     params=_REPORT_PARAMS,
@@ -219,7 +220,8 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
             },
             "/audit/export": {
                 "get": _operation(
-                    "The pseudonymised history for auditors (JSON Lines, format v1)",
+                    "The pseudonymised history for auditors (JSON Lines, audit format 2: "
+                    "up to the latest signed checkpoint; docs/audit-format.md)",
                     "auditor, coordinator",
                     ok={"type": "string"},
                     media="application/x-ndjson",
