@@ -264,6 +264,10 @@ def test_a_period_is_checked(app):
     january = Period.of(None, None, as_of=datetime(2027, 1, 10, tzinfo=UTC), whole_quarters=True)
     assert (january.start, january.end) == (date(2026, 1, 1), date(2026, 12, 31))
     assert january.quarters == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
+    # As of a quarter's last instant, that quarter is over: the default ends with it.
+    last_instant = datetime(2026, 3, 31, 23, 59, 59, 999999, tzinfo=UTC)
+    march = Period.of(None, None, as_of=last_instant, whole_quarters=True)
+    assert (march.start, march.end) == (date(2025, 4, 1), date(2026, 3, 31))
 
 
 # The partners' view ----------------------------------------------------------------------

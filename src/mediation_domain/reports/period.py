@@ -51,7 +51,10 @@ class Period:
         """
         moment = as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)
         try:
-            today = moment.astimezone(zone).date()
+            # For partners, a day is over once its next midnight has come (an as-of day's
+            # last instant counts as it), as check_whole_quarters reckons.
+            edge = moment + timedelta(microseconds=1) if whole_quarters else moment
+            today = edge.astimezone(zone).date()
             first, last = _days(start, end, today=today, whole_quarters=whole_quarters)
             period = cls(first, last, moment, zone)
             if whole_quarters:
