@@ -2,6 +2,8 @@
 
 A byte changed, deleted or inserted anywhere; a line deleted, repeated or moved; the file
 cut anywhere: in a whole log's export and in one case's, verification never says intact.
+One edit each: two (a case's last record removed and the end line recounted) make the
+limit docs/audit-format.md states, that a case's export cannot prove its completeness.
 """
 
 from __future__ import annotations

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import itertools
+import json
 import sqlite3
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from mediation_adapters.security.note_keys import NoteSignerKey
-from mediation_adapters.security.signing import Ed25519Signer
+from mediation_adapters.security.signing import Ed25519Check, Ed25519Signer
 from mediation_adapters.storage import StoreError, tlog
 from mediation_adapters.storage.ledger import Ledger, records
-from mediation_adapters.storage.sealing import seal
+from mediation_adapters.storage.sealing import AutoSeal, seal
 from mediation_adapters.stores import open_store
 from mediation_domain import ConcurrencyError, Mediations
+from mediation_domain.audit import chain
 from mediation_domain.audit.merkle import leaf_data, leaf_hash, root_of
 from mediation_domain.audit.proofs import check_consistency, root_from_inclusion
 from mediation_domain.testing import record_every_event
@@ -35,12 +37,12 @@ def test_sealing_signs_the_root_of_every_record_and_proofs_hold_against_it(store
     log = tlog.TransparencyLog(port)
     try:
         record_every_event(app)
-        first = log.seal(records(app), key)
+        first = log.seal(lambda after: records(app, after), key)
         assert first is not None
-        assert log.seal(records(app, first.last_id), key) is None  # nothing new
+        assert log.seal(lambda after: records(app, after), key) is None  # nothing new
         for _ in range(5):
             _request(app)
-        second = log.seal(records(app, first.last_id), key)
+        second = log.seal(lambda after: records(app, after), key)
         assert second is not None
         leaves = [leaf_hash(leaf_data(record)) for record in records(app)]
         assert root_of(leaves) == (second.head.size, second.head.root)
@@ -67,7 +69,7 @@ def test_a_long_history_is_sealed_a_chunk_at_a_time_each_chunk_signed(store_url:
     try:
         for _ in range(10):
             _request(app)
-        last = log.seal(records(app), key)
+        last = log.seal(lambda after: records(app, after), key)
         assert last is not None
         sizes = [c.head.size for c in log.checkpoints()]
         assert sizes == [4, 8, 10]
@@ -87,14 +89,18 @@ def test_a_store_sealed_in_format_1_moves_to_the_tree_at_its_next_seal(tmp_path)
     key = NoteSignerKey.generate(ORIGIN)
     port = app.store.ledger()
     log = tlog.TransparencyLog(port)
+    old = Ed25519PrivateKey.generate()
+    check = Ed25519Check(old.public_key())
     try:
         _request(app)
-        Ledger(port).seal(app, Ed25519Signer(Ed25519PrivateKey.generate()))
+        Ledger(port).seal(app, Ed25519Signer(old))
         assert log.format() == 1
-        assert seal(app, key) is None  # nothing after format 1's last checkpoint yet
+        with pytest.raises(StoreError, match="give its format 1 public key"):
+            seal(app, key)
+        assert seal(app, key, format_1_key=check) is None  # nothing after its last checkpoint
         assert log.format() == 1
         _request(app)
-        made = seal(app, key)
+        made = seal(app, key, format_1_key=check)
         assert made is not None
         assert log.format() == 2
         leaves = [leaf_hash(leaf_data(record)) for record in records(app)]
@@ -105,21 +111,73 @@ def test_a_store_sealed_in_format_1_moves_to_the_tree_at_its_next_seal(tmp_path)
         app.close()
 
 
-def test_a_store_altered_since_its_format_1_seal_is_not_sealed_over(tmp_path):
+@pytest.mark.parametrize("heads_too", [False, True])
+def test_a_store_altered_since_its_format_1_seal_is_not_sealed_over(tmp_path, heads_too):
+    """Altered records, even with the format 1 heads recomputed to match: refused."""
     path = tmp_path / "cases.sqlite3"
     app = open_store(f"sqlite:///{path}")
     port = app.store.ledger()
+    old = Ed25519PrivateKey.generate()
     try:
         _request(app)
-        Ledger(port).seal(app, Ed25519Signer(Ed25519PrivateKey.generate()))
+        Ledger(port).seal(app, Ed25519Signer(old))
         _request(app)
         with sqlite3.connect(path) as db:
             db.execute("UPDATE stored_events SET state = X'00' WHERE rowid = 1")
-        with pytest.raises(StoreError, match="no longer give the heads"):
-            seal(app, NoteSignerKey.generate(ORIGIN))
+        if heads_too:  # an insider re-chains the altered records and edits the heads in
+            ((position, note),) = list(
+                sqlite3.connect(path).execute("SELECT size, note FROM mediation_ledger_checkpoints")
+            )
+            (record, head), *_ = chain(records(app))
+            fields = json.loads(note) | {"head": head.hex()}
+            with sqlite3.connect(path) as db:
+                db.execute(
+                    "UPDATE mediation_ledger_checkpoints SET note = ? WHERE size = ?",
+                    (json.dumps(fields), position),
+                )
+                db.execute(
+                    "UPDATE mediation_ledger_hashes SET hash = ? WHERE level = 0 AND idx = ?",
+                    (head, record.id),
+                )
+        with pytest.raises(StoreError, match="format 1's verification of this store fails"):
+            seal(app, NoteSignerKey.generate(ORIGIN), format_1_key=Ed25519Check(old.public_key()))
         assert tlog.TransparencyLog(port).format() == 1
     finally:
         port.close()
+        app.close()
+
+
+def test_nothing_is_signed_over_tree_nodes_that_no_longer_give_the_signed_root(tmp_path):
+    path = tmp_path / "cases.sqlite3"
+    app = open_store(f"sqlite:///{path}")
+    key = NoteSignerKey.generate(ORIGIN)
+    try:
+        for _ in range(5):
+            _request(app)
+        assert seal(app, key) is not None
+        with sqlite3.connect(path) as db:  # the left subtree of 4 leaves, zeroed
+            db.execute(
+                "UPDATE mediation_ledger_hashes SET hash = ? WHERE level = 3 AND idx = 0",
+                (bytes(32),),
+            )
+        _request(app)
+        with pytest.raises(StoreError, match="no longer give the last signed root"):
+            seal(app, key)
+    finally:
+        app.close()
+
+
+def test_sealing_by_itself_never_fails_a_recorded_command(tmp_path, caplog):
+    app = open_store(f"sqlite:///{tmp_path / 'cases.sqlite3'}")
+    try:
+        _request(app)
+        assert seal(app, NoteSignerKey.generate(ORIGIN)) is not None
+        app.on_recorded = AutoSeal(NoteSignerKey.generate("another.example/log"), every=1)
+        _request(app)  # recorded; the seal is refused (another log's key), and logged
+        assert len(list(records(app))) == 2
+        assert "recorded, but not sealed" in caplog.text
+        assert "this log's origin is" in caplog.text
+    finally:
         app.close()
 
 

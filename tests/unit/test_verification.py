@@ -253,3 +253,13 @@ def test_a_checkpoint_of_another_origin_or_a_forged_cosignature_is_not_intact():
     report = verify_log(forged, records, required)
     assert [p.kind for p in report.problems] == ["forged-cosignature"]
     assert report.signed_by == (f"{ORIGIN}+{KEY.key_id.hex()}",)
+
+
+def test_a_checkpoint_counts_only_by_a_key_of_its_own_origin():
+    records = log()
+    tree = Tree(records)
+    other = NoteSignerKey.generate("other.example/log")
+    note = SignedNote(tree.head().text(), ()).sign(other)  # unit.example/log's head, by other
+    report = verify_log(note, records, Trust([KEY.verifier, other.verifier]))
+    assert (report.status, report.signed_by) == (UNVERIFIED, ())
+    assert "of log 'unit.example/log', not of 'other.example/log'" in report.unproven[0]

@@ -7,6 +7,7 @@ not sealed over), then the tree is built over every record.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -15,8 +16,10 @@ from mediation_adapters.storage.errors import StoreError
 from mediation_adapters.storage.ledger import Ledger, records
 from mediation_adapters.storage.tlog import Sealed, TransparencyLog
 from mediation_domain import Mediations
-from mediation_domain.audit import chain
+from mediation_domain.audit import SignatureCheck, verify
 from mediation_domain.audit.checkpoints import NoteSigner
+
+_log = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -32,33 +35,39 @@ def transparency_log(app: Mediations) -> Iterator[TransparencyLog]:
         port.close()
 
 
-def seal(app: Mediations, signer: NoteSigner, now: datetime | None = None) -> Sealed | None:
-    """Sign a checkpoint over every record of `app`'s store; None when nothing is new."""
+def seal(
+    app: Mediations,
+    signer: NoteSigner,
+    now: datetime | None = None,
+    *,
+    format_1_key: SignatureCheck | None = None,
+) -> Sealed | None:
+    """Sign a checkpoint over every record of `app`'s store; None when nothing is new.
+
+    A store sealed in format 1 is verified in format 1 first, with its public key
+    `format_1_key` (StoreError without it, or if anything was altered): the tree then
+    covers a history its format 1 signatures vouch for.
+    """
     with transparency_log(app) as log:
         if log.format() == 1:
-            _check_format_1(app, log.format_1())
-            after = 0
-        else:
-            last = log.latest()
-            after = last.last_id if last else 0
-        return log.seal(records(app, after), signer, now)
+            _check_format_1(app, log.format_1(), format_1_key)
+        return log.seal(lambda after: records(app, after), signer, now)
 
 
-def _check_format_1(app: Mediations, ledger: Ledger) -> None:
-    """StoreError unless the records still give every format 1 checkpoint's head."""
-    heads = {c.position: c.head for c in ledger.checkpoints()}
-    last = max(heads)
-    for record, head in chain(records(app)):
-        if heads.get(record.id) == head.hex():
-            del heads[record.id]
-        elif record.id in heads:
-            break
-        if record.id >= last:
-            break
-    if heads:
+def _check_format_1(app: Mediations, ledger: Ledger, check: SignatureCheck | None) -> None:
+    """StoreError unless format 1's verification of the store finds nothing altered."""
+    if check is None:
         message = (
-            "the records no longer give the heads this store's format 1 checkpoints sign: "
-            "run `mediation audit verify` with the format 1 public key before sealing again"
+            "this store is sealed in audit format 1: give its format 1 public key "
+            "(--format-1-key) so that its history is verified before the tree covers it"
+        )
+        raise StoreError(message)
+    found = verify(records(app), ledger.checkpoints(), check, ledger.sealed())
+    if found.problems:
+        first = found.problems[0]
+        message = (
+            f"format 1's verification of this store fails ({first.kind} at {first.position}: "
+            f"{first.message}): nothing is sealed over it"
         )
         raise StoreError(message)
 
@@ -85,6 +94,12 @@ class AutoSeal:
             with transparency_log(app) as log:
                 self._sealed_up_to = log.sealed_up_to()
         if last_recorded - self._sealed_up_to >= self.every:
-            made = seal(app, self.signer)
+            try:
+                made = seal(app, self.signer)
+            except Exception as error:  # noqa: BLE001 - after the commit, nothing may raise
+                # The events are recorded: raising would report a stored command as failed
+                # (and a retry would record it twice). The log stays unsealed, and says so.
+                _log.warning("recorded, but not sealed (audit seal says why): %s", error)
+                return
             if made is not None:
                 self._sealed_up_to = made.last_id

@@ -13,7 +13,7 @@ against them, then starts the tree over every record, past the last format 1 che
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -89,46 +89,45 @@ class TransparencyLog:
 
         StoreError for a stored note that does not parse: the ledger was altered.
         """
-        sealed = []
-        for checkpoint in self._port.checkpoints():
-            if checkpoint.note.startswith("{"):
-                continue
-            try:
-                note = SignedNote.parse(checkpoint.note)
-                head = TreeHead.parse(note.text)
-            except NoteError as error:
-                message = f"the checkpoint over record {checkpoint.size} is unreadable: {error}"
-                raise StoreError(message) from None
-            sealed.append(Sealed(checkpoint.size, head, note))
-        return sealed
+        return [_parsed(c) for c in self._port.checkpoints() if not c.note.startswith("{")]
 
     def latest(self) -> Sealed | None:
         """The last checkpoint, None before the first."""
-        found = self.checkpoints()
-        return found[-1] if found else None
+        return _latest_of(self._port.checkpoints())
 
     def seal(
-        self, records: Iterable[StoredRecord], signer: NoteSigner, now: datetime | None = None
+        self,
+        records_after: Callable[[int], Iterable[StoredRecord]],
+        signer: NoteSigner,
+        now: datetime | None = None,
     ) -> Sealed | None:
-        """Append `records` (those after the last checkpoint, in order) and sign the tree.
+        """Append the records after the last checkpoint (`records_after(its last id)`), sign.
 
         The log's origin is its signing key's name: every key of a log (rotation) bears
-        it. Returns the last checkpoint made, None when there was nothing to seal. On a
-        store sealed in format 1, `records` are all of them, and the first checkpoint
-        comes after format 1's last (StoreError: NothingToSeal when none does).
+        it. The tree resumes from the nodes kept, which must still give the last signed
+        root (StoreError otherwise: nothing is signed over altered nodes). Returns the
+        last checkpoint made, None when there was nothing to seal. On a store sealed in
+        format 1 (checked by the caller), the tree covers every record, and its first
+        checkpoint comes after format 1's last.
         """
-        last = self.latest()
+        stored = self._port.checkpoints()  # read once: a seal costs no more as they pile up
+        last = _latest_of(stored)
         if last is not None and last.head.origin != signer.name:
             message = (
                 f"this log's origin is {last.head.origin!r}: sign it with a key of that "
                 f"name, not {signer.name!r}"
             )
             raise StoreError(message)
-        stored = self._port.checkpoints()
         floor = stored[-1].size if stored and last is None else 0  # format 1's last
         tree = Frontier.resumed(last.head.size, self.node) if last else Frontier()
+        if last is not None and tree.root() != last.head.root:
+            message = (
+                "the tree's nodes kept in the audit ledger no longer give the last signed "
+                "root: they were altered, and nothing is signed over them"
+            )
+            raise StoreError(message)
         made: Sealed | None = None
-        for leaves, last_id in _chunks(records, floor):
+        for leaves, last_id in _chunks(records_after(last.last_id if last else 0), floor):
             nodes = [node for leaf in leaves for node in tree.append(leaf)]
             head = TreeHead(signer.name, tree.size, tree.root())
             note = SignedNote(head.text(), ()).sign(signer)
@@ -206,6 +205,21 @@ class LeafIndex(View):
             if len(page) < _PAGE:
                 return
             after = page[-1][1].seq
+
+
+def _parsed(checkpoint: SignedCheckpoint) -> Sealed:
+    try:
+        note = SignedNote.parse(checkpoint.note)
+        head = TreeHead.parse(note.text)
+    except NoteError as error:
+        message = f"the checkpoint over record {checkpoint.size} is unreadable: {error}"
+        raise StoreError(message) from None
+    return Sealed(checkpoint.size, head, note)
+
+
+def _latest_of(stored: Sequence[SignedCheckpoint]) -> Sealed | None:
+    """The last checkpoint of the tree among `stored` (format 1's are not), parsed."""
+    return next((_parsed(c) for c in reversed(stored) if not c.note.startswith("{")), None)
 
 
 def _chunks(records: Iterable[StoredRecord], floor: int) -> Iterator[tuple[list[bytes], int]]:

@@ -87,10 +87,12 @@ def check_checkpoint(note: SignedNote | None, trust: Trust) -> _Signed:
         problem = Problem("forged-cosignature", 0, "", str(error))
         return _Signed(head, tuple(logs), (), (problem,), ())
     unproven: list[str] = []
-    names = sorted({key.name for key in trust.logs})
-    if logs and head.origin not in names:
+    mine = [label for label in logs if label.rsplit("+", 1)[0] == head.origin]
+    if logs and not mine:  # signed by a trusted key of another log
+        names = sorted({label.rsplit("+", 1)[0] for label in logs})
         message = f"the checkpoint is of log {head.origin!r}, not of {', '.join(map(repr, names))}"
         return _Signed(head, (), (), (), (message,))
+    logs = mine
     if not logs:
         others = [
             u for u in unknown if not any(u.startswith(f"{w.name}+") for w in trust.witnesses)

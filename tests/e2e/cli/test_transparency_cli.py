@@ -393,6 +393,14 @@ def test_a_kept_checkpoint_of_another_log_fails(sealed, tmp_path):
     assert "the kept checkpoint is of log 'other.example/log'" in done.stdout
 
 
+def test_a_checkpoint_file_that_is_not_one_and_a_missing_key_are_refused(sealed, tmp_path):
+    garbage = tmp_path / "garbage.cp"
+    garbage.write_text("not\na\ncheckpoint\n\n\u2014 k AAAAAAAA\n")
+    for file in (sealed["case"], sealed["full"]):
+        _refused(_verify(file, sealed["public"], "--checkpoint", str(garbage)), "is not a signed")
+    _refused(run("audit", "verify", str(GOLDEN)), "give the format 1 public key")
+
+
 def test_a_forged_signature_or_unknown_key_never_passes(sealed, tmp_path):
     def other_name(lines: list[dict]) -> None:
         lines[1]["note"] = lines[1]["note"].replace(f"\u2014 {ORIGIN} ", "\u2014 someone.else ")

@@ -21,6 +21,7 @@ from mediation_adapters.entrypoints.cli.audit_verify import (
 )
 from mediation_adapters.formats.export_writer import write_export
 from mediation_adapters.security.note_keys import generate_note_keys, load_signer_key
+from mediation_adapters.security.signing import load_check
 from mediation_adapters.storage.sealing import seal, transparency_log
 from mediation_domain import InvalidInputError, Mediations
 from mediation_domain.application.service import PrincipalService
@@ -53,6 +54,10 @@ def register(commands: Commands) -> None:
         "seal", "sign a checkpoint over everything recorded so far", Action.AUDIT, _audit_seal
     )
     p.add_argument("--private-key", help="the private key file (env MEDIATION_AUDIT_PRIVATE_KEY)")
+    p.add_argument(
+        "--format-1-key",
+        help="a store sealed in format 1: its format 1 public key (PEM), to verify it first",
+    )
     p = audit.add(
         "checkpoint",
         "write the latest signed checkpoint, for an auditor to keep",
@@ -140,7 +145,8 @@ def _audit_seal(_: PrincipalService, args: argparse.Namespace) -> int:
         message = "give the private key with --private-key or MEDIATION_AUDIT_PRIVATE_KEY"
         raise InvalidInputError(message)
     signer = load_signer_key(Path(path))
-    made = seal(app, signer)
+    old = load_check(Path(args.format_1_key)) if args.format_1_key else None
+    made = seal(app, signer, format_1_key=old)
     if made is None:
         print("nothing recorded since the last checkpoint: nothing to seal")
     else:

@@ -46,13 +46,15 @@ def _trust(args: argparse.Namespace) -> Trust:
 def read_note(path: Path, what: str) -> SignedNote:
     """The signed checkpoint in the file `path`; InvalidInputError naming `what` otherwise."""
     try:
-        return SignedNote.parse(path.read_bytes().decode())
+        note = SignedNote.parse(path.read_bytes().decode())
+        TreeHead.parse(note.text)
     except OSError as error:
         message = f"cannot read {what} {path}: {error.strerror}"
         raise InvalidInputError(message) from None
     except (UnicodeDecodeError, NoteError) as error:
         message = f"{path} is not a signed checkpoint: {error}"
         raise InvalidInputError(message) from None
+    return note
 
 
 def kept_checkpoint(path: Path, trust: Trust) -> TreeHead:
@@ -96,7 +98,8 @@ def audit_verify(args: argparse.Namespace) -> int:
         report = verify_export(export, trust, since=since, checkpoint=given)
         if export.case is not None:
             scope = f"one case's export ({export.case}): each record held to the checkpoint"
-            scope += " by its proof"
+            scope += " by its proof (whether later records of the case were left out, only"
+            scope += " the whole log can tell)"
     else:
         app = build(args.settings, url=args.store)
         try:
@@ -155,6 +158,9 @@ def _format_1(args: argparse.Namespace) -> bool:
 def _verify_format_1(args: argparse.Namespace) -> int:
     """Format 1's chain, checked with the format 1 (PEM) public key."""
     paths = args.public_key or [args.settings.audit_public_key]
+    if not paths[0]:
+        message = "give the format 1 public key with --public-key or MEDIATION_AUDIT_PUBLIC_KEY"
+        raise InvalidInputError(message)
     check = load_check(Path(paths[0]))
     with _history_1(args) as (stored, checkpoints, sealed, _, last_id, case):
         if case:
