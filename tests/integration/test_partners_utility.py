@@ -80,3 +80,13 @@ def test_the_partners_text_report_of_the_year_fits_a_page_and_says_what_is_hidde
         detail = lines[lines.index("Détail" if lang == "fr" else "Detail") + 2 :]
         hidden = [all(c in "<5 0\u2013-" for c in line[48:]) for line in detail]
         assert hidden == sorted(hidden), "rows that show something come first"
+
+
+def test_no_measure_tells_that_a_range_of_closures_is_five_or_more():
+    """A coordinator's attack: a blank median beside closures "3-12" said "at most 4"."""
+    report = partners_default()
+    for by in ([], ["month"], ["neighbourhood"], ["domain"], ["neighbourhood", "domain"]):
+        for row in [*report.rows(by), report.total()]:
+            closed = row.counts["closed"]
+            measured = row.measures["closure_days.median"] is not None
+            assert measured == (closed.low >= 5), (by, row.key, closed)

@@ -264,6 +264,8 @@ def test_a_period_is_checked(app):
     january = Period.of(None, None, as_of=datetime(2027, 1, 10, tzinfo=UTC), whole_quarters=True)
     assert (january.start, january.end) == (date(2026, 1, 1), date(2026, 12, 31))
     assert january.quarters == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
+    with pytest.raises(InvalidInputError, match="no quarter from 2026-07 is over on 2026-07-01"):
+        Period.of("2026-07", None, as_of=as_of, whole_quarters=True)
     # As of a quarter's last instant, that quarter is over: the default ends with it.
     last_instant = datetime(2026, 3, 31, 23, 59, 59, 999999, tzinfo=UTC)
     march = Period.of(None, None, as_of=last_instant, whole_quarters=True)
@@ -534,6 +536,12 @@ def test_no_hidden_count_can_be_worked_out_of_a_partners_report(facts):
     assert worked_out(published_months(report, lambda p: Report.of(facts, p))) == []
     for row in report.rows(["neighbourhood"]):  # breakdowns are the whole service's only
         assert set(row.counts) == set(MAIN)
+    for by in ([], ["month"], ["neighbourhood"], ["domain"], ["neighbourhood", "domain"]):
+        for row in [*report.rows(by), report.total()]:
+            # A measure shown where the closures could be under 5 would say they are not.
+            shown = ("closure_days.median", "sessions_per_closed_case.mean")
+            if any(row.measures[m] is not None for m in shown):
+                assert row.counts["closed"].low >= SMALL_COUNT, (by, row.key)
     assert set(report.total().counts) == set(FLOWS)  # open cases: the service's own
     assert report.total().measures["open_age_days.median"] is None
 

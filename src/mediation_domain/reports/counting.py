@@ -120,7 +120,8 @@ class Report:
         months: list[str],
     ) -> Row:
         """The row `key` of `cells`: counts from the published figures, measures from the cells."""
-        return Row(key, self._counts(place, months), self._measures(cells, months[-1:]))
+        counts = self._counts(place, months)
+        return Row(key, counts, self._measures(cells, months[-1:], counts.get("closed")))
 
     def _counts(
         self, place: tuple[tuple[str, ...], tuple[str, ...]], months: list[str]
@@ -140,10 +141,17 @@ class Report:
             for name in names
         }
 
-    def _measures(self, cells: list[Key], last: list[str]) -> dict[str, float | None]:
-        """The measures over `cells`; open cases' age as it stood at the end of `last` (or none)."""
-        closure = [d for c in cells for d in self.cells[c].closure_days]
-        sessions = [n for c in cells for n in self.cells[c].sessions_of_closed]
+    def _measures(
+        self, cells: list[Key], last: list[str], closed: Shown | None
+    ) -> dict[str, float | None]:
+        """The measures over `cells`; open cases' age as it stood at the end of `last` (or none).
+
+        A partner gets the measures of closed cases only where the row's closures are shown
+        as 5 or more: shown where a range could be below 5, their presence would tell.
+        """
+        known = self.exact or (closed is not None and closed.low >= SMALL_COUNT)
+        closure = [d for c in cells for d in self.cells[c].closure_days] if known else []
+        sessions = [n for c in cells for n in self.cells[c].sessions_of_closed] if known else []
         ages = [a for c in cells if c[2] in last for a in self.cells[c].open_ages]
         return {
             "sessions_per_closed_case.mean": self._measure(sessions, statistics.fmean),
