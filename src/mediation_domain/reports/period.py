@@ -184,6 +184,12 @@ def _days(
         last = today
     if start is not None:
         first = _day(start, last=False)
+        if whole_quarters and end is None and first > last:
+            message = (
+                f"no quarter from {first.isoformat()[:7]} is over on {today}: a partner's "
+                "report ends with a finished quarter"
+            )
+            raise InvalidInputError(message)
     elif whole_quarters:
         first = _quarter_start(last.replace(day=1) - timedelta(days=270))  # 4 quarters
     else:

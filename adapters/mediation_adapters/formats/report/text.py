@@ -152,14 +152,16 @@ def render_table(report: Report, labels: Labels, by: Sequence[str]) -> str:
     width = max(len(label) for label, _ in pairs)
     lines += [f"  {label:<{width}}  {value:>9}" for label, value in pairs]
     tables = [] if report.exact else [t for t in _PARTNER_TABLES if t != tuple(by)]
+    legend = [] if report.exact else [labels["legend.small"]]  # under each partners' table
     for dims in tables:
         header, body = detail(report, labels, dims)
-        lines += ["", labels[f"by.{dims[0]}"], *_columns([header, *body], 1)]
+        lines += ["", labels[f"by.{dims[0]}"], *_columns([header, *body], 1), *legend]
     if by:
         header, body = detail(report, labels, by)
         lines += ["", labels["rows"], *_columns([header, *body], len(by))]
         if not body:
             lines.append(labels["none"])
+        lines += legend
     return "\n".join(lines) + "\n"
 
 
