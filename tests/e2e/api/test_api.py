@@ -479,3 +479,35 @@ def test_deep_nesting_and_lone_surrogates_are_refused_not_crashes(server):
     with server.client("partner") as partner:  # the role is judged before the headers
         weak = partner.get(f"/cases/{case['case_id']}", headers={"If-Match": 'W/"1"'})
         _problem(weak, 403, "forbidden")
+
+
+def test_the_openapi_document_names_every_operation_and_declares_what_it_sends(server):
+    """What a client generator needs (issue 19): ids, shared problems, headers, formats."""
+    with server.client() as anonymous:
+        doc = anonymous.get("/openapi.json").json()
+    operations = [op for path in doc["paths"].values() for op in path.values()]
+    ids = [op["operationId"] for op in operations]
+    assert len(ids) == len(set(ids)) == len(operations)
+    assert all(id_[0].islower() and id_.isalnum() for id_ in ids)
+    problem = {"$ref": "#/components/schemas/Problem"}
+    for op in operations:
+        assert op["responses"]["default"]["content"]["application/problem+json"]["schema"] == (
+            problem
+        )
+    assert "Problem" in doc["components"]["schemas"]
+    cases = doc["paths"]["/cases"]
+    assert set(cases["post"]["responses"]["201"]["headers"]) == {"ETag", "Location"}
+    assert set(cases["get"]["responses"]["200"]["headers"]) == {"Link"}
+    assert set(doc["paths"]["/cases/{case_id}"]["get"]["responses"]["200"]["headers"]) == {"ETag"}
+    assignment = doc["paths"]["/cases/{case_id}/assignment"]["post"]
+    assert set(assignment["responses"]["200"]["headers"]) == {"ETag"}
+    case = doc["components"]["schemas"]["Case"]["properties"]
+    assert case["requested_at"]["format"] == case["updated_at"]["format"] == "date-time"
+    assert case["case_id"]["format"] == "uuid"
+    with server.client("coordinator") as coordinator:
+        opened = coordinator.post("/cases", json=REQUEST)
+    assert opened.status_code == 201
+    body = opened.json()
+    assert opened.headers["Location"] == f"/cases/{body['case_id']}"
+    assert opened.headers["ETag"] == f'"{body["version"]}"'
+    assert datetime.fromisoformat(body["requested_at"]).tzinfo is not None

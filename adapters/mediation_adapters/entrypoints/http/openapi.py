@@ -44,7 +44,19 @@ _REPORT_PARAMS = [
 ]
 
 
+_ETAG = {
+    "ETag": {
+        "description": 'the case\'s version, as a strong ETag ("3"): send it back as If-Match',
+        "schema": {"type": "string"},
+    }
+}
+_LOCATION = {
+    "Location": {"description": "the new case: /cases/{case_id}", "schema": {"type": "string"}}
+}
+
+
 def _operation(  # noqa: PLR0913 - the parts of an OpenAPI operation
+    operation_id: str,
     summary: str,
     roles: str,
     *,
@@ -69,6 +81,7 @@ def _operation(  # noqa: PLR0913 - the parts of an OpenAPI operation
             }
         )
     operation: dict[str, Any] = {
+        "operationId": operation_id,
         "summary": summary,
         "description": f"Roles: {roles}.",
         "parameters": parameters,
@@ -82,7 +95,9 @@ def _operation(  # noqa: PLR0913 - the parts of an OpenAPI operation
             },
             "default": {
                 "description": "a refusal, as RFC 9457 problem details",
-                "content": {"application/problem+json": {"schema": PROBLEM_DETAILS}},
+                "content": {
+                    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                },
             },
         },
     }
@@ -98,7 +113,12 @@ def _operation(  # noqa: PLR0913 - the parts of an OpenAPI operation
     return operation
 
 
-_CASE_ID = {"name": "case_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_CASE_ID = {
+    "name": "case_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "format": "uuid"},
+}
 _CASE_REF = {"$ref": "#/components/schemas/Case"}
 _AFTER_REF = {"$ref": "#/components/schemas/CaseAfterCommand"}
 
@@ -123,12 +143,27 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
     place = {"type": "string", "enum": list(neighbourhoods)}
     bodies = BODIES | {"Request": request_body(place)}
 
-    def command(summary: str, body: str, roles: str = "coordinator, the case's mediator") -> Any:  # noqa: ANN401
-        return {
-            "post": _operation(
-                summary, roles, body=body, ok=_AFTER_REF, params=[_CASE_ID], if_match=True
-            )
-        }
+    def command(
+        operation_id: str, summary: str, body: str, roles: str = "coordinator, the case's mediator"
+    ) -> Any:  # noqa: ANN401
+        operation = _operation(
+            operation_id, summary, roles, body=body, ok=_AFTER_REF, params=[_CASE_ID], if_match=True
+        )
+        operation["responses"]["200"]["headers"] = _ETAG
+        return {"post": operation}
+
+    read = _operation(
+        "readCase",
+        "Read a case (ETag: its version)",
+        "coordinator, the case's mediator",
+        ok=_CASE_REF,
+        params=[_CASE_ID],
+    )
+    read["responses"]["200"]["headers"] = _ETAG
+    opened = _operation(
+        "openCase", "Open a case", "coordinator", body="Request", ok=_AFTER_REF, status="201"
+    )
+    opened["responses"]["201"]["headers"] = _ETAG | _LOCATION
 
     return {
         "openapi": "3.1.0",
@@ -146,6 +181,7 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
             "/cases": {
                 "get": _paged(
                     _operation(
+                        "listCases",
                         "List cases in request order, a page at a time (a mediator sees "
                         "their own; a coordinator may filter by mediator); a Link header "
                         "with rel=next gives the next page; each parameter at most once",
@@ -164,33 +200,29 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
                         ],
                     )
                 ),
-                "post": _operation(
-                    "Open a case", "coordinator", body="Request", ok=_AFTER_REF, status="201"
-                ),
+                "post": opened,
             },
-            "/cases/{case_id}": {
-                "get": _operation(
-                    "Read a case (ETag: its version)",
-                    "coordinator, the case's mediator",
-                    ok=_CASE_REF,
-                    params=[_CASE_ID],
-                )
-            },
-            "/cases/{case_id}/parties": command("Add a party", "Party"),
+            "/cases/{case_id}": {"get": read},
+            "/cases/{case_id}/parties": command("addParty", "Add a party", "Party"),
             "/cases/{case_id}/assignment": command(
-                "Assign a mediator", "Assignment", roles="coordinator"
+                "assignMediator", "Assign a mediator", "Assignment", roles="coordinator"
             ),
             "/cases/{case_id}/mediator-withdrawal": command(
-                "The mediator refuses or withdraws", "MediatorWithdrawal"
+                "withdrawMediator", "The mediator refuses or withdraws", "MediatorWithdrawal"
             ),
             "/cases/{case_id}/consents": command(
-                "A party gives, withdraws or refuses consent", "Consent"
+                "recordConsent", "A party gives, withdraws or refuses consent", "Consent"
             ),
-            "/cases/{case_id}/sessions": command("Record a session", "Session"),
-            "/cases/{case_id}/withdrawal": command("End before a resolution", "Withdrawal"),
-            "/cases/{case_id}/resolution": command("End with an outcome", "Resolution"),
+            "/cases/{case_id}/sessions": command("recordSession", "Record a session", "Session"),
+            "/cases/{case_id}/withdrawal": command(
+                "withdrawCase", "End before a resolution", "Withdrawal"
+            ),
+            "/cases/{case_id}/resolution": command(
+                "resolveCase", "End with an outcome", "Resolution"
+            ),
             "/subjects/{subject}/erasure": {
                 "post": _operation(
+                    "eraseSubject",
                     "Erase a data subject's personal data for good (202 while the deleted "
                     "key's old bytes wait to be purged from the store's log)",
                     "coordinator",
@@ -209,6 +241,7 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
             },
             "/report": {
                 "get": _operation(
+                    "getReport",
                     "Activity indicators by neighbourhood, domain and month (partners' view "
                     "unless exact=true: counts from 1 to 4 shown as '< 5', whole finished "
                     "quarters, neighbourhoods and domains by quarter)",
@@ -220,6 +253,7 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
             },
             "/audit/export": {
                 "get": _operation(
+                    "exportAudit",
                     "The pseudonymised history for auditors (JSON Lines, audit format 2: "
                     "up to the latest signed checkpoint; docs/audit-format.md)",
                     "auditor, coordinator",
@@ -229,7 +263,12 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
             },
         },
         "components": {
-            "schemas": {"Case": CASE, "CaseAfterCommand": AFTER_COMMAND, **bodies},
+            "schemas": {
+                "Case": CASE,
+                "CaseAfterCommand": AFTER_COMMAND,
+                "Problem": PROBLEM_DETAILS,
+                **bodies,
+            },
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }
