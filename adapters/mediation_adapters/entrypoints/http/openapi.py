@@ -16,7 +16,7 @@ from mediation_adapters.entrypoints.http.schema import (
     codes,
     request_body,
 )
-from mediation_domain import CaseStatus, InterventionDomain
+from mediation_domain import CaseStatus, InterventionDomain, Outcome, WithdrawnBy
 from mediation_domain.application import MOST_CASES
 
 _REPORT_PARAMS = [
@@ -267,6 +267,8 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
                 "Case": CASE,
                 "CaseAfterCommand": AFTER_COMMAND,
                 "Problem": PROBLEM_DETAILS,
+                "Outcome": codes(Outcome),
+                "WithdrawnBy": codes(WithdrawnBy),
                 **bodies,
             },
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
