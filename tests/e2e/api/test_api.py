@@ -511,8 +511,21 @@ def test_the_openapi_document_names_every_operation_and_declares_what_it_sends(s
             {"type": "null"},
         ]
         assert None not in doc["components"]["schemas"][shared]["enum"]
+    # Each report format its own operation, one media type each (a generator reads the
+    # first it supports); the export's bytes also as application/octet-stream.
+    for path, media in (("", "application/json"), ("/csv", "text/csv"), ("/html", "text/html")):
+        (declared,) = doc["paths"][f"/report{path}"]["get"]["responses"]["200"]["content"]
+        assert declared == media
+    export = doc["paths"]["/audit/export"]["get"]["responses"]["200"]["content"]
+    assert list(export) == ["application/x-ndjson", "application/octet-stream"]
     with server.client("coordinator") as coordinator:
+        csv = coordinator.get("/report/csv")
+        both = coordinator.get("/report/csv", params={"format": "html"})
+        bytes_ = coordinator.get("/audit/export", headers={"Accept": "application/octet-stream"})
         opened = coordinator.post("/cases", json=REQUEST)
+    assert (csv.status_code, csv.headers["content-type"].split(";")[0]) == (200, "text/csv")
+    _problem(both, 422, "invalid-input")
+    assert bytes_.headers["content-type"] == "application/octet-stream"
     assert opened.status_code == 201
     body = opened.json()
     assert opened.headers["Location"] == f"/cases/{body['case_id']}"

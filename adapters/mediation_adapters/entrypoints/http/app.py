@@ -128,6 +128,7 @@ def create_app(
         ),
         Route("/subjects/{subject}/erasure", wrapped(api.erase), methods=["POST"]),
         Route("/report", wrapped(api.report), methods=["GET"]),
+        Route("/report/{format}", wrapped(api.report), methods=["GET"]),
         Route("/audit/export", wrapped(api.audit_export), methods=["GET"]),
     ]
 

@@ -187,13 +187,20 @@ class Api:
         _log.info("erased keys' old bytes purged from the store's files")
 
     async def report(self, request: Request) -> Response:
-        """GET /report: the activity report, in the format and language asked for."""
+        """GET /report (JSON) or /report/{csv,html,table}: the activity report.
+
+        The format by path gives each its own operation (one media type each, as client
+        generators need); `?format=` is still read, not both.
+        """
         desk = self.desk(request, Action.REPORT, *_REPORT_QUERY)
         query = request.query_params
         exact = _flag(query.get("exact", "false"), "exact")
         if exact:
             desk.require(Action.REPORT_EXACT)  # refused before the query is read further
-        fmt, lang = query.get("format", "json"), query.get("lang", "fr")
+        path_format = request.path_params.get("format")
+        if path_format and "format" in query:
+            raise Problem(422, "invalid-input", "give the format in the path or the query, once")
+        fmt, lang = path_format or query.get("format", "json"), query.get("lang", "fr")
         if fmt not in FORMATS or lang not in LANGUAGES:
             message = (
                 f"format is one of {', '.join(FORMATS)}; lang is one of {', '.join(LANGUAGES)}"
@@ -232,7 +239,11 @@ class Api:
         """GET /audit/export: the pseudonymised history, as JSON Lines."""
         self.desk(request, Action.AUDIT)
         spooled = await run_in_threadpool(self._export)
-        return StreamingResponse(_chunks(spooled), media_type="application/x-ndjson")
+        # JSON Lines; as application/octet-stream to a client that asks for it (generators
+        # read bytes, not x-ndjson).
+        bytes_asked = "application/octet-stream" in request.headers.get("accept", "")
+        media = "application/octet-stream" if bytes_asked else "application/x-ndjson"
+        return StreamingResponse(_chunks(spooled), media_type=media)
 
     def _export(self) -> Any:  # noqa: ANN401 - a spooled temporary file
         spooled = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, mode="w+")  # noqa: SIM115

@@ -34,11 +34,6 @@ _REPORT_PARAMS = [
             {"type": "string", "maxLength": 40},
         ),
         ("exact", "exact counts (not for partners)", {"type": "string", "enum": ["true", "false"]}),
-        (
-            "format",
-            "json, csv, html or table",
-            {"type": "string", "enum": ["json", "csv", "html", "table"]},
-        ),
         ("lang", "fr or en", {"type": "string", "enum": ["fr", "en"]}),
     )
 ]
@@ -242,23 +237,38 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
             "/report": {
                 "get": _operation(
                     "getReport",
-                    "Activity indicators by neighbourhood, domain and month (partners' view "
-                    "unless exact=true: counts from 1 to 4 shown as '< 5', whole finished "
+                    "Activity indicators as JSON, by neighbourhood, domain and month (partners' "
+                    "view unless exact=true: counts from 1 to 4 shown as '< 5', whole finished "
                     "quarters, neighbourhoods and domains by quarter)",
                     "coordinator, partner (partners' view only)",
                     ok=REPORT,
                     params=_REPORT_PARAMS,
-                    more_media=[media for media in REPORT_MEDIA.values() if "json" not in media],
                 )
+            },
+            **{
+                f"/report/{fmt}": {
+                    "get": _operation(
+                        f"getReport{fmt.title()}",
+                        f"The same report as {fmt} ({media})",
+                        "coordinator, partner (partners' view only)",
+                        ok={"type": "string"},
+                        params=_REPORT_PARAMS,
+                        media=media,
+                    )
+                }
+                for fmt, media in REPORT_MEDIA.items()
+                if fmt != "json"
             },
             "/audit/export": {
                 "get": _operation(
                     "exportAudit",
                     "The pseudonymised history for auditors (JSON Lines, audit format 2: "
-                    "up to the latest signed checkpoint; docs/audit-format.md)",
+                    "up to the latest signed checkpoint; docs/audit-format.md); sent as "
+                    "application/octet-stream to a client that accepts it",
                     "auditor, coordinator",
                     ok={"type": "string"},
                     media="application/x-ndjson",
+                    more_media=["application/octet-stream"],
                 )
             },
         },

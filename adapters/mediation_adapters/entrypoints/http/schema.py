@@ -129,9 +129,7 @@ CASE: dict[str, Any] = {
         },
         # One enum each, shared (components), null beside it: a generator makes one type.
         "outcome": {"anyOf": [{"$ref": "#/components/schemas/Outcome"}, {"type": "null"}]},
-        "withdrawn_by": {
-            "anyOf": [{"$ref": "#/components/schemas/WithdrawnBy"}, {"type": "null"}]
-        },
+        "withdrawn_by": {"anyOf": [{"$ref": "#/components/schemas/WithdrawnBy"}, {"type": "null"}]},
         "withdrawal_reason": _NULLABLE_STRING,
         "requested_at": {"type": "string", "format": "date-time"},
         "updated_at": {"type": "string", "format": "date-time"},
