@@ -1,0 +1,190 @@
+"""A client generated from /openapi.json (openapi-python-client) drives the API alone (#19).
+
+The generator runs in a temporary folder on the server's own document; the test then
+uses nothing but the generated package: a whole case through each role's allowed calls,
+paging by the Link header to the end, every report format, the audit export, and the
+typed problems (403, 404, 409, 412, 422).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import subprocess
+import sys
+from types import ModuleType
+from typing import Any
+
+import httpx
+import pytest
+
+from .conftest import Server
+
+pytestmark = pytest.mark.slow
+
+PACKAGE = "mediation_domain_client"
+
+
+@pytest.fixture(scope="module")
+def generated(server: Server, tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
+    folder = tmp_path_factory.mktemp("client")
+    document = folder / "openapi.json"
+    document.write_text(json.dumps(httpx.get(f"{server.url}/openapi.json").json()))
+    (folder / "config.yaml").write_text("post_hooks: []\n")
+    made = subprocess.run(
+        [
+            *(sys.executable, "-m", "openapi_python_client", "generate"),
+            *("--path", str(document), "--config", "config.yaml", "--meta", "none"),
+        ],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert "Warning" not in made.stdout + made.stderr, made.stdout + made.stderr
+    sys.path.insert(0, str(folder))
+    try:
+        yield importlib.import_module(PACKAGE)
+    finally:
+        sys.path.remove(str(folder))
+        for name in [n for n in sys.modules if n.startswith(PACKAGE)]:
+            del sys.modules[name]
+
+
+def _api(name: str) -> Any:
+    return importlib.import_module(f"{PACKAGE}.api.default.{name}")
+
+
+def _models() -> Any:
+    return importlib.import_module(f"{PACKAGE}.models")
+
+
+@pytest.fixture
+def clients(generated: ModuleType, server: Server) -> Any:
+    """A generated client per role, closed after the test."""
+    made = {
+        who: generated.AuthenticatedClient(base_url=server.url, token=token)
+        for who, token in server.tokens.items()
+    }
+    yield made
+    for client in made.values():
+        client.get_httpx_client().close()
+
+
+def _ok(response: Any, status: int = 200) -> Any:
+    assert response.status_code == status, response.content
+    return response.parsed
+
+
+def test_a_whole_case_through_each_role_s_calls(clients):
+    models = _models()
+    coordinator, mediator = clients["coordinator"], clients["mediator"]
+    request = models.Request.from_dict(
+        {
+            "domain": "public-transport",
+            "neighbourhood": "Beaulieu",
+            "referral": "transport-operator",
+            "parties": [{"name": "A. Martin"}, {"name": "B. Durand"}],
+        }
+    )
+    opened = _api("open_case").sync_detailed(client=coordinator, body=request)
+    case = _ok(opened, 201)
+    assert isinstance(case, models.CaseAfterCommand)
+    assert opened.headers["location"] == f"/cases/{case.case_id}"
+    case_id = case.case_id
+    assigned = _api("assign_mediator").sync_detailed(
+        case_id, client=coordinator, body=models.Assignment(mediator="med-1")
+    )
+    case = _ok(assigned)
+    parties = [party.id for party in case.parties]
+    for party in parties:  # the mediator, on their own case
+        consent = models.Consent(party=party, decision=models.ConsentDecision.GIVE)
+        case = _ok(_api("record_consent").sync_detailed(case_id, client=mediator, body=consent))
+    session = models.Session.from_dict({"kind": "joint-session", "attendees": parties})
+    case = _ok(_api("record_session").sync_detailed(case_id, client=mediator, body=session))
+    resolution = models.Resolution(outcome=models.ResolutionOutcome.AGREEMENT)
+    case = _ok(_api("resolve_case").sync_detailed(case_id, client=mediator, body=resolution))
+    assert case.outcome == models.Outcome.AGREEMENT
+    read = _api("read_case").sync_detailed(case_id, client=coordinator)
+    assert read.headers["etag"] == f'"{_ok(read).version}"'
+    assert _ok(read).status.value == "resolved"
+    other = models.Request.from_dict(request.to_dict())
+    second = _ok(_api("open_case").sync_detailed(client=coordinator, body=other), 201)
+    withdrawal = models.Withdrawal.from_dict({"by": "service", "reason": "no-longer-needed"})
+    ended = _ok(
+        _api("withdraw_case").sync_detailed(second.case_id, client=coordinator, body=withdrawal)
+    )
+    assert ended.withdrawn_by == models.WithdrawnBy.SERVICE
+    erased = _api("erase_subject").sync_detailed(
+        parties[0], client=coordinator, body=models.Erasure.from_dict({"reason": "request"})
+    )
+    assert erased.status_code in (200, 202), erased.content
+
+
+def test_paging_to_the_end_by_the_link_header(clients):
+    coordinator = clients["coordinator"]
+    everything = _ok(_api("list_cases").sync_detailed(client=coordinator))
+    seen, after = [], None
+    while True:
+        kwargs = {"after": after} if after else {}
+        page = _api("list_cases").sync_detailed(client=coordinator, limit=2, **kwargs)
+        seen += [case.case_id for case in _ok(page)]
+        link = page.headers.get("link")
+        if not link:
+            break
+        after = httpx.URL(link.split(";")[0].strip("<>")).params["after"]
+    assert seen == [case.case_id for case in everything]
+    assert len(seen) >= 2
+
+
+def test_every_report_format_and_the_audit_export(clients):
+    partner, auditor = clients["partner"], clients["auditor"]
+    report = _ok(_api("get_report").sync_detailed(client=partner))
+    assert report.suppressed_below == 5
+    for name, marker in (("csv", "Quartier"), ("html", "<svg"), ("table", "Vue partenaires")):
+        text = _ok(_api(f"get_report_{name}").sync_detailed(client=partner))
+        assert marker in text
+    export = _ok(_api("export_audit").sync_detailed(client=auditor))
+    first = json.loads(export.splitlines()[0])
+    assert (first["format"], first["version"]) == ("mediation-domain/audit-export", 2)
+
+
+def test_the_typed_problems(clients):
+    models = _models()
+    coordinator, partner = clients["coordinator"], clients["partner"]
+    request = models.Request.from_dict(
+        {
+            "domain": "public-transport",
+            "neighbourhood": "Beaulieu",
+            "referral": "city",
+            "parties": [{"name": "C. Petit"}],
+        }
+    )
+    case = _ok(_api("open_case").sync_detailed(client=coordinator, body=request), 201)
+
+    def problem(response: Any, status: int, kind: str) -> None:
+        assert response.status_code == status, response.content
+        assert isinstance(response.parsed, models.Problem)
+        assert response.parsed.type_ == f"/problems/{kind}"
+
+    resolution = models.Resolution(outcome=models.ResolutionOutcome.AGREEMENT)
+    problem(  # no mediator, no consent: the deontology refuses
+        _api("resolve_case").sync_detailed(case.case_id, client=coordinator, body=resolution),
+        409,
+        "lifecycle",
+    )
+    stale = _api("assign_mediator").sync_detailed(
+        case.case_id, client=coordinator, body=models.Assignment(mediator="med-2"), if_match='"99"'
+    )
+    problem(stale, 412, "stale-version")
+    problem(_api("read_case").sync_detailed(case.case_id, client=partner), 403, "forbidden")
+    unknown = "00000000-0000-4000-8000-000000000000"
+    problem(_api("read_case").sync_detailed(unknown, client=coordinator), 404, "not-found")
+    bad = models.Assignment(mediator="")
+    problem(
+        _api("assign_mediator").sync_detailed(case.case_id, client=coordinator, body=bad),
+        422,
+        "invalid-input",
+    )
