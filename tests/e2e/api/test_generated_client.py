@@ -12,6 +12,7 @@ import importlib
 import json
 import subprocess
 import sys
+from datetime import date
 from types import ModuleType
 from typing import Any
 
@@ -143,6 +144,11 @@ def test_every_report_format_and_the_audit_export(clients):
     partner, auditor = clients["partner"], clients["auditor"]
     report = _ok(_api("get_report").sync_detailed(client=partner))
     assert report.suppressed_below == 5
+    assert isinstance(report.period.from_, date)  # typed objects, not dictionaries
+    assert report.period.as_of.tzinfo is not None
+    assert [point.month for point in report.charts.month][:1] == [
+        report.period.from_.strftime("%Y-%m")
+    ]
     for name, marker in (("csv", "Quartier"), ("html", "<svg"), ("table", "Vue partenaires")):
         text = _ok(_api(f"get_report_{name}").sync_detailed(client=partner))
         assert marker in text

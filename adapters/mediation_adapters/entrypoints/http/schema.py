@@ -154,16 +154,49 @@ _REPORT_ROW = {
         "measures": {"type": "object", "additionalProperties": {"type": ["number", "null"]}},
     },
 }
+_POINT = {"requests": _SHOWN, "closed": _SHOWN}
+_CHARTS = {  # what each chart draws: a point per neighbourhood, domain or month
+    "neighbourhood": {
+        "type": "object",
+        "required": ["neighbourhood", "requests", "closed"],
+        "properties": {"neighbourhood": {"type": "string"}, **_POINT},
+    },
+    "domain": {
+        "type": "object",
+        "required": ["domain", "requests", "closed"],
+        "properties": {"domain": codes(InterventionDomain), **_POINT},
+    },
+    "month": {
+        "type": "object",
+        "required": ["month", "requests", "closed"],
+        "properties": {"month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}, **_POINT},
+    },
+}
 REPORT = {
     "type": "object",
     "required": ["period", "suppressed_below", "by", "total", "rows", "charts"],
     "properties": {
-        "period": {"type": "object"},
+        "period": {
+            "type": "object",
+            "required": ["from", "to", "as_of", "time_zone"],
+            "properties": {
+                "from": {"type": "string", "format": "date"},
+                "to": {"type": "string", "format": "date"},
+                "as_of": {"type": "string", "format": "date-time"},
+                "time_zone": {"type": "string"},
+            },
+        },
         "suppressed_below": {"type": ["integer", "null"]},
         "by": {"type": "array", "items": {"type": "string"}},
         "total": _REPORT_ROW,
         "rows": {"type": "array", "items": _REPORT_ROW},
-        "charts": {"type": "object"},
+        "charts": {
+            "type": "object",
+            "required": list(_CHARTS),
+            "properties": {
+                name: {"type": "array", "items": point} for name, point in _CHARTS.items()
+            },
+        },
     },
 }
 REPORT_MEDIA = {
