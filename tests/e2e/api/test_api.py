@@ -511,6 +511,10 @@ def test_the_openapi_document_names_every_operation_and_declares_what_it_sends(s
             {"type": "null"},
         ]
         assert None not in doc["components"]["schemas"][shared]["enum"]
+    bodies = doc["components"]["schemas"]
+    assert bodies["Resolution"]["properties"]["outcome"] == {"$ref": "#/components/schemas/Outcome"}
+    assert bodies["Withdrawal"]["properties"]["by"] == {"$ref": "#/components/schemas/WithdrawnBy"}
+    assert set(case) == set(doc["components"]["schemas"]["Case"]["required"])  # all sent
     # Each report format its own operation, one media type each (a generator reads the
     # first it supports); the export's bytes also as application/octet-stream.
     for path, media in (("", "application/json"), ("/csv", "text/csv"), ("/html", "text/html")):

@@ -105,12 +105,14 @@ def test_a_whole_case_through_each_role_s_calls(clients):
         case = _ok(_api("record_consent").sync_detailed(case_id, client=mediator, body=consent))
     session = models.Session.from_dict({"kind": "joint-session", "attendees": parties})
     case = _ok(_api("record_session").sync_detailed(case_id, client=mediator, body=session))
-    resolution = models.Resolution(outcome=models.ResolutionOutcome.AGREEMENT)
+    resolution = models.Resolution(outcome=models.Outcome.AGREEMENT)
     case = _ok(_api("resolve_case").sync_detailed(case_id, client=mediator, body=resolution))
     assert case.outcome == models.Outcome.AGREEMENT
     read = _api("read_case").sync_detailed(case_id, client=coordinator)
     assert read.headers["etag"] == f'"{_ok(read).version}"'
     assert _ok(read).status.value == "resolved"
+    same = _api("read_case").sync_detailed(case_id, client=coordinator, if_match='"1"')
+    assert same.status_code == 412  # a conditional read, declared
     other = models.Request.from_dict(request.to_dict())
     second = _ok(_api("open_case").sync_detailed(client=coordinator, body=other), 201)
     withdrawal = models.Withdrawal.from_dict({"by": "service", "reason": "no-longer-needed"})
@@ -153,7 +155,8 @@ def test_every_report_format_and_the_audit_export(clients):
         text = _ok(_api(f"get_report_{name}").sync_detailed(client=partner))
         assert marker in text
     export = _ok(_api("export_audit").sync_detailed(client=auditor))
-    first = json.loads(export.splitlines()[0])
+    lines = export.payload.read().splitlines()  # bytes, typed as such (a File)
+    first = json.loads(lines[0])
     assert (first["format"], first["version"]) == ("mediation-domain/audit-export", 2)
 
 
@@ -175,7 +178,7 @@ def test_the_typed_problems(clients):
         assert isinstance(response.parsed, models.Problem)
         assert response.parsed.type_ == f"/problems/{kind}"
 
-    resolution = models.Resolution(outcome=models.ResolutionOutcome.AGREEMENT)
+    resolution = models.Resolution(outcome=models.Outcome.AGREEMENT)
     problem(  # no mediator, no consent: the deontology refuses
         _api("resolve_case").sync_detailed(case.case_id, client=coordinator, body=resolution),
         409,

@@ -39,6 +39,7 @@ _REPORT_PARAMS = [
 ]
 
 
+_BYTES = {"type": "string", "format": "binary"}  # a generated client reads bytes (a File)
 _ETAG = {
     "ETag": {
         "description": 'the case\'s version, as a strong ETag ("3"): send it back as If-Match',
@@ -85,7 +86,7 @@ def _operation(  # noqa: PLR0913 - the parts of an OpenAPI operation
                 "description": "done",
                 "content": {
                     media: {"schema": ok or {}},
-                    **{other: {"schema": {"type": "string"}} for other in more_media},
+                    **{other: {"schema": _BYTES} for other in more_media},
                 },
             },
             "default": {
@@ -129,6 +130,12 @@ def _paged(operation: dict[str, Any]) -> dict[str, Any]:
     return operation
 
 
+def _shared(body: dict[str, Any], field: str, component: str) -> dict[str, Any]:
+    """`body` with `field`'s schema the shared component (the same enum, referred to)."""
+    properties = body["properties"] | {field: {"$ref": f"#/components/schemas/{component}"}}
+    return body | {"properties": properties}
+
+
 def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": False, "schema": schema}
 
@@ -137,6 +144,11 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
     """The OpenAPI 3.1 document of the API, for a service with these neighbourhoods."""
     place = {"type": "string", "enum": list(neighbourhoods)}
     bodies = BODIES | {"Request": request_body(place)}
+    bodies = {  # the same enums as the Case's, shared: one generated type each
+        **bodies,
+        "Resolution": _shared(bodies["Resolution"], "outcome", "Outcome"),
+        "Withdrawal": _shared(bodies["Withdrawal"], "by", "WithdrawnBy"),
+    }
 
     def command(
         operation_id: str, summary: str, body: str, roles: str = "coordinator, the case's mediator"
@@ -149,10 +161,11 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
 
     read = _operation(
         "readCase",
-        "Read a case (ETag: its version)",
+        "Read a case (ETag: its version; If-Match: 412 unless it is still that version)",
         "coordinator, the case's mediator",
         ok=_CASE_REF,
         params=[_CASE_ID],
+        if_match=True,
     )
     read["responses"]["200"]["headers"] = _ETAG
     opened = _operation(

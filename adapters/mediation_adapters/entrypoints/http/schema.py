@@ -92,7 +92,13 @@ BODIES: dict[str, dict[str, Any]] = {
 _NULLABLE_STRING = {"type": ["string", "null"]}
 CASE: dict[str, Any] = {
     "type": "object",
-    "required": ["case_id", "version", "status", "parties", "sessions"],
+    # Every field is always sent (null where it has no value): a generated client need
+    # not test each for absence.
+    "required": [
+        *("case_id", "version", "status", "domain", "neighbourhood", "referral", "summary"),
+        *("parties", "mediator", "sessions", "outcome", "withdrawn_by", "withdrawal_reason"),
+        *("requested_at", "updated_at", "erased", "consenting"),
+    ],
     "properties": {
         "case_id": {"type": "string", "format": "uuid"},
         "version": {"type": "integer", "minimum": 1},
@@ -119,6 +125,7 @@ CASE: dict[str, Any] = {
             "type": "array",
             "items": {
                 "type": "object",
+                "required": ["kind", "attendees", "held_on", "notes"],
                 "properties": {
                     "kind": codes(SessionKind),
                     "attendees": {"type": "array", "items": {"type": "string"}},
