@@ -1,7 +1,8 @@
 """A client generated from /openapi.json (openapi-python-client) drives the API alone (#19).
 
 The generator runs in a temporary folder on the server's own document; the test then
-uses nothing but the generated package: a whole case through each role's allowed calls,
+uses nothing but the generated package, all 16 operations of the document: a whole case
+through each role's allowed calls (a party added, a mediator stepping down, an erasure),
 paging by the Link header to the end, every report format, the audit export, and the
 typed problems (403, 404, 409, 412, 422).
 """
@@ -95,6 +96,10 @@ def test_a_whole_case_through_each_role_s_calls(clients):
     assert isinstance(case, models.CaseAfterCommand)
     assert opened.headers["location"] == f"/cases/{case.case_id}"
     case_id = case.case_id
+    joined = _api("add_party").sync_detailed(
+        case_id, client=coordinator, body=models.Party(name="C. Roux")
+    )
+    assert len(_ok(joined).parties) == 3
     assigned = _api("assign_mediator").sync_detailed(
         case_id, client=coordinator, body=models.Assignment(mediator="med-1")
     )
@@ -115,6 +120,16 @@ def test_a_whole_case_through_each_role_s_calls(clients):
     assert same.status_code == 412  # a conditional read, declared
     other = models.Request.from_dict(request.to_dict())
     second = _ok(_api("open_case").sync_detailed(client=coordinator, body=other), 201)
+    _ok(
+        _api("assign_mediator").sync_detailed(
+            second.case_id, client=coordinator, body=models.Assignment(mediator="med-1")
+        )
+    )
+    stepped_down = models.MediatorWithdrawal(mediator="med-1", reason="conflict-of-interest")
+    without = _api("withdraw_mediator").sync_detailed(
+        second.case_id, client=mediator, body=stepped_down
+    )
+    assert _ok(without).mediator is None
     withdrawal = models.Withdrawal.from_dict({"by": "service", "reason": "no-longer-needed"})
     ended = _ok(
         _api("withdraw_case").sync_detailed(second.case_id, client=coordinator, body=withdrawal)
