@@ -246,7 +246,15 @@ class CaseIndex(View):
                 if self._folded(tx.state(), target):
                     return reading(tx)
             self.refresh()
-        raise ConcurrencyError(_REBUILT)
+        return self._read_locked(target, reading)
+
+    def _read_locked(self, target: int, reading: Callable[[ProjectionTransaction], _T]) -> _T:
+        """The last resort of a read starved by rebuilds: catch up and read under the lock."""
+        with self.store.writing(self.name) as tx:
+            self.caught_up_in(tx, target)
+            if not self._folded(tx.state(), target):
+                raise ConcurrencyError(_REBUILT)
+            return reading(tx)
 
     def select(
         self, target: int | None, where: Sequence[Condition], *, after: int | None, limit: int
@@ -268,7 +276,8 @@ class CaseIndex(View):
             if self._folded(state, target):
                 return target, rows
             self.refresh()
-        raise ConcurrencyError(_REBUILT)
+        target = self.log_end() if target is None else target
+        return target, self._read_locked(target, _selecting(CASES, where, after, limit))
 
     @functools.cached_property
     def _with_log_end(self) -> SelectAtLogEnd | None:

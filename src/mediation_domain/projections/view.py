@@ -188,6 +188,26 @@ class View(Projection[Position]):
             tx.advance(fresh[-1][0])
             return len(fresh)
 
+    def caught_up_in(self, tx: ProjectionTransaction, target: int, page: int = PAGE) -> None:
+        """Fold, in `tx` (which holds the lock), what the view lacks up to `target`.
+
+        A read that keeps finding the index emptied by rebuilds elsewhere ends here: under
+        the lock no rebuild can interleave, so it reads what it has just folded.
+        """
+        state = self._current(tx) or tx.state()
+        while state is not None and (state.position or 0) < target:
+            start = state.position
+            notifications = self.app.recorder.select_notifications(
+                start, page, inclusive_of_start=False
+            )
+            if not notifications:
+                return
+            self.fold_positioned(
+                tx, [(n.id, self.event_of(n)) for n in notifications], state.secret
+            )
+            tx.advance(notifications[-1].id)
+            state = tx.state()
+
     def _current(self, tx: ProjectionTransaction) -> ProjectionState | None:
         """The view's state; None after resetting one of another version."""
         state = tx.state()
