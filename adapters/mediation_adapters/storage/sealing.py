@@ -49,9 +49,12 @@ def seal(
     covers a history its format 1 signatures vouch for.
     """
     with transparency_log(app) as log:
-        if log.format() == 1:
-            _check_format_1(app, log.format_1(), format_1_key)
-        return log.seal(lambda after: records(app, after), signer, now)
+        return log.seal(
+            lambda after: records(app, after),
+            signer,
+            now,
+            check_format_1=lambda ledger: _check_format_1(app, ledger, format_1_key),
+        )
 
 
 def _check_format_1(app: Mediations, ledger: Ledger, check: SignatureCheck | None) -> None:

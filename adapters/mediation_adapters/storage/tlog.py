@@ -100,6 +100,8 @@ class TransparencyLog:
         records_after: Callable[[int], Iterable[StoredRecord]],
         signer: NoteSigner,
         now: datetime | None = None,
+        *,
+        check_format_1: Callable[[Ledger], None] | None = None,
     ) -> Sealed | None:
         """Append the records after the last checkpoint (`records_after(its last id)`), sign.
 
@@ -107,11 +109,16 @@ class TransparencyLog:
         it. The tree resumes from the nodes kept, which must still give the last signed
         root (StoreError otherwise: nothing is signed over altered nodes). Returns the
         last checkpoint made, None when there was nothing to seal. On a store sealed in
-        format 1 (checked by the caller), the tree covers every record, and its first
-        checkpoint comes after format 1's last.
+        format 1, `check_format_1` is given its ledger first (StoreError without one); the
+        tree then covers every record, its first checkpoint after format 1's last.
         """
         stored = self._port.checkpoints()  # read once: a seal costs no more as they pile up
         last = _latest_of(stored)
+        if stored and stored[-1].note.startswith("{"):  # format 1's last: check it first
+            if check_format_1 is None:
+                message = "this store is sealed in audit format 1: verify it before sealing"
+                raise StoreError(message)
+            check_format_1(self.format_1())
         if last is not None and last.head.origin != signer.name:
             message = (
                 f"this log's origin is {last.head.origin!r}: sign it with a key of that "
