@@ -87,36 +87,57 @@ def write_new(path: Path, text: str, what: str) -> None:
 
 def audit_verify(args: argparse.Namespace) -> int:
     """Verify the store, or an export, and print what was found."""
-    if _format_1(args):
-        return _verify_format_1(args)
-    trust = _trust(args)
+    if args.file:
+        if version_of(Path(args.file)) == 1:
+            return _verify_format_1(args)
+        return _verify_file(args)
+    app = build(args.settings, url=args.store)  # opened once, whatever its format
+    try:
+        with transparency_log(app) as log:
+            format_1 = log.format() == 1
+            if not format_1:
+                report = _verify_store(args, app, log)
+        if format_1:
+            return _verify_format_1(args, app)
+    finally:
+        app.close()
+    _print(report, args, "")
+    return EXIT_OK if report.ok else EXIT_CHECK_FAILED
+
+
+def _checkpoints_given(args: argparse.Namespace, trust: Trust) -> tuple[Any, Any]:
+    """The checkpoint kept from an earlier audit (`--since`) and one to hold to."""
     since = kept_checkpoint(Path(args.since), trust) if args.since else None
     given = read_note(Path(args.checkpoint), "the checkpoint") if args.checkpoint else None
+    return since, given
+
+
+def _verify_file(args: argparse.Namespace) -> int:
+    trust = _trust(args)
+    since, given = _checkpoints_given(args, trust)
+    export = Export(Path(args.file))
+    report = verify_export(export, trust, since=since, checkpoint=given)
     scope = ""
-    if args.file:
-        export = Export(Path(args.file))
-        report = verify_export(export, trust, since=since, checkpoint=given)
-        if export.case is not None:
-            scope = f"one case's export ({export.case}): each record held to the checkpoint"
-            scope += " by its proof (whether later records of the case were left out, only"
-            scope += " the whole log can tell)"
-    else:
-        app = build(args.settings, url=args.store)
-        try:
-            with transparency_log(app) as log:
-                latest = log.latest()
-                note = given or (latest.note if latest else None)
-                last_id = app.recorder.max_notification_id()
-                stored = progress(records(app), "verify", last_id)
-                report = verify_log(note, stored, trust, since=since)
-                if report.problems and latest is not None:  # again, to name the records
-                    leaves = log.sealed_leaves(latest.head.size)
-                    again = progress(records(app), "locate", last_id)
-                    report = verify_log(note, again, trust, since=since, sealed_leaves=leaves)
-        finally:
-            app.close()
+    if export.case is not None:
+        scope = f"one case's export ({export.case}): each record held to the checkpoint"
+        scope += " by its proof (whether later records of the case were left out, only"
+        scope += " the whole log can tell)"
     _print(report, args, scope)
     return EXIT_OK if report.ok else EXIT_CHECK_FAILED
+
+
+def _verify_store(args: argparse.Namespace, app: Mediations, log: Any) -> LogVerification:  # noqa: ANN401
+    trust = _trust(args)
+    since, given = _checkpoints_given(args, trust)
+    latest = log.latest()
+    note = given or (latest.note if latest else None)
+    last_id = app.recorder.max_notification_id()
+    report = verify_log(note, progress(records(app), "verify", last_id), trust, since=since)
+    if report.problems and latest is not None:  # again, to name the records that differ
+        leaves = log.sealed_leaves(latest.head.size)
+        again = progress(records(app), "locate", last_id)
+        report = verify_log(note, again, trust, since=since, sealed_leaves=leaves)
+    return report
 
 
 def _print(report: LogVerification, args: argparse.Namespace, scope: str) -> None:
@@ -144,25 +165,14 @@ def _print(report: LogVerification, args: argparse.Namespace, scope: str) -> Non
         print("intact" if report.ok else "UNVERIFIED: not every record is proven")
 
 
-def _format_1(args: argparse.Namespace) -> bool:
-    if args.file:
-        return version_of(Path(args.file)) == 1
-    app = build(args.settings, url=args.store)
-    try:
-        with transparency_log(app) as log:
-            return log.format() == 1
-    finally:
-        app.close()
-
-
-def _verify_format_1(args: argparse.Namespace) -> int:
+def _verify_format_1(args: argparse.Namespace, app: Mediations | None = None) -> int:
     """Format 1's chain, checked with the format 1 (PEM) public key."""
     paths = args.public_key or [args.settings.audit_public_key]
     if not paths[0]:
         message = "give the format 1 public key with --public-key or MEDIATION_AUDIT_PUBLIC_KEY"
         raise InvalidInputError(message)
     check = load_check(Path(paths[0]))
-    with _history_1(args) as (stored, checkpoints, sealed, _, last_id, case):
+    with _history_1(args, app) as (stored, checkpoints, sealed, _, last_id, case):
         if case:
             excerpt = ((r, r.previous, r.sealed) for r in progress(stored, "verify"))
             report = verify_excerpt(excerpt, checkpoints, check)
@@ -227,14 +237,19 @@ def audit_replay(args: argparse.Namespace) -> int:
 
 
 @contextmanager
-def _history_1(args: argparse.Namespace) -> Iterator[tuple[Any, Any, Any, Any, int | None, Any]]:
-    """(records, format 1 checkpoints, sealed chain, mapper, last id, case) of a file or store."""
+def _history_1(
+    args: argparse.Namespace, opened: Mediations | None = None
+) -> Iterator[tuple[Any, Any, Any, Any, int | None, Any]]:
+    """(records, format 1 checkpoints, sealed chain, mapper, last id, case) of a file or store.
+
+    The store is `opened` (left open) or, without it, opened here and closed after.
+    """
     if args.file:
         export = export_v1.Export(Path(args.file))
         sealed = None if export.case else export.sealed()
         yield export.records(), export.checkpoints, sealed, Mediations().mapper, None, export.case
         return
-    app = build(args.settings, url=args.store)
+    app = opened or build(args.settings, url=args.store)
     try:
         with transparency_log(app) as log:
             ledger = log.format_1()
@@ -243,4 +258,5 @@ def _history_1(args: argparse.Namespace) -> Iterator[tuple[Any, Any, Any, Any, i
             mapper = logical_mapper(app)
             yield records(app), checkpoints, ledger.sealed(), mapper, last_id, None
     finally:
-        app.close()
+        if opened is None:
+            app.close()
