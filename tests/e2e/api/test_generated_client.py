@@ -75,6 +75,18 @@ def clients(generated: ModuleType, server: Server) -> Any:
         client.get_httpx_client().close()
 
 
+def _request(referral: str, *names: str) -> Any:
+    """The generated Request model of a case in Beaulieu's public transport."""
+    return _models().Request.from_dict(
+        {
+            "domain": "public-transport",
+            "neighbourhood": "Beaulieu",
+            "referral": referral,
+            "parties": [{"name": name} for name in names],
+        }
+    )
+
+
 def _ok(response: Any, status: int = 200) -> Any:
     assert response.status_code == status, response.content
     return response.parsed
@@ -83,14 +95,7 @@ def _ok(response: Any, status: int = 200) -> Any:
 def test_a_whole_case_through_each_role_s_calls(clients):
     models = _models()
     coordinator, mediator = clients["coordinator"], clients["mediator"]
-    request = models.Request.from_dict(
-        {
-            "domain": "public-transport",
-            "neighbourhood": "Beaulieu",
-            "referral": "transport-operator",
-            "parties": [{"name": "A. Martin"}, {"name": "B. Durand"}],
-        }
-    )
+    request = _request("transport-operator", "A. Martin", "B. Durand")
     opened = _api("open_case").sync_detailed(client=coordinator, body=request)
     case = _ok(opened, 201)
     assert isinstance(case, models.CaseAfterCommand)
@@ -178,14 +183,7 @@ def test_every_report_format_and_the_audit_export(clients):
 def test_the_typed_problems(clients):
     models = _models()
     coordinator, partner = clients["coordinator"], clients["partner"]
-    request = models.Request.from_dict(
-        {
-            "domain": "public-transport",
-            "neighbourhood": "Beaulieu",
-            "referral": "city",
-            "parties": [{"name": "C. Petit"}],
-        }
-    )
+    request = _request("city", "C. Petit")
     case = _ok(_api("open_case").sync_detailed(client=coordinator, body=request), 201)
 
     def problem(response: Any, status: int, kind: str) -> None:

@@ -63,6 +63,17 @@ def _copy(sealed: dict[str, Path], tmp_path: Path) -> Path:
     return store
 
 
+def _witness_keys(folder: Path) -> tuple[Path, Path]:
+    """A funder's witness key pair: (private, public)."""
+    witness, public = folder / "w", folder / "w.pub"
+    made = run(
+        "audit", "keygen", "--witness", "--name", "funder.example", "--private-key",
+        str(witness), "--public-key", str(public),
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    return witness, public
+
+
 def _lines(path: Path) -> list[dict]:
     return [json.loads(text) for text in path.read_text().splitlines()]
 
@@ -296,18 +307,7 @@ def test_a_rewritten_or_dropped_history_fails_since_a_kept_checkpoint(
     offline = _verify(out, sealed["public"], "--since", str(sealed["checkpoint"]))
     assert offline.returncode == 1
     assert says in offline.stdout
-    witness, witness_public = tmp_path / "w", tmp_path / "w.pub"
-    run(
-        "audit",
-        "keygen",
-        "--witness",
-        "--name",
-        "funder.example",
-        "--private-key",
-        str(witness),
-        "--public-key",
-        str(witness_public),
-    )
+    witness, _ = _witness_keys(tmp_path)
     refused = run(
         "audit", "witness", "--key", str(witness), "--since", str(sealed["checkpoint"]),
         "--public-key", public, "--out", str(tmp_path / "cosigned"), store=store,
@@ -321,18 +321,7 @@ def test_a_witness_cosigns_a_log_that_grew_and_verify_can_require_it(sealed, tmp
     store = _copy(sealed, tmp_path)
     assert run("demo", "--week-only", store=store).returncode == 0
     assert run("audit", "seal", "--private-key", str(sealed["key"]), store=store).returncode == 0
-    witness, witness_public = tmp_path / "w", tmp_path / "w.pub"
-    run(
-        "audit",
-        "keygen",
-        "--witness",
-        "--name",
-        "funder.example",
-        "--private-key",
-        str(witness),
-        "--public-key",
-        str(witness_public),
-    )
+    witness, witness_public = _witness_keys(tmp_path)
     cosigned = tmp_path / "cosigned.cp"
     done = run(
         "audit", "witness", "--key", str(witness), "--since", str(sealed["checkpoint"]),
