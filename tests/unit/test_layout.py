@@ -21,7 +21,14 @@ PACKAGES = {
 MOST_LINES = 400
 # Imported inside a function only because they come with an optional extra (http) or are
 # needed only when that extra is used: everything else is imported at the top.
-OPTIONAL = {"uvicorn", "starlette", "mediation_adapters.entrypoints.http"}
+OPTIONAL = {
+    "uvicorn",
+    "starlette",
+    "mediation_adapters.entrypoints.http",
+    # the publish extra (nats-py, aio-pika): imported when a target of theirs is named
+    "mediation_adapters.publishing.nats_sink",
+    "mediation_adapters.publishing.amqp_sink",
+}
 
 
 def _modules() -> dict[str, Path]:

@@ -3,7 +3,7 @@
 Exit codes: 0 done; 1 a check failed; 2 bad input or a refused command (one line on
 stderr, nothing stored).
 
-Each family of commands (cases, privacy, audit, report, admin, demo) declares its commands
+Each family of commands (cases, privacy, audit, report, admin, publish, demo) declares its commands
 in its own module: parser, handler and the permission the service layer checks, together.
 """
 
@@ -21,7 +21,15 @@ from eventsourcing.utils import TopicError
 
 from mediation_adapters.bootstrap import build, service
 from mediation_adapters.config import DEFAULT_STORE, Settings
-from mediation_adapters.entrypoints.cli import admin, audit, cases, demo, privacy, report
+from mediation_adapters.entrypoints.cli import (
+    admin,
+    audit,
+    cases,
+    demo,
+    privacy,
+    publish,
+    report,
+)
 from mediation_adapters.entrypoints.cli.arguments import (
     EXIT_CHECK_FAILED,
     EXIT_OK,
@@ -65,6 +73,7 @@ def parser(settings: Settings) -> Parser:
     audit.register(commands)
     privacy.register(commands, settings)
     admin.register(commands, settings)
+    publish.register(commands)
     return parser
 
 

@@ -1,0 +1,144 @@
+"""RabbitMQ as a sink: persistent messages to a durable topic exchange, with publisher confirms.
+
+`amqp://user:password@host:port/EXCHANGE[?vhost=NAME]`. The routing key is the event's
+type (`mediation.case.Resolved.v1`), so a queue binds to the events it wants (`#` for all).
+Messages are mandatory: one that no queue takes is returned by the broker, and publishing
+stops there (and tries again) rather than dropping it; bind a queue before publishing.
+RabbitMQ does not deduplicate: a consumer drops an event whose CloudEvent `id` (also the
+AMQP `message_id`, with the source) it has seen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import Sequence
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import aio_pika
+import aiormq
+from aio_pika.abc import AbstractConnection
+from aiormq.abc import AbstractChannel
+from pamqp import commands as spec
+
+from mediation_adapters.publishing.cloudevents import CONTENT_TYPE, Message
+from mediation_adapters.publishing.sinks import PublishError, without_credentials
+from mediation_domain import InvalidInputError
+from mediation_domain.errors import quoted
+
+_EXCHANGE = re.compile(r"(?!amq\.)[A-Za-z0-9_.:-]{1,255}")
+_FAILURES = (aiormq.exceptions.AMQPError, OSError, TimeoutError)
+_PERSISTENT = 2
+
+
+class AmqpSink:
+    """Publishes to a RabbitMQ exchange, confirming each message by the broker's ack."""
+
+    def __init__(self, url: str, *, timeout: float = 10.0) -> None:
+        """`url`: amqp://user:password@host:port/EXCHANGE, optionally ?vhost=NAME."""
+        parts = urlsplit(url)
+        self.exchange = unquote(parts.path.lstrip("/"))
+        if parts.scheme != "amqp" or not parts.hostname or not _EXCHANGE.fullmatch(self.exchange):
+            message = (
+                f"invalid AMQP target {quoted(without_credentials(url))}: "
+                "expected amqp://user:password@host:port/EXCHANGE (not amq.*)"
+            )
+            raise InvalidInputError(message)
+        self._address = (parts.hostname, parts.port or 5672)
+        self._login = (unquote(parts.username or "guest"), unquote(parts.password or "guest"))
+        self._vhost = parse_qs(parts.query).get("vhost", ["/"])[0]
+        self.target = without_credentials(url)
+        self._timeout = timeout
+        self._runner = asyncio.Runner()
+        self._connection: tuple[AbstractConnection, AbstractChannel] | None = None
+
+    def send(self, messages: Sequence[Message]) -> None:
+        """Publish `messages` in order; PublishError unless the broker confirmed every one."""
+        self._runner.run(self._send(messages))
+
+    def close(self) -> None:
+        """Close the connection and the sink's event loop."""
+        try:
+            self._runner.run(self._drop())
+        finally:
+            self._runner.close()
+
+    async def _send(self, messages: Sequence[Message]) -> None:
+        confirmed = 0
+        pending: list[asyncio.Task[object]] = []
+        try:
+            _, channel = self._connection or await self._connect()
+            # Tasks take the channel's lock in the order they are made: frames leave in order.
+            pending = [asyncio.create_task(self._publish(channel, m)) for m in messages]
+            for task in pending:
+                result = await task
+                if not isinstance(result, spec.Basic.Ack):
+                    message = _refused(self.target, messages[confirmed], result)
+                    raise PublishError(message, confirmed)
+                confirmed += 1
+        except _FAILURES as failure:
+            detail = str(failure) or type(failure).__name__
+            message = f"RabbitMQ at {self.target} did not confirm: {detail}"
+            raise PublishError(message, confirmed) from failure
+        finally:
+            for task in pending:
+                task.cancel()
+            if confirmed < len(messages):
+                await self._drop()
+
+    async def _publish(self, channel: AbstractChannel, message: Message) -> object:
+        properties = spec.Basic.Properties(
+            content_type=CONTENT_TYPE,
+            delivery_mode=_PERSISTENT,
+            message_id=message.key,
+            message_type=message.type,
+        )
+        return await channel.basic_publish(
+            message.body,
+            exchange=self.exchange,
+            routing_key=message.type,
+            properties=properties,
+            mandatory=True,
+            timeout=self._timeout,
+        )
+
+    async def _connect(self) -> tuple[AbstractConnection, AbstractChannel]:
+        (host, port), (login, password) = self._address, self._login
+        connection = await aio_pika.connect(
+            host=host,
+            port=port,
+            login=login,
+            password=password,
+            virtualhost=self._vhost,
+            timeout=self._timeout,
+        )
+        channel = await connection.channel(publisher_confirms=True, on_return_raises=False)
+        await channel.declare_exchange(self.exchange, aio_pika.ExchangeType.TOPIC, durable=True)
+        self._connection = (connection, await channel.get_underlay_channel())
+        return self._connection
+
+    async def _drop(self) -> None:
+        """Forget the connection (the next send connects again), closing it if it can."""
+        if self._connection is None:
+            return
+        connection, _ = self._connection
+        self._connection = None
+        with contextlib.suppress(*_FAILURES):  # lost already: nothing left to release
+            await asyncio.wait_for(connection.close(), self._timeout)
+
+
+def _refused(target: str, message: Message, result: object) -> str:
+    """Why the broker did not take `message`: returned (no queue bound for it), or nacked."""
+    if isinstance(result, aiormq.abc.DeliveredMessage):
+        return (
+            f"RabbitMQ at {target}: no queue takes event {message.id} ({message.type}): "
+            "bind a queue to the exchange first (routing key '#' takes every event)"
+        )
+    return f"RabbitMQ at {target} refused event {message.id}"
+
+
+# aio-pika logs a failed connection itself; publishing reports it, once, as a PublishError.
+logging.getLogger("aio_pika").addHandler(logging.NullHandler())
+logging.getLogger("aiormq").addHandler(logging.NullHandler())

@@ -1,0 +1,112 @@
+"""NATS JetStream as a sink: each event published with `Nats-Msg-Id`, its ack awaited.
+
+`nats://[user:password@]host:port/SUBJECT`. The messages of a batch are sent in order on
+one connection and their acks gathered (nats-py's `publish_async`), so JetStream stores
+them in the log's order; a message sent again within the stream's duplicate window (two
+minutes by default) is dropped by JetStream, by its `Nats-Msg-Id` (the CloudEvent's source
+and id). When no stream takes SUBJECT, one is made for it, on file storage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections.abc import Sequence
+from urllib.parse import urlsplit, urlunsplit
+
+import nats
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from nats.js.api import StorageType
+from nats.js.errors import NotFoundError
+
+from mediation_adapters.publishing.cloudevents import CONTENT_TYPE, Message
+from mediation_adapters.publishing.sinks import PublishError, without_credentials
+from mediation_domain import InvalidInputError
+from mediation_domain.errors import quoted
+
+_SUBJECT = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
+_FAILURES = (nats.errors.Error, OSError, TimeoutError)
+
+
+class NatsSink:
+    """Publishes to a JetStream subject, confirming each message by its ack."""
+
+    def __init__(self, url: str, *, timeout: float = 5.0) -> None:
+        """`url`: nats://host:port/SUBJECT (a subject without wildcards)."""
+        parts = urlsplit(url)
+        self.subject = parts.path.lstrip("/")
+        if parts.scheme != "nats" or not parts.hostname or not _SUBJECT.fullmatch(self.subject):
+            message = (
+                f"invalid NATS target {quoted(without_credentials(url))}: "
+                "expected nats://host:port/SUBJECT (letters, digits, '-', '_', dot-separated)"
+            )
+            raise InvalidInputError(message)
+        self._server = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+        self.target = without_credentials(url)
+        self._timeout = timeout
+        self._runner = asyncio.Runner()
+        self._connection: tuple[Client, JetStreamContext] | None = None
+
+    def send(self, messages: Sequence[Message]) -> None:
+        """Publish `messages` in order; PublishError unless JetStream acked every one."""
+        self._runner.run(self._send(messages))
+
+    def close(self) -> None:
+        """Close the connection and the sink's event loop."""
+        try:
+            self._runner.run(self._drop())
+        finally:
+            self._runner.close()
+
+    async def _send(self, messages: Sequence[Message]) -> None:
+        confirmed = 0
+        try:
+            _, stream = self._connection or await self._connect()
+            headers = {"Content-Type": CONTENT_TYPE}
+            acks = [
+                await stream.publish_async(
+                    self.subject, m.body, headers={**headers, "Nats-Msg-Id": m.key}
+                )
+                for m in messages
+            ]
+            for ack in acks:
+                await asyncio.wait_for(ack, self._timeout)
+                confirmed += 1
+        except _FAILURES as failure:
+            await self._drop()
+            detail = str(failure) or type(failure).__name__
+            message = f"NATS at {self.target} did not confirm: {detail}"
+            raise PublishError(message, confirmed) from failure
+
+    async def _connect(self) -> tuple[Client, JetStreamContext]:
+        client = await nats.connect(
+            self._server,
+            connect_timeout=self._timeout,
+            allow_reconnect=False,
+            max_reconnect_attempts=1,  # 0 would try for ever
+            reconnect_time_wait=0.2,
+            error_cb=_ignored,
+        )
+        stream = client.jetstream(timeout=self._timeout)
+        try:
+            await stream.find_stream_name_by_subject(self.subject)
+        except NotFoundError:
+            name = re.sub(r"[^A-Za-z0-9_-]", "_", self.subject).upper()
+            await stream.add_stream(name=name, subjects=[self.subject], storage=StorageType.FILE)
+        self._connection = (client, stream)
+        return self._connection
+
+    async def _drop(self) -> None:
+        """Forget the connection (the next send connects again), closing it if it can."""
+        if self._connection is None:
+            return
+        client, _ = self._connection
+        self._connection = None
+        with contextlib.suppress(*_FAILURES):  # lost already: nothing left to release
+            await asyncio.wait_for(client.close(), self._timeout)
+
+
+async def _ignored(_: Exception) -> None:
+    """nats-py reports a lost connection here too; sends report it as a PublishError."""

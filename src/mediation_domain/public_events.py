@@ -1,0 +1,131 @@
+"""What others may learn of each event: its public form, with no personal value and no name.
+
+Published events (mediation_adapters.publishing) say what happened, never who: a value
+sealed or not that could identify someone is left out, and ids of parties and mediators
+are replaced by keyed pseudonyms (`Pseudonyms`: a key of the publisher's own, so they
+match nothing outside what it publishes). Each field of each event is declared here, once:
+a field added to an event and not declared stops publishing (`UndeclaredFieldError`)
+instead of leaking or being dropped unseen.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+from collections.abc import Callable, Mapping
+from datetime import date
+from enum import Enum
+from typing import Any
+
+from mediation_domain.case import MediationCase
+from mediation_domain.errors import MediationError
+from mediation_domain.values import ReasonCode
+
+# The fields every event has: they give the CloudEvent's subject, time and version.
+ENVELOPE = frozenset({"originator_id", "originator_version", "timestamp", "originator_topic"})
+
+PLAIN = "plain"  # a code, a place or a date: published as it is
+PSEUDONYM = "pseudonym"  # a party's or mediator's id, or a list of them: a keyed pseudonym
+PARTIES = "parties"  # parties: their pseudonyms only (names and contacts are sealed values)
+PARTY = "party"  # one party: its pseudonym only
+SUBJECT = "subject"  # an erased subject: a party's pseudonym, or the case id itself
+LEFT_OUT = "left-out"  # a personal value (sealed): never published, not even sealed
+
+C = MediationCase
+PUBLIC_FIELDS: Mapping[type, Mapping[str, str]] = {
+    C.Requested: {
+        "domain": PLAIN,
+        "neighbourhood": PLAIN,
+        "referral": PLAIN,
+        "parties": PARTIES,
+        "summary": LEFT_OUT,
+    },
+    C.PartyJoined: {"party": PARTY},
+    C.MediatorAssigned: {
+        "mediator": PSEUDONYM,
+        "declared_ties": PSEUDONYM,
+        "ties_waived_by": PSEUDONYM,
+    },
+    C.MediatorWithdrew: {"mediator": PSEUDONYM, "reason": PLAIN},
+    C.ConsentGiven: {"party": PSEUDONYM},
+    C.ConsentWithdrawn: {"party": PSEUDONYM},
+    C.ConsentRefused: {"party": PSEUDONYM},
+    C.SessionHeld: {"kind": PLAIN, "attendees": PSEUDONYM, "held_on": PLAIN, "notes": LEFT_OUT},
+    C.Withdrawn: {"by": PLAIN, "reason": PLAIN},
+    C.Resolved: {"outcome": PLAIN},
+    C.PersonalDataErased: {"subject": SUBJECT, "reason": PLAIN},
+}
+
+
+class UndeclaredFieldError(MediationError):
+    """An event, or a field of one, whose public form is not declared: nothing is published."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, rule="published-fields-are-declared")
+
+
+class Pseudonyms:
+    """Keyed pseudonyms of ids: the same id gives the same pseudonym under the same key."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def __call__(self, identifier: str) -> str:
+        """The pseudonym of `identifier`: 20 hex digits, that only the key's holder recomputes."""
+        digest = hmac.new(self._key, identifier.encode(), hashlib.sha256).digest()
+        return digest[:10].hex()
+
+
+def event_type(event: object) -> str:
+    """The event's name and version, e.g. `mediation.case.Resolved.v1`."""
+    version = getattr(type(event), "class_version", 1)
+    return f"mediation.case.{type(event).__name__}.v{version}"
+
+
+def public_data(event: object, pseudonym: Callable[[str], str]) -> dict[str, Any]:
+    """The event's public fields, as JSON values; UndeclaredFieldError for what is not declared."""
+    declared = PUBLIC_FIELDS.get(type(event))
+    if declared is None:
+        message = f"no public form is declared for {type(event).__qualname__}: nothing published"
+        raise UndeclaredFieldError(message)
+    data: dict[str, Any] = {}
+    case = str(event.originator_id)  # type: ignore[attr-defined]
+    for field in dataclasses.fields(event):  # type: ignore[arg-type]
+        if field.name in ENVELOPE:
+            continue
+        kind = declared.get(field.name)
+        if kind is None:
+            message = (
+                f"{type(event).__qualname__}.{field.name} has no declared public form: "
+                "nothing published"
+            )
+            raise UndeclaredFieldError(message)
+        if kind != LEFT_OUT:
+            value = getattr(event, field.name)
+            data[field.name] = _public(kind, value, pseudonym, case)
+    return data
+
+
+def _public(kind: str, value: Any, pseudonym: Callable[[str], str], case: str) -> Any:  # noqa: ANN401
+    if kind == PARTIES:
+        return [pseudonym(str(party.id)) for party in value]
+    if kind == PARTY:
+        return pseudonym(str(value.id))
+    if kind == SUBJECT:
+        return value if value == case else pseudonym(value)
+    if kind == PSEUDONYM:
+        if isinstance(value, tuple | list):
+            return [pseudonym(str(item)) for item in value]
+        return pseudonym(str(value))
+    return _plain(value)
+
+
+def _plain(value: Any) -> Any:  # noqa: ANN401
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, ReasonCode):
+        return value.value
+    return value

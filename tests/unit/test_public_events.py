@@ -1,0 +1,146 @@
+"""Published events say what happened, never who: every field declared, no personal value out."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mediation_adapters.publishing import Envelope
+from mediation_adapters.stores import open_store
+from mediation_domain import MediationError, Mediations
+from mediation_domain.case import MediationCase
+from mediation_domain.public_events import (
+    ENVELOPE,
+    PUBLIC_FIELDS,
+    Pseudonyms,
+    UndeclaredFieldError,
+    public_data,
+)
+from mediation_domain.testing import strategies
+from mediation_domain.testing.contract import record_every_event
+from mediation_domain.values import ReasonCode
+
+ENVELOPE_OF = Envelope("urn:test", Pseudonyms(b"k" * 32))
+PERSONAL = [
+    "Mme Nguyễn Thị Hoa",
+    "محمد الأمين",
+    "王小明",
+    "xiaoming@example.org",
+    "Conflit",
+    "Accord",
+]
+
+
+def event_classes() -> list[type]:
+    """The case's events, as the catalogue lists them (docs/event-catalogue.md)."""
+    catalogue = (Path(__file__).parents[2] / "docs" / "event-catalogue.md").read_text()
+    names = re.findall(r"^\| ([A-Z][A-Za-z]+)(?: \(v\d\))? \|", catalogue, re.MULTILINE)
+    return [getattr(MediationCase, name) for name in names]
+
+
+def published(app: Mediations) -> list[dict[str, Any]]:
+    notifications = app.recorder.select_notifications(None, 1000)
+    return [
+        json.loads(ENVELOPE_OF.message(n.id, app.mapper.to_domain_event(n)).body)
+        for n in notifications
+    ]
+
+
+def strings_in(value: object) -> list[str]:
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in strings_in(item)]
+    if isinstance(value, list):
+        return [s for item in value for s in strings_in(item)]
+    return [value] if isinstance(value, str) else []
+
+
+def test_every_field_of_every_event_has_a_declared_public_form():
+    classes = event_classes()
+    assert len(classes) == 11
+    for cls in classes:
+        fields = {field.name for field in dataclasses.fields(cls)} - ENVELOPE
+        assert set(PUBLIC_FIELDS[cls]) == fields, cls.__qualname__
+
+
+def test_each_event_kind_is_a_cloudevent_with_no_personal_value():
+    app = open_store("memory://")
+    record_every_event(app)
+    events = published(app)
+    ids = {str(p.id) for c in app.list_cases() for p in app.get_case(c.case_id).parties}
+    assert {e["type"].split(".")[2] for e in events} == {c.__name__ for c in event_classes()}
+    for number, event in enumerate(events, start=1):
+        assert event["specversion"] == "1.0"
+        assert event["id"] == str(number)
+        assert event["source"] == "urn:test"
+        assert event["time"].endswith("Z")
+        body = json.dumps(event, ensure_ascii=False)
+        assert not [value for value in PERSONAL if value in body], event
+        assert not ids & set(strings_in(event["data"])), event
+        assert not {"med-1", "med-2"} & set(strings_in(event["data"])), event
+        assert "aes-gcm" not in body
+    erased = [e for e in events if e["type"] == "mediation.case.PersonalDataErased.v1"]
+    assert erased
+    assert all(len(e["data"]["subject"]) == 20 for e in erased)
+
+
+def test_the_same_id_has_the_same_pseudonym_in_every_event_and_another_under_another_key():
+    app = open_store("memory://")
+    record_every_event(app)
+    first = published(app)
+    party = first[0]["data"]["parties"][0]
+    assert next(e["data"]["party"] for e in first if "Consent" in e["type"]) == party
+    other = Envelope("urn:test", Pseudonyms(b"o" * 32))
+    n = app.recorder.select_notifications(None, 1)[0]
+    again = json.loads(other.message(n.id, app.mapper.to_domain_event(n)).body)
+    assert party not in again["data"]["parties"]
+
+
+def test_a_case_erased_as_a_whole_is_published_with_its_own_id():
+    case = uuid4()
+    event = MediationCase.PersonalDataErased(
+        originator_id=case,
+        originator_version=3,
+        timestamp=datetime.now(UTC),
+        subject=str(case),
+        reason=ReasonCode("retention"),
+    )
+    assert public_data(event, lambda _: "x") == {"subject": str(case), "reason": "retention"}
+
+
+def test_an_event_or_field_without_a_declared_public_form_publishes_nothing(monkeypatch):
+    with pytest.raises(UndeclaredFieldError) as refused:
+        public_data(object(), str)
+    assert refused.value.rule == "published-fields-are-declared"
+    app = open_store("memory://")
+    record_every_event(app)
+    monkeypatch.delitem(PUBLIC_FIELDS[MediationCase.Resolved], "outcome")
+    with pytest.raises(MediationError, match=r"Resolved\.outcome has no declared public form"):
+        published(app)
+
+
+@given(request=strategies.requests(), data=st.data())
+def test_no_name_summary_or_id_of_any_history_is_published(request, data):
+    app = open_store("memory://")
+    case_id = app.request_mediation(**request)
+    for _ in range(data.draw(st.integers(0, 8))):
+        name, arguments = data.draw(strategies.commands(app.get_case(case_id)))
+        with contextlib.suppress(MediationError):
+            getattr(app, name)(case_id, **arguments)
+    ids = {str(p.id) for p in app.get_case(case_id).parties} | {
+        str(event.mediator)
+        for event in app.events.get(case_id)
+        if isinstance(event, MediationCase.MediatorAssigned)
+    }
+    personal = {*request["parties"], request["summary"]}
+    for event in published(app):
+        assert not (ids | personal) & set(strings_in(event["data"]))
