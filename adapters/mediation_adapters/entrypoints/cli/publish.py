@@ -36,7 +36,12 @@ def register(commands: Commands) -> None:
         help="nats://host:port/SUBJECT (JetStream) or amqp://user:password@host:port/EXCHANGE",
     )
     p.add_argument("--once", action="store_true", help="publish what is recorded now, then stop")
-    p.add_argument("--source", help="the CloudEvents source (default: the store's own URN)")
+    p.add_argument(
+        "--source",
+        dest="event_source",  # args.source is `show --from`'s export
+        metavar="URI",
+        help="the CloudEvents source (default: the store's own URN)",
+    )
     p.add_argument(
         "--poll",
         type=_seconds,
@@ -48,7 +53,7 @@ def register(commands: Commands) -> None:
 
 def _publish(_: PrincipalService, args: argparse.Namespace) -> int:
     sink = sink_for(args.to)
-    publisher = Publisher(args.app, sink, source=args.source)
+    publisher = Publisher(args.app, sink, source=args.event_source)
     try:
         start = publisher.position()
         if args.once:

@@ -1,0 +1,165 @@
+"""`mediation publish` to the machine's NATS JetStream and RabbitMQ, read back by their clients."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from mediation_adapters.publishing import CONTENT_TYPE
+from mediation_adapters.stores import open_store
+from mediation_domain.testing.contract import record_every_event
+from publishing.brokerside import (
+    bind_queue,
+    drop_exchange,
+    drop_stream,
+    publish,
+    queue_of,
+    stream_of,
+    tally,
+)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def store(tmp_path) -> tuple[str, list[int]]:
+    """A SQLite store holding every kind of event, and its notification ids."""
+    url = f"sqlite:///{tmp_path / 'cases.sqlite3'}"
+    app = open_store(url)
+    for _ in range(3):
+        record_every_event(app)
+    ids = [n.id for n in app.recorder.select_notifications(None, 1000)]
+    app.close()
+    return url, ids
+
+
+@pytest.fixture
+def subject(nats_url):
+    name = f"mdtest.{uuid.uuid4().hex[:12]}.events"
+    yield name
+    drop_stream(nats_url, name)
+
+
+@pytest.fixture
+def exchange(amqp_url):
+    name = f"mdtest-{uuid.uuid4().hex[:12]}"
+    yield name
+    drop_exchange(amqp_url, name)
+
+
+def test_every_event_reaches_jetstream_once_in_order_as_a_cloudevent(store, nats_url, subject):
+    url, ids = store
+    done = publish(url, f"{nats_url}/{subject}", "--once", "--source", "https://m.example.org")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (
+        f"{len(ids)} events published to {nats_url}/{subject}: it stands at record {ids[-1]}\n"
+    )
+    received = stream_of(nats_url, subject)
+    assert tally(received, ids) == {
+        "events": len(ids),
+        "deliveries": len(ids),
+        "duplicates": 0,
+        "losses": 0,
+    }
+    for delivery in received:
+        assert delivery.properties["Nats-Msg-Id"] == f"https://m.example.org#{delivery.id}"
+        assert delivery.properties["Content-Type"] == CONTENT_TYPE
+        assert delivery.event["specversion"] == "1.0"
+        assert delivery.event["type"].startswith("mediation.case.")
+    again = publish(url, f"{nats_url}/{subject}", "--once")
+    assert again.returncode == 0
+    assert again.stdout.startswith(f"nothing new to publish to {nats_url}/{subject}: ")
+
+
+def test_jetstream_drops_what_a_publisher_sends_again_after_losing_its_position(
+    store, nats_url, subject
+):
+    url, ids = store
+    assert publish(url, f"{nats_url}/{subject}", "--once").returncode == 0
+    app = open_store(url)
+    projections = app.store.projections()
+    name = next(row for row in _projection_names(projections) if row.startswith("publish_"))
+    with projections.writing(name) as tx:
+        tx.advance(ids[len(ids) // 2])  # as if the publisher died before recording it
+    projections.close()
+    app.close()
+    assert publish(url, f"{nats_url}/{subject}", "--once").returncode == 0
+    assert tally(stream_of(nats_url, subject), ids)["duplicates"] == 0
+
+
+def test_every_event_reaches_a_rabbitmq_queue_once_in_order_as_a_cloudevent(
+    store, amqp_url, exchange
+):
+    url, ids = store
+    queue = bind_queue(amqp_url, exchange)
+    done = publish(url, f"{amqp_url}{exchange}", "--once")
+    assert done.returncode == 0, done.stderr
+    received = queue_of(amqp_url, queue)
+    assert tally(received, ids)["deliveries"] == len(ids)
+    assert tally(received, ids)["losses"] == 0
+    source = received[0].event["source"]
+    for delivery in received:
+        assert delivery.properties == {
+            "message_id": f"{source}#{delivery.id}",
+            "type": delivery.event["type"],
+            "content_type": CONTENT_TYPE,
+            "delivery_mode": 2,
+            "routing_key": delivery.event["type"],
+        }
+
+
+def test_an_exchange_no_queue_takes_stops_publishing_without_losing_an_event(
+    store, amqp_url, exchange
+):
+    url, ids = store
+    refused = publish(url, f"{amqp_url}{exchange}", "--once")
+    assert refused.returncode == 1
+    assert refused.stderr.count("\n") == 1
+    assert "no queue takes event" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    queue = bind_queue(amqp_url, exchange)
+    assert publish(url, f"{amqp_url}{exchange}", "--once").returncode == 0
+    assert tally(queue_of(amqp_url, queue), ids)["losses"] == 0
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("kafka://127.0.0.1:9092/events", "unknown target 'kafka://127.0.0.1:9092/events'"),
+        ("nats://127.0.0.1:4222/events.>", "invalid NATS target"),
+        ("nats://127.0.0.1:4222/", "invalid NATS target"),
+        ("amqp://guest:secret@127.0.0.1:5672/", "invalid AMQP target 'amqp://127.0.0.1:5672/'"),
+        ("amqp://guest:guest@127.0.0.1:5672/amq.topic", "invalid AMQP target"),
+    ],
+)
+def test_a_malformed_target_is_refused_in_one_line_with_no_password(store, target, message):
+    refused = publish(store[0], target, "--once")
+    assert refused.returncode == 2
+    assert message in refused.stderr
+    assert "secret" not in refused.stderr
+    assert refused.stderr.count("\n") == 1
+
+
+def test_an_unreachable_broker_is_one_line_and_exit_1_and_nothing_moves(store):
+    url, _ = store
+    refused = publish(url, "amqp://guest:secret@127.0.0.1:9/events", "--once")
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("mediation: RabbitMQ at amqp://127.0.0.1:9/events")
+    assert "secret" not in refused.stderr
+    assert refused.stderr.count("\n") == 1
+    refused = publish(url, "nats://127.0.0.1:9/events", "--once")
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("mediation: NATS at nats://127.0.0.1:9/events")
+    assert refused.stderr.count("\n") == 1
+
+
+def test_only_a_coordinator_may_publish(store):
+    refused = publish(store[0], "nats://127.0.0.1:4222/events", "--once", "--as", "partner:caf")
+    assert refused.returncode == 2
+    assert refused.stderr == "mediation: a partner may not administer\n"
+
+
+def _projection_names(projections) -> list[str]:
+    rows = projections._db.rows("SELECT name FROM mediation_projections")  # noqa: SLF001
+    return [row[0] for row in rows]
