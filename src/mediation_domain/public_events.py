@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import hmac
 from collections.abc import Callable, Mapping
 from datetime import date
 from enum import Enum
@@ -32,6 +31,7 @@ PARTY = "party"  # one party: its pseudonym only
 SUBJECT = "subject"  # an erased subject: a party's pseudonym, or the case id itself
 LEFT_OUT = "left-out"  # a personal value (sealed): never published, not even sealed
 
+KNOWN_MOST = 100_000
 C = MediationCase
 PUBLIC_FIELDS: Mapping[type, Mapping[str, str]] = {
     C.Requested: {
@@ -66,15 +66,27 @@ class UndeclaredFieldError(MediationError):
 
 
 class Pseudonyms:
-    """Keyed pseudonyms of ids: the same id gives the same pseudonym under the same key."""
+    """Keyed pseudonyms of ids: the same id gives the same pseudonym under the same key.
 
-    def __init__(self, key: bytes) -> None:
-        self._key = key
+    A keyed BLAKE2b (a pseudorandom function of the id under a 32-byte key): without the
+    key, a pseudonym says nothing of its id, and ids cannot be tried against it.
+    """
+
+    def __init__(self, key: bytes, *, most: int = KNOWN_MOST) -> None:
+        """Under `key`; at most `most` pseudonyms are kept to be reused (memory stays flat)."""
+        self._key, self._most = key, most
+        self._known: dict[str, str] = {}  # a history names the same parties again and again
 
     def __call__(self, identifier: str) -> str:
         """The pseudonym of `identifier`: 20 hex digits, that only the key's holder recomputes."""
-        digest = hmac.new(self._key, identifier.encode(), hashlib.sha256).digest()
-        return digest[:10].hex()
+        known = self._known.get(identifier)
+        if known is None:
+            digest = hashlib.blake2b(identifier.encode(), key=self._key, digest_size=10)
+            known = digest.hexdigest()
+            if len(self._known) >= self._most:
+                self._known.clear()
+            self._known[identifier] = known
+        return known
 
 
 def event_type(event: object) -> str:

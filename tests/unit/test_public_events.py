@@ -144,3 +144,11 @@ def test_no_name_summary_or_id_of_any_history_is_published(request, data):
     personal = {*request["parties"], request["summary"]}
     for event in published(app):
         assert not (ids | personal) & set(strings_in(event["data"]))
+
+
+def test_pseudonyms_are_the_same_whether_remembered_or_made_again():
+    remembering, forgetting = Pseudonyms(b"k" * 32), Pseudonyms(b"k" * 32, most=2)
+    ids = [f"p-{n:010x}" for n in range(5)] * 2
+    assert [remembering(i) for i in ids] == [forgetting(i) for i in ids]
+    assert len(set(map(remembering, ids))) == 5
+    assert all(len(remembering(i)) == 20 and int(remembering(i), 16) >= 0 for i in ids)
