@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mediation_adapters.publishing import Message, Publisher, PublishError
+from mediation_adapters.storage.copy import copy_store
 from mediation_adapters.stores import open_store
 from mediation_domain import Mediations
 from mediation_domain.testing.contract import record_every_event
@@ -197,3 +198,34 @@ def test_whatever_fails_every_event_arrives_in_order_and_only_unconfirmed_ones_t
     assert len(delivered) - len(ids) <= unconfirmed  # what was confirmed is never sent again
     publisher.close()
     app.close()
+
+
+def test_a_copy_of_the_store_publishes_on_from_where_the_original_stood(tmp_path):
+    source = open_store(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    record(source, cases=1)
+    broker = Broker()
+    before = Publisher(source, broker)
+    before.publish()
+    before.close()
+    record(source, cases=1)  # recorded after the last publish: the copy publishes them
+    copy = open_store(f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    copy_store(source, copy)
+    after = Publisher(copy, broker)
+    assert after.position() == len(all_ids(copy)) // 2
+    assert after.publish() == len(all_ids(copy)) // 2
+    assert after.source == before.source
+    whole = Broker("memory://another/target")  # a new target of the copy: all its history
+    elsewhere = Publisher(copy, whole)
+    elsewhere.publish()
+    elsewhere.close()
+    assert [json.loads(m.body) for m in whole.delivered] == [
+        json.loads(m.body) for m in broker.delivered
+    ]  # the same events, ids, source and pseudonyms
+    never = open_store("memory://")
+    copy_store(open_store("memory://"), never)  # nothing ever published: nothing to carry
+    nothing = Publisher(never, Broker())
+    assert nothing.position() == 0
+    nothing.close()
+    after.close()
+    for app in (source, copy, never):
+        app.close()

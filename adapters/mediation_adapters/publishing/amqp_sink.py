@@ -15,7 +15,7 @@ import contextlib
 import logging
 import re
 from collections.abc import Sequence
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import aio_pika
 import aiormq
@@ -49,7 +49,9 @@ class AmqpSink:
         self._address = (parts.hostname, parts.port or 5672)
         self._login = (unquote(parts.username or "guest"), unquote(parts.password or "guest"))
         self._vhost = parse_qs(parts.query).get("vhost", ["/"])[0]
-        self.target = without_credentials(url)
+        # The target names the position kept in the store: one form per place and vhost.
+        vhost = "" if self._vhost == "/" else f"?vhost={quote(self._vhost, safe='')}"
+        self.target = f"amqp://{parts.hostname.lower()}:{self._address[1]}/{self.exchange}{vhost}"
         self._timeout = timeout
         self._runner = asyncio.Runner()
         self._connection: tuple[AbstractConnection, AbstractChannel] | None = None

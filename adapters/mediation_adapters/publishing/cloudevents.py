@@ -57,5 +57,5 @@ class Envelope:
 
 
 def _rfc3339(moment: datetime) -> str:
-    """An RFC 3339 time in UTC, with a `Z`."""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    """An RFC 3339 time in UTC, to the microsecond, with a `Z`: always the same length."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")

@@ -4,13 +4,15 @@
 one connection and their acks gathered (nats-py's `publish_async`), so JetStream stores
 them in the log's order; a message sent again within the stream's duplicate window (two
 minutes by default) is dropped by JetStream, by its `Nats-Msg-Id` (the CloudEvent's source
-and id). When no stream takes SUBJECT, one is made for it, on file storage.
+and id). When no stream takes SUBJECT, one is made for it, on file storage
+(`stream_name`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit, urlunsplit
@@ -44,7 +46,8 @@ class NatsSink:
             )
             raise InvalidInputError(message)
         self._server = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
-        self.target = without_credentials(url)
+        # The target names the position kept in the store: one form per place, port included.
+        self.target = f"nats://{parts.hostname.lower()}:{parts.port or 4222}/{self.subject}"
         self._timeout = timeout
         self._runner = asyncio.Runner()
         self._connection: tuple[Client, JetStreamContext] | None = None
@@ -93,8 +96,9 @@ class NatsSink:
         try:
             await stream.find_stream_name_by_subject(self.subject)
         except NotFoundError:
-            name = re.sub(r"[^A-Za-z0-9_-]", "_", self.subject).upper()
-            await stream.add_stream(name=name, subjects=[self.subject], storage=StorageType.FILE)
+            await stream.add_stream(
+                name=stream_name(self.subject), subjects=[self.subject], storage=StorageType.FILE
+            )
         self._connection = (client, stream)
         return self._connection
 
@@ -106,6 +110,12 @@ class NatsSink:
         self._connection = None
         with contextlib.suppress(*_FAILURES):  # lost already: nothing left to release
             await asyncio.wait_for(client.close(), self._timeout)
+
+
+def stream_name(subject: str) -> str:
+    """The stream made for `subject`: readable, and another for every other subject."""
+    readable = re.sub(r"[^A-Za-z0-9_-]", "_", subject)[:200]
+    return f"{readable}-{hashlib.blake2b(subject.encode(), digest_size=4).hexdigest()}"
 
 
 async def _ignored(_: Exception) -> None:

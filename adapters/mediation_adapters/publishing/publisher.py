@@ -5,33 +5,35 @@ at a time, sends them as CloudEvents, and moves the position once the broker con
 them: a publisher killed at any point sends again what was not confirmed, never skips
 one. The log's order is kept whole, so each case's order is kept. Each target (a broker's
 address and subject or exchange) has its position, kept in the store's projection store
-beside the events; the pseudonyms' key and the default `source` are the store's, shared
-by every target.
+beside the events (positions.py); the pseudonyms' key and the default `source` are the
+store's, shared by every target.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import os
+import re
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from mediation_adapters.publishing.cloudevents import Envelope, Message
+from mediation_adapters.publishing.positions import Positions
 from mediation_adapters.publishing.sinks import PublishError, Sink
+from mediation_domain import InvalidInputError
+from mediation_domain.errors import quoted
 from mediation_domain.projections.memory import MemoryProjectionStore
-from mediation_domain.public_events import Pseudonyms
+from mediation_domain.public_events import Pseudonyms, UndeclaredFieldError
 
 if TYPE_CHECKING:
     from mediation_domain import Mediations
     from mediation_domain.ports import ProjectionStore
 
 BATCH = 500
+_SOURCE = re.compile(r"[!-~]{1,200}")  # a URI-reference: printable, no space
 POLL = 0.1  # seconds between looks at the log's end while nothing is new
 RETRY_FIRST, RETRY_MOST = 0.5, 15.0  # seconds before trying a failed broker again
-SHARED = "publishing"  # the store's publishing key: pseudonyms and the default source
-_VERSION = 1
 
 
 class Publisher:
@@ -41,17 +43,20 @@ class Publisher:
         self, store: Mediations, sink: Sink, *, source: str | None = None, batch: int = BATCH
     ) -> None:
         """`source` names the service in every CloudEvent (default: the store's own URN)."""
+        if source is not None and not _SOURCE.fullmatch(source):
+            message = (
+                f"invalid source {quoted(source)}: a URI such as https://mediation.example.org "
+                "(no space, at most 200 characters)"
+            )
+            raise InvalidInputError(message)
         self._app, self._sink, self._batch = store, sink, batch
         bundle = store.store
         self._projections: ProjectionStore = (
             bundle.projections() if bundle is not None else MemoryProjectionStore()
         )
-        self.projection = (
-            "publish_" + hashlib.blake2b(sink.target.encode(), digest_size=8).hexdigest()
-        )
         try:
-            key = self._started(SHARED)
-            self._started(self.projection)
+            self.positions = Positions(self._projections)
+            key = self.positions.key()
         except BaseException:
             self._projections.close()
             raise
@@ -60,9 +65,7 @@ class Publisher:
 
     def position(self) -> int:
         """The last notification the broker confirmed (0 before the first)."""
-        with self._projections.reading(self.projection) as tx:
-            state = tx.state()
-        return (state.position or 0) if state is not None else 0
+        return self.positions.of(self._sink.target)
 
     def messages(self, after: int, stop: int) -> list[Message]:
         """The CloudEvents of the next batch of notifications after `after`, up to `stop`."""
@@ -70,7 +73,15 @@ class Publisher:
             after, self._batch, stop=stop, inclusive_of_start=False
         )
         to_event = self._app.mapper.to_domain_event
-        return [self._envelope.message(n.id, to_event(n)) for n in notifications]
+        messages: list[Message] = []
+        for notification in notifications:
+            try:
+                messages.append(self._envelope.message(notification.id, to_event(notification)))
+            except UndeclaredFieldError:
+                if messages:  # those before it go; the next batch starts with it, and stops
+                    break
+                raise
+        return messages
 
     def publish(self) -> int:
         """Publish what is recorded now; returns how many events the broker confirmed.
@@ -127,26 +138,7 @@ class Publisher:
             self._projections.close()
 
     def _advance(self, position: int) -> None:
-        """Move the target's position forward to `position` (never back)."""
-        with self._projections.writing(self.projection) as tx:
-            state = tx.state()
-            if state is None or (state.position or 0) < position:
-                tx.advance(position)
-
-    def _started(self, projection: str) -> bytes:
-        """The projection's secret, made on first use."""
-        self._projections.declare(projection, {})
-        with self._projections.reading(projection) as tx:
-            state = tx.state()
-        if state is not None:
-            return state.secret
-        with self._projections.writing(projection) as tx:
-            state = tx.state()  # another publisher may have made it meanwhile
-            if state is not None:
-                return state.secret
-            secret = os.urandom(32)
-            tx.reset(_VERSION, secret)
-            return secret
+        self.positions.advance(self._sink.target, position)
 
 
 def _derived(key: bytes, purpose: str) -> bytes:

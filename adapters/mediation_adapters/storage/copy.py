@@ -7,17 +7,20 @@ sealed again in the target under the target's own keys. What the source had eras
 erased: its values are not carried over, and the target remembers the erasure.
 
 The target starts a new audit chain: seal it, and keep the source (or its final export)
-for the period your auditors require before destroying it.
+for the period your auditors require before destroying it. Publishing goes on where it
+stood: the copy gets the store's publishing key (the same pseudonyms and source) and each
+target's position, moved to where the same event lies in the copy's log.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import attrs
 
+from mediation_adapters.publishing.positions import Positions
 from mediation_adapters.storage.ledger import logical_mapper, records
 from mediation_adapters.stores import StoreError
 from mediation_domain import Mediations
@@ -97,16 +100,19 @@ def copy_store(source: Mediations, target: Mediations) -> CopyReport:
         raise StoreError(message)
     resealer = _Resealer(source, target)
     mapper = logical_mapper(source)
+    published = _Published(source, target)
     events = 0
-    batch = []
-    for event in _events(source, mapper):
+    batch, numbers = [], []
+    for number, event in _events(source, mapper):
         batch.append(target.mapper.to_stored_event(resealer.event(event)))
+        numbers.append(number)
         events += 1
         if len(batch) == _BATCH:
-            target.recorder.insert_events(batch)
-            batch = []
+            published.moved(numbers, target.recorder.insert_events(batch))
+            batch, numbers = [], []
     if batch:
-        target.recorder.insert_events(batch)
+        published.moved(numbers, target.recorder.insert_events(batch))
+    published.carry_over()
     target.sealer.forget(sorted(resealer.erased))  # tombstones: nothing sealed for them again
     target.sealer.purge()
     return CopyReport(
@@ -118,9 +124,35 @@ def copy_store(source: Mediations, target: Mediations) -> CopyReport:
     )
 
 
-def _events(source: Mediations, mapper: Any) -> Iterator[Any]:  # noqa: ANN401 - eventsourcing's mapper
+def _events(source: Mediations, mapper: Any) -> Iterator[tuple[int, Any]]:  # noqa: ANN401 - eventsourcing's
     for record in records(source):
-        yield mapper.to_domain_event(record)
+        yield record.id, mapper.to_domain_event(record)
+
+
+class _Published:
+    """The source's publishing targets, their positions followed into the copy's log."""
+
+    def __init__(self, source: Mediations, target: Mediations) -> None:
+        self._stores = [app.store.projections() for app in (source, target) if app.store]
+        self._positions = [Positions(store) for store in self._stores]
+        # A source position -> the copy's, once seen (0: before the first record copied).
+        self._wanted = dict.fromkeys(self._positions[0].all().values(), 0) if self._stores else {}
+
+    def moved(self, numbers: Sequence[int], copied: Sequence[int] | None) -> None:
+        """Source records `numbers` were copied as `copied` (None: a recorder that won't say)."""
+        for position in self._wanted:
+            below = [n for n, _ in zip(numbers, copied or (), strict=False) if n <= position]
+            if below:
+                self._wanted[position] = copied[len(below) - 1]  # type: ignore[index]
+
+    def carry_over(self) -> None:
+        """Give the copy the key and the positions; release the projection stores."""
+        try:
+            if len(self._positions) == 2:  # noqa: PLR2004 - a source and a copy
+                self._positions[0].carry_over(self._positions[1], self._wanted.__getitem__)
+        finally:
+            for store in self._stores:
+                store.close()
 
 
 def _replace(event: Any, **changes: Any) -> Any:  # noqa: ANN401 - the events are dataclasses

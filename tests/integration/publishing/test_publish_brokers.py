@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
 
 from mediation_adapters.publishing import CONTENT_TYPE
+from mediation_adapters.publishing.positions import PROJECTION, TABLE
 from mediation_adapters.stores import open_store
+from mediation_domain.ports import Row
 from mediation_domain.testing.contract import record_every_event
 from publishing.brokerside import (
     bind_queue,
@@ -79,9 +82,11 @@ def test_jetstream_drops_what_a_publisher_sends_again_after_losing_its_position(
     assert publish(url, f"{nats_url}/{subject}", "--once").returncode == 0
     app = open_store(url)
     projections = app.store.projections()
-    name = next(row for row in _projection_names(projections) if row.startswith("publish_"))
-    with projections.writing(name) as tx:
-        tx.advance(ids[len(ids) // 2])  # as if the publisher died before recording it
+    projections.declare(PROJECTION, {TABLE: ()})
+    with projections.writing(PROJECTION) as tx:
+        ((key, row),) = tx.select(TABLE)
+        half = {**json.loads(row.doc), "position": ids[len(ids) // 2]}
+        tx.put(TABLE, {key: Row(json.dumps(half))})  # as if it died before recording the rest
     projections.close()
     app.close()
     assert publish(url, f"{nats_url}/{subject}", "--once").returncode == 0
@@ -158,8 +163,3 @@ def test_only_a_coordinator_may_publish(store):
     refused = publish(store[0], "nats://127.0.0.1:4222/events", "--once", "--as", "partner:caf")
     assert refused.returncode == 2
     assert refused.stderr == "mediation: a partner may not administer\n"
-
-
-def _projection_names(projections) -> list[str]:
-    rows = projections._db.rows("SELECT name FROM mediation_projections")  # noqa: SLF001
-    return [row[0] for row in rows]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import threading
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from mediation_adapters.publishing.positions import Positions
 from mediation_adapters.stores import open_store
 from mediation_domain.testing.contract import record_every_event
 from publishing.brokerside import (
@@ -119,11 +119,13 @@ def log_ids(store: str) -> list[int]:
 
 def position(store: str) -> int:
     """Where the store's one target stands (0 before its first confirmed event)."""
-    with sqlite3.connect(store.removeprefix("sqlite:///")) as connection:
-        rows = connection.execute(
-            "SELECT position FROM mediation_projections WHERE name GLOB 'publish_*'"
-        ).fetchall()
-    return (rows[0][0] or 0) if rows else 0
+    app = open_store(store)
+    projections = app.store.projections()
+    try:
+        return sum(Positions(projections).all().values())
+    finally:
+        projections.close()
+        app.close()
 
 
 def caught_up(store: str, process: subprocess.Popen[str], timeout: float = 90) -> int:

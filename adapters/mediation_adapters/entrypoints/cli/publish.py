@@ -55,13 +55,13 @@ def _publish(_: PrincipalService, args: argparse.Namespace) -> int:
     sink = sink_for(args.to)
     publisher = Publisher(args.app, sink, source=args.event_source)
     try:
-        start = publisher.position()
         if args.once:
             published = publisher.publish()
         else:
-            print(f"publishing to {sink.target} after record {start} (Ctrl-C stops)", flush=True)
+            print(f"publishing to {sink.target} after record {publisher.position()}", flush=True)
             with _stopped_by_signals() as stop:
                 published = publisher.run(stop, poll=args.poll, on_failure=_report)
+            published += publisher.publish()  # what came before the stop: sent, or exit 1
         position = publisher.position()
     except PublishError as failure:
         print(f"mediation: {failure} (the next run resumes there)", file=sys.stderr)
