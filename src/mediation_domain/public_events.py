@@ -103,20 +103,28 @@ def public_data(event: object, pseudonym: Callable[[str], str]) -> dict[str, Any
         raise UndeclaredFieldError(message)
     data: dict[str, Any] = {}
     case = str(event.originator_id)  # type: ignore[attr-defined]
-    for field in dataclasses.fields(event):  # type: ignore[arg-type]
-        if field.name in ENVELOPE:
-            continue
-        kind = declared.get(field.name)
+    for name in _fields(type(event)):
+        kind = declared.get(name)
         if kind is None:
             message = (
-                f"{type(event).__qualname__}.{field.name} has no declared public form: "
-                "nothing published"
+                f"{type(event).__qualname__}.{name} has no declared public form: nothing published"
             )
             raise UndeclaredFieldError(message)
         if kind != LEFT_OUT:
-            value = getattr(event, field.name)
-            data[field.name] = _public(kind, value, pseudonym, case)
+            data[name] = _public(kind, getattr(event, name), pseudonym, case)
     return data
+
+
+def _fields(event_class: type) -> tuple[str, ...]:
+    """The event class's own fields, in order (its envelope aside), found once per class."""
+    names = _FIELDS.get(event_class)
+    if names is None:
+        fields = dataclasses.fields(event_class)
+        names = _FIELDS[event_class] = tuple(f.name for f in fields if f.name not in ENVELOPE)
+    return names
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _public(kind: str, value: Any, pseudonym: Callable[[str], str], case: str) -> Any:  # noqa: ANN401

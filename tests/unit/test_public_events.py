@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from mediation_adapters.publishing import Envelope
 from mediation_adapters.stores import open_store
-from mediation_domain import MediationError, Mediations
+from mediation_domain import MediationError, Mediations, public_events
 from mediation_domain.case import MediationCase
 from mediation_domain.public_events import (
     ENVELOPE,
@@ -143,7 +143,10 @@ def test_no_name_summary_or_id_of_any_history_is_published(request, data):
     }
     personal = {*request["parties"], request["summary"]}
     for event in published(app):
-        assert not (ids | personal) & set(strings_in(event["data"]))
+        declared = PUBLIC_FIELDS[getattr(MediationCase, event["type"].split(".")[2])]
+        # Codes, places and dates are published as they are: a name may equal a code ("a").
+        data = {k: v for k, v in event["data"].items() if declared[k] != public_events.PLAIN}
+        assert not (ids | personal) & set(strings_in(data))
 
 
 def test_pseudonyms_are_the_same_whether_remembered_or_made_again():

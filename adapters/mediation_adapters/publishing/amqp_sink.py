@@ -24,7 +24,7 @@ from aiormq.abc import AbstractChannel
 from pamqp import commands as spec
 
 from mediation_adapters.publishing.cloudevents import CONTENT_TYPE, Message
-from mediation_adapters.publishing.sinks import PublishError, without_credentials
+from mediation_adapters.publishing.sinks import BackgroundLoop, PublishError, without_credentials
 from mediation_domain import InvalidInputError
 from mediation_domain.errors import quoted
 
@@ -53,24 +53,26 @@ class AmqpSink:
         vhost = "" if self._vhost == "/" else f"?vhost={quote(self._vhost, safe='')}"
         self.target = f"amqp://{parts.hostname.lower()}:{self._address[1]}/{self.exchange}{vhost}"
         self._timeout = timeout
-        self._runner = asyncio.Runner()
+        self._loop = BackgroundLoop(f"publish to {self.target}")
         self._connection: tuple[AbstractConnection, AbstractChannel] | None = None
 
     def send(self, messages: Sequence[Message]) -> None:
         """Publish `messages` in order; PublishError unless the broker confirmed every one."""
-        self._runner.run(self._send(messages))
+        self._loop.run(self._send(messages))
 
     def close(self) -> None:
         """Close the connection and the sink's event loop."""
         try:
-            self._runner.run(self._drop())
+            self._loop.run(self._drop())
         finally:
-            self._runner.close()
+            self._loop.close()
 
     async def _send(self, messages: Sequence[Message]) -> None:
         confirmed = 0
         pending: list[asyncio.Task[object]] = []
         try:
+            if self._connection is not None and self._connection[1].is_closed:
+                await self._drop()  # lost while idle: connect again rather than fail once
             _, channel = self._connection or await self._connect()
             # Tasks take the channel's lock in the order they are made: frames leave in order.
             pending = [asyncio.create_task(self._publish(channel, m)) for m in messages]

@@ -24,7 +24,7 @@ from nats.js.api import StorageType
 from nats.js.errors import NotFoundError
 
 from mediation_adapters.publishing.cloudevents import CONTENT_TYPE, Message
-from mediation_adapters.publishing.sinks import PublishError, without_credentials
+from mediation_adapters.publishing.sinks import BackgroundLoop, PublishError, without_credentials
 from mediation_domain import InvalidInputError
 from mediation_domain.errors import quoted
 
@@ -49,23 +49,25 @@ class NatsSink:
         # The target names the position kept in the store: one form per place, port included.
         self.target = f"nats://{parts.hostname.lower()}:{parts.port or 4222}/{self.subject}"
         self._timeout = timeout
-        self._runner = asyncio.Runner()
+        self._loop = BackgroundLoop(f"publish to {self.target}")
         self._connection: tuple[Client, JetStreamContext] | None = None
 
     def send(self, messages: Sequence[Message]) -> None:
         """Publish `messages` in order; PublishError unless JetStream acked every one."""
-        self._runner.run(self._send(messages))
+        self._loop.run(self._send(messages))
 
     def close(self) -> None:
         """Close the connection and the sink's event loop."""
         try:
-            self._runner.run(self._drop())
+            self._loop.run(self._drop())
         finally:
-            self._runner.close()
+            self._loop.close()
 
     async def _send(self, messages: Sequence[Message]) -> None:
         confirmed = 0
         try:
+            if self._connection is not None and not self._connection[0].is_connected:
+                await self._drop()  # lost while idle: connect again rather than fail once
             _, stream = self._connection or await self._connect()
             headers = {"Content-Type": CONTENT_TYPE}
             acks = [
