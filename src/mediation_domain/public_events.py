@@ -19,7 +19,6 @@ from typing import Any
 
 from mediation_domain.case import MediationCase
 from mediation_domain.errors import MediationError
-from mediation_domain.values import ReasonCode
 
 # The fields every event has: they give the CloudEvent's subject, time and version.
 ENVELOPE = frozenset({"originator_id", "originator_version", "timestamp", "originator_topic"})
@@ -29,6 +28,7 @@ PSEUDONYM = "pseudonym"  # a party's or mediator's id, or a list of them: a keye
 PARTIES = "parties"  # parties: their pseudonyms only (names and contacts are sealed values)
 PARTY = "party"  # one party: its pseudonym only
 SUBJECT = "subject"  # an erased subject: a party's pseudonym, or the case id itself
+REASON = "reason"  # a reason code: as it is when it is a common one (below), else "other"
 LEFT_OUT = "left-out"  # a personal value (sealed): never published, not even sealed
 
 KNOWN_MOST = 100_000
@@ -47,15 +47,35 @@ PUBLIC_FIELDS: Mapping[type, Mapping[str, str]] = {
         "declared_ties": PSEUDONYM,
         "ties_waived_by": PSEUDONYM,
     },
-    C.MediatorWithdrew: {"mediator": PSEUDONYM, "reason": PLAIN},
+    C.MediatorWithdrew: {"mediator": PSEUDONYM, "reason": REASON},
     C.ConsentGiven: {"party": PSEUDONYM},
     C.ConsentWithdrawn: {"party": PSEUDONYM},
     C.ConsentRefused: {"party": PSEUDONYM},
     C.SessionHeld: {"kind": PLAIN, "attendees": PSEUDONYM, "held_on": PLAIN, "notes": LEFT_OUT},
-    C.Withdrawn: {"by": PLAIN, "reason": PLAIN},
+    C.Withdrawn: {"by": PLAIN, "reason": REASON},
     C.Resolved: {"outcome": PLAIN},
-    C.PersonalDataErased: {"subject": SUBJECT, "reason": PLAIN},
+    C.PersonalDataErased: {"subject": SUBJECT, "reason": REASON},
 }
+
+# Reason codes are slugs, not free text, but a slug can still name someone or say too much
+# ("jean-dupont-moved", "illness"): only these common ones are published as they are, any
+# other as "other" (the case itself, read with a coordinator's rights, has the code).
+PUBLISHED_REASONS = frozenset(
+    {
+        "unavailable",
+        "conflict-of-interest",
+        "no-longer-needed",
+        "consent-withdrawn",
+        "consent-refused",
+        "resolved-elsewhere",
+        "no-contact",
+        "out-of-scope",
+        "oriented-to-partner",
+        "data-subject-request",
+        "retention-period",
+    }
+)
+OTHER_REASON = "other"
 
 
 class UndeclaredFieldError(MediationError):
@@ -128,17 +148,13 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _public(kind: str, value: Any, pseudonym: Callable[[str], str], case: str) -> Any:  # noqa: ANN401
-    if kind == PARTIES:
-        return [pseudonym(str(party.id)) for party in value]
-    if kind == PARTY:
-        return pseudonym(str(value.id))
-    if kind == SUBJECT:
-        return value if value == case else pseudonym(value)
-    if kind == PSEUDONYM:
-        if isinstance(value, tuple | list):
-            return [pseudonym(str(item)) for item in value]
-        return pseudonym(str(value))
-    return _plain(value)
+    return _FORMS[kind](value, pseudonym, case)
+
+
+def _ids(value: Any, pseudonym: Callable[[str], str]) -> Any:  # noqa: ANN401
+    if isinstance(value, tuple | list):
+        return [pseudonym(str(item)) for item in value]
+    return pseudonym(str(value))
 
 
 def _plain(value: Any) -> Any:  # noqa: ANN401
@@ -146,6 +162,15 @@ def _plain(value: Any) -> Any:  # noqa: ANN401
         return value.value
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, ReasonCode):
-        return value.value
     return value
+
+
+# How each kind of field is published: (its value, the pseudonyms, the case id) -> JSON.
+_FORMS: dict[str, Callable[[Any, Callable[[str], str], str], Any]] = {
+    PLAIN: lambda value, _, __: _plain(value),
+    PSEUDONYM: lambda value, pseudonym, _: _ids(value, pseudonym),
+    PARTIES: lambda value, pseudonym, _: [pseudonym(str(party.id)) for party in value],
+    PARTY: lambda value, pseudonym, _: pseudonym(str(value.id)),
+    SUBJECT: lambda value, pseudonym, case: value if value == case else pseudonym(value),
+    REASON: lambda value, _, __: value.value if value.value in PUBLISHED_REASONS else OTHER_REASON,
+}

@@ -7,6 +7,7 @@ the real brokers' tests are in tests/integration/publishing.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from collections.abc import Sequence
 
@@ -14,10 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mediation_adapters.publishing import Message, Publisher, PublishError
+from mediation_adapters.publishing import Message, Publisher, PublishError, sink_for
 from mediation_adapters.storage.copy import copy_store
 from mediation_adapters.stores import open_store
-from mediation_domain import Mediations
+from mediation_domain import MediationError, Mediations
 from mediation_domain.testing.contract import record_every_event
 
 
@@ -229,3 +230,40 @@ def test_a_copy_of_the_store_publishes_on_from_where_the_original_stood(tmp_path
     after.close()
     for app in (source, copy, never):
         app.close()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"batch": 0}, "invalid batch 0"),
+        ({"source": ""}, "invalid source ''"),
+        ({"source": "urn:x#frag"}, "invalid source"),
+        ({"source": "https://médiation.example.org"}, "invalid source"),
+        ({"source": "a b"}, "invalid source"),
+    ],
+)
+def test_a_publisher_refuses_what_it_cannot_publish_with(arguments, message):
+    app = open_store("memory://")
+    with pytest.raises(MediationError, match=message):
+        Publisher(app, Broker(), **arguments)
+    app.close()
+
+
+@pytest.mark.parametrize("poll", [0, -1, float("nan"), 3601])
+def test_run_refuses_a_poll_that_is_not_a_time(poll):
+    app = open_store("memory://")
+    publisher = Publisher(app, Broker())
+    with pytest.raises(MediationError, match="invalid poll"):
+        publisher.run(threading.Event(), poll=poll)
+    publisher.close()
+    app.close()
+
+
+def test_a_missing_client_is_the_publish_extra_and_any_other_import_error_itself(monkeypatch):
+    monkeypatch.delitem(sys.modules, "mediation_adapters.publishing.nats_sink", raising=False)
+    monkeypatch.setitem(sys.modules, "nats", None)
+    with pytest.raises(MediationError, match=r"publish extra \(nats is missing\)"):
+        sink_for("nats://127.0.0.1:4222/events")
+    monkeypatch.setitem(sys.modules, "mediation_adapters.publishing.amqp_sink", None)
+    with pytest.raises(ImportError):
+        sink_for("amqp://guest:guest@127.0.0.1:5672/events")

@@ -112,9 +112,34 @@ def test_a_case_erased_as_a_whole_is_published_with_its_own_id():
         originator_version=3,
         timestamp=datetime.now(UTC),
         subject=str(case),
-        reason=ReasonCode("retention"),
+        reason=ReasonCode("retention-period"),
     )
-    assert public_data(event, lambda _: "x") == {"subject": str(case), "reason": "retention"}
+    assert public_data(event, str) == {"subject": str(case), "reason": "retention-period"}
+
+
+def test_a_reason_code_that_is_not_a_common_one_is_published_as_other():
+    app = open_store("memory://")
+    case = app.request_mediation(
+        domain="public-transport",
+        neighbourhood="Beaulieu",
+        referral="resident",
+        parties=["Jean Dupont"],
+        summary="...",
+    )
+    app.withdraw(case, by="service", reason="jean-dupont-a-demenage")
+    app.withdraw(
+        app.request_mediation(
+            domain="public-transport",
+            neighbourhood="Beaulieu",
+            referral="resident",
+            parties=["A"],
+            summary="...",
+        ),
+        by="party",
+        reason="no-longer-needed",
+    )
+    reasons = [e["data"]["reason"] for e in published(app) if "reason" in e["data"]]
+    assert reasons == ["other", "no-longer-needed"]
 
 
 def test_an_event_or_field_without_a_declared_public_form_publishes_nothing(monkeypatch):

@@ -23,6 +23,9 @@ __all__ = [
 ]
 
 
+_CLIENTS = {"nats", "aio_pika", "aiormq", "pamqp"}  # what the publish extra installs
+
+
 def sink_for(url: str) -> Sink:
     """The sink `url` names: nats://host:port/SUBJECT or amqp://user:pw@host:port/EXCHANGE."""
     scheme = url.partition("://")[0]
@@ -41,6 +44,8 @@ def sink_for(url: str) -> Sink:
 
         return AmqpSink(url)
     except ImportError as missing:
+        if (missing.name or "").partition(".")[0] not in _CLIENTS:
+            raise  # not the extra's: a real import error, shown as it is
         message = (
             f"publishing needs the publish extra ({missing.name} is missing): "
             "pip install 'mediation-domain[publish]'"

@@ -15,7 +15,7 @@ import contextlib
 import logging
 import re
 from collections.abc import Sequence
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import quote
 
 import aio_pika
 import aiormq
@@ -24,7 +24,12 @@ from aiormq.abc import AbstractChannel
 from pamqp import commands as spec
 
 from mediation_adapters.publishing.cloudevents import CONTENT_TYPE, Message
-from mediation_adapters.publishing.sinks import BackgroundLoop, PublishError, without_credentials
+from mediation_adapters.publishing.sinks import (
+    BackgroundLoop,
+    PublishError,
+    address,
+    without_credentials,
+)
 from mediation_domain import InvalidInputError
 from mediation_domain.errors import quoted
 
@@ -38,20 +43,27 @@ class AmqpSink:
 
     def __init__(self, url: str, *, timeout: float = 10.0) -> None:
         """`url`: amqp://user:password@host:port/EXCHANGE, optionally ?vhost=NAME."""
-        parts = urlsplit(url)
-        self.exchange = unquote(parts.path.lstrip("/"))
-        if parts.scheme != "amqp" or not parts.hostname or not _EXCHANGE.fullmatch(self.exchange):
+        where = address(url, "amqp", 5672)
+        vhosts = where.query.pop("vhost", ["/"]) if where is not None else []
+        if (
+            where is None
+            or where.user is None
+            or where.password is None
+            or where.query  # anything but ?vhost=
+            or len(vhosts) != 1
+            or not vhosts[0]
+            or not _EXCHANGE.fullmatch(where.path)
+        ):
             message = (
-                f"invalid AMQP target {quoted(without_credentials(url))}: "
-                "expected amqp://user:password@host:port/EXCHANGE (not amq.*)"
+                f"invalid AMQP target {quoted(without_credentials(url))}: expected "
+                "amqp://user:password@host:port/EXCHANGE (not amq.*), optionally ?vhost=NAME"
             )
             raise InvalidInputError(message)
-        self._address = (parts.hostname, parts.port or 5672)
-        self._login = (unquote(parts.username or "guest"), unquote(parts.password or "guest"))
-        self._vhost = parse_qs(parts.query).get("vhost", ["/"])[0]
+        self.exchange, self._vhost = where.path, vhosts[0]
+        self._address, self._login = (where.host, where.port), (where.user, where.password)
         # The target names the position kept in the store: one form per place and vhost.
         vhost = "" if self._vhost == "/" else f"?vhost={quote(self._vhost, safe='')}"
-        self.target = f"amqp://{parts.hostname.lower()}:{self._address[1]}/{self.exchange}{vhost}"
+        self.target = f"amqp://{where.place}/{self.exchange}{vhost}"
         self._timeout = timeout
         self._loop = BackgroundLoop(f"publish to {self.target}")
         self._connection: tuple[AbstractConnection, AbstractChannel] | None = None

@@ -21,10 +21,15 @@ import nats
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.api import StorageType
-from nats.js.errors import NotFoundError
+from nats.js.errors import NoStreamResponseError, NotFoundError, ServiceUnavailableError
 
 from mediation_adapters.publishing.cloudevents import CONTENT_TYPE, Message
-from mediation_adapters.publishing.sinks import BackgroundLoop, PublishError, without_credentials
+from mediation_adapters.publishing.sinks import (
+    BackgroundLoop,
+    PublishError,
+    address,
+    without_credentials,
+)
 from mediation_domain import InvalidInputError
 from mediation_domain.errors import quoted
 
@@ -37,17 +42,18 @@ class NatsSink:
 
     def __init__(self, url: str, *, timeout: float = 5.0) -> None:
         """`url`: nats://host:port/SUBJECT (a subject without wildcards)."""
-        parts = urlsplit(url)
-        self.subject = parts.path.lstrip("/")
-        if parts.scheme != "nats" or not parts.hostname or not _SUBJECT.fullmatch(self.subject):
+        where = address(url, "nats", 4222)
+        if where is None or where.query or not _SUBJECT.fullmatch(where.path):
             message = (
                 f"invalid NATS target {quoted(without_credentials(url))}: "
                 "expected nats://host:port/SUBJECT (letters, digits, '-', '_', dot-separated)"
             )
             raise InvalidInputError(message)
+        self.subject = where.path
+        parts = urlsplit(url)
         self._server = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
         # The target names the position kept in the store: one form per place, port included.
-        self.target = f"nats://{parts.hostname.lower()}:{parts.port or 4222}/{self.subject}"
+        self.target = f"nats://{where.place}/{self.subject}"
         self._timeout = timeout
         self._loop = BackgroundLoop(f"publish to {self.target}")
         self._connection: tuple[Client, JetStreamContext] | None = None
@@ -82,6 +88,8 @@ class NatsSink:
         except _FAILURES as failure:
             await self._drop()
             detail = str(failure) or type(failure).__name__
+            if isinstance(failure, ServiceUnavailableError | NoStreamResponseError):
+                detail = "JetStream does not answer (is the server started with -js?)"
             message = f"NATS at {self.target} did not confirm: {detail}"
             raise PublishError(message, confirmed) from failure
 

@@ -31,8 +31,9 @@ if TYPE_CHECKING:
     from mediation_domain.ports import ProjectionStore
 
 BATCH = 500
-_SOURCE = re.compile(r"[!-~]{1,200}")  # a URI-reference: printable, no space
+_SOURCE = re.compile(r"[!-\"$-~]{1,200}")  # printable ASCII, no space, no '#' (keys: source#id)
 POLL = 0.1  # seconds between looks at the log's end while nothing is new
+MOST_POLL = 3600.0
 RETRY_FIRST, RETRY_MOST = 0.5, 15.0  # seconds before trying a failed broker again
 
 
@@ -46,8 +47,11 @@ class Publisher:
         if source is not None and not _SOURCE.fullmatch(source):
             message = (
                 f"invalid source {quoted(source)}: a URI such as https://mediation.example.org "
-                "(no space, at most 200 characters)"
+                "(printable ASCII, no space, no '#', at most 200 characters)"
             )
+            raise InvalidInputError(message)
+        if batch < 1:
+            message = f"invalid batch {batch}: at least 1 event"
             raise InvalidInputError(message)
         self._app, self._sink, self._batch = store, sink, batch
         bundle = store.store
@@ -116,6 +120,9 @@ class Publisher:
         A broker's failure is handed to `on_failure` with the seconds before the next try
         (doubling up to RETRY_MOST); publishing resumes from the last confirmed event.
         """
+        if not 0 < poll <= RETRY_MOST * 240:
+            message = f"invalid poll {poll}: seconds, more than 0 and at most 3600"
+            raise InvalidInputError(message)
         published, retry = 0, RETRY_FIRST
         while not stop.is_set():
             try:

@@ -6,7 +6,9 @@ import asyncio
 import threading
 from collections.abc import Coroutine, Sequence
 from typing import Any, Protocol, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
+
+import attrs
 
 from mediation_adapters.publishing.cloudevents import Message
 
@@ -47,11 +49,46 @@ class Sink(Protocol):
 
 
 def without_credentials(url: str) -> str:
-    """`url` with any user name and password removed."""
+    """`url` with any user name and password removed (for messages: it may be malformed)."""
     parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
+
+
+@attrs.frozen
+class Address:
+    """Where a broker is, from a target's URL: checked, in one form."""
+
+    host: str
+    port: int
+    path: str
+    query: dict[str, list[str]]
+    user: str | None
+    password: str | None
+
+    @property
+    def place(self) -> str:
+        """host:port, the host in lower case (in brackets for IPv6), the port always written."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+
+def address(url: str, scheme: str, default_port: int) -> Address | None:
+    """`url`'s parts if it is scheme://[user:password@]host[:port]/PATH[?QUERY], else None."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port if parts.port is not None else default_port
+    except ValueError:  # not a number, or out of range
+        return None
+    if parts.scheme != scheme or not parts.hostname or port == 0 or parts.fragment:
+        return None
+    return Address(
+        parts.hostname.lower(),
+        port,
+        unquote(parts.path.removeprefix("/")),
+        parse_qs(parts.query, keep_blank_values=True),
+        unquote(parts.username) if parts.username is not None else None,
+        unquote(parts.password) if parts.password is not None else None,
+    )
 
 
 class BackgroundLoop:
@@ -71,8 +108,25 @@ class BackgroundLoop:
         return asyncio.run_coroutine_threadsafe(work, self._loop).result()
 
     def close(self) -> None:
-        """Stop the loop and its thread, and close the loop."""
+        """End what the client left running (a closing channel's tasks), stop, and close."""
+        self.run(_ended_tasks())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join()
         self._loop.run_until_complete(self._loop.shutdown_asyncgens())
         self._loop.close()
+
+
+async def _ended_tasks(rounds: int = 10) -> None:
+    """Cancel the loop's other tasks and wait for them: none is destroyed pending.
+
+    A task cancelled may schedule others as it ends (a client's close callbacks): again,
+    until none is left.
+    """
+    for _ in range(rounds):
+        await asyncio.sleep(0)  # callbacks scheduled meanwhile become tasks, or run
+        others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        if not others:
+            return
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 
+import aio_pika
 import pytest
 
 from mediation_adapters.publishing import CONTENT_TYPE
@@ -136,6 +138,16 @@ def test_an_exchange_no_queue_takes_stops_publishing_without_losing_an_event(
         ("nats://127.0.0.1:4222/", "invalid NATS target"),
         ("amqp://guest:secret@127.0.0.1:5672/", "invalid AMQP target 'amqp://127.0.0.1:5672/'"),
         ("amqp://guest:guest@127.0.0.1:5672/amq.topic", "invalid AMQP target"),
+        ("nats://127.0.0.1:abc/events", "invalid NATS target 'nats://127.0.0.1:abc/events'"),
+        ("nats://127.0.0.1:99999/events", "invalid NATS target"),
+        ("nats://127.0.0.1:0/events", "invalid NATS target"),
+        ("nats://127.0.0.1:4222/events?stream=x", "invalid NATS target"),
+        ("nats://127.0.0.1:4222/events#x", "invalid NATS target"),
+        ("amqp://guest:secret@127.0.0.1:70000/x", "invalid AMQP target"),
+        ("amqp://127.0.0.1:5672/events", "invalid AMQP target"),
+        ("amqp://guest@127.0.0.1:5672/events", "invalid AMQP target"),
+        ("amqp://guest:secret@127.0.0.1:5672/events?heartbeat=1", "invalid AMQP target"),
+        ("amqp://guest:secret@127.0.0.1:5672/events?vhost=", "invalid AMQP target"),
     ],
 )
 def test_a_malformed_target_is_refused_in_one_line_with_no_password(store, target, message):
@@ -144,6 +156,27 @@ def test_a_malformed_target_is_refused_in_one_line_with_no_password(store, targe
     assert message in refused.stderr
     assert "secret" not in refused.stderr
     assert refused.stderr.count("\n") == 1
+
+
+def test_a_source_that_is_not_a_uri_is_refused_before_any_broker_is_reached(store):
+    refused = publish(store[0], "nats://127.0.0.1:9/events", "--once", "--source", "urn:x#1")
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("mediation: invalid source 'urn:x#1': ")
+    assert refused.stderr.count("\n") == 1
+
+
+def test_an_exchange_of_another_type_is_one_line_and_exit_1(store, amqp_url, exchange):
+    async def declare() -> None:
+        connection = await aio_pika.connect(amqp_url)
+        async with connection:
+            channel = await connection.channel()
+            await channel.declare_exchange(exchange, aio_pika.ExchangeType.FANOUT, durable=True)
+
+    asyncio.run(declare())
+    refused = publish(store[0], f"{amqp_url}{exchange}", "--once")
+    assert refused.returncode == 1
+    assert "PRECONDITION_FAILED" in refused.stderr
+    assert refused.stderr.count("\n") == 1, refused.stderr  # no client's leftovers after it
 
 
 def test_an_unreachable_broker_is_one_line_and_exit_1_and_nothing_moves(store):

@@ -30,6 +30,9 @@ Handler = Callable[[PrincipalService, argparse.Namespace], int]
 Standalone = Callable[[argparse.Namespace], int]
 
 _QUOTED = re.compile(r"'([^']*)'")
+# argparse lists every choice of a refused one: a command's are many, and --help lists them.
+_CHOICES = re.compile(r" \(choose from [^)]*\)")
+_MOST_CHOICES = 120
 
 
 class Parser(argparse.ArgumentParser):
@@ -50,6 +53,9 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         """Exit 2 with one line; what argparse quotes whole ("invalid choice: '...'") cut."""
+        message = _CHOICES.sub(
+            lambda found: "" if len(found[0]) > _MOST_CHOICES else found[0], message
+        )
         message = shortened(_QUOTED.sub(lambda found: quoted(found[1]), message))
         self.exit(EXIT_REFUSED, f"{self.prog}: {message} (see --help)\n")
 
