@@ -13,7 +13,6 @@ from typing import Any
 
 import aio_pika
 import nats
-from nats.errors import TimeoutError as NatsTimeout
 from nats.js.errors import NotFoundError
 
 SCRIPT = Path(sys.executable).with_name("mediation")
@@ -70,7 +69,7 @@ def stream_of(server: str, subject: str) -> list[Delivery]:
             while True:
                 try:
                     batch = await subscription.fetch(1000, timeout=1)
-                except NatsTimeout:
+                except TimeoutError:  # nats-py's, or asyncio's: fetch raises either
                     return found
                 for message in batch:
                     found.append(Delivery(json.loads(message.data), dict(message.headers or {})))
