@@ -6,16 +6,19 @@ the real brokers' tests are in tests/integration/publishing.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import threading
 from collections.abc import Sequence
 
 import pytest
+from eventsourcing.persistence import IntegrityError, StoredEvent
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mediation_adapters.publishing import Message, Publisher, PublishError, sink_for
+from mediation_adapters.publishing.sinks import BackgroundLoop
 from mediation_adapters.storage.copy import copy_store
 from mediation_adapters.stores import open_store
 from mediation_domain import MediationError, Mediations
@@ -267,3 +270,52 @@ def test_a_missing_client_is_the_publish_extra_and_any_other_import_error_itself
     monkeypatch.setitem(sys.modules, "mediation_adapters.publishing.amqp_sink", None)
     with pytest.raises(ImportError):
         sink_for("amqp://guest:guest@127.0.0.1:5672/events")
+
+
+def test_a_copy_of_a_log_with_gaps_publishes_again_from_the_start_as_another_source(
+    postgres_url, tmp_path
+):
+    source = open_store(postgres_url)
+    record(source, cases=1)
+    first = source.recorder.select_notifications(None, 1)[0]
+    with pytest.raises(IntegrityError):  # refused, yet it took an id on PostgreSQL: a gap
+        source.recorder.insert_events(
+            [StoredEvent(first.originator_id, first.originator_version, first.topic, first.state)]
+        )
+    record(source, cases=1)
+    assert all_ids(source) != list(range(1, len(all_ids(source)) + 1))
+    broker = Broker()
+    before = Publisher(source, broker)
+    before.publish()
+    before.close()
+    copy = open_store(f"sqlite:///{tmp_path / 'copy.sqlite3'}")
+    assert copy_store(source, copy).renumbered
+    after = Publisher(copy, broker)
+    assert after.position() == 0  # the same ids name other events in the copy
+    assert after.source != before.source  # so (source, id) never names two events
+    after.publish()
+    again = broker.delivered[-len(all_ids(copy))]  # the copy's first, published anew
+    old, new = (json.loads(m.body) for m in (broker.delivered[0], again))
+    assert new["data"] == old["data"]  # the same pseudonyms
+    after.close()
+    source.close()
+    copy.close()
+
+
+def test_a_sink_holds_no_thread_until_it_sends_and_none_once_closed():
+    before = threading.active_count()
+    sink = sink_for("nats://127.0.0.1:4222/events")
+    assert threading.active_count() == before
+    sink.close()
+    assert threading.active_count() == before
+
+
+def test_a_clients_cancelled_wait_is_a_broker_failure_to_try_again():
+    loop = BackgroundLoop("publish to nowhere")
+
+    async def cancelled() -> None:
+        raise asyncio.CancelledError  # as aiormq cancels a call when heartbeats stop
+
+    with pytest.raises(PublishError, match="publish to nowhere: the connection was cancelled"):
+        loop.run(cancelled())
+    loop.close()

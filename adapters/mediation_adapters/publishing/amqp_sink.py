@@ -34,7 +34,12 @@ from mediation_domain import InvalidInputError
 from mediation_domain.errors import quoted
 
 _EXCHANGE = re.compile(r"(?!amq\.)[A-Za-z0-9_.:-]{1,255}")
-_FAILURES = (aiormq.exceptions.AMQPError, OSError, TimeoutError)
+_FAILURES = (
+    aiormq.exceptions.AMQPError,
+    aiormq.exceptions.ChannelInvalidStateError,  # a RuntimeError: the channel closed under us
+    OSError,
+    TimeoutError,
+)
 _PERSISTENT = 2
 
 
@@ -85,7 +90,8 @@ class AmqpSink:
         try:
             if self._connection is not None and self._connection[1].is_closed:
                 await self._drop()  # lost while idle: connect again rather than fail once
-            _, channel = self._connection or await self._connect()
+            async with asyncio.timeout(self._timeout):  # connect, open a channel, declare
+                _, channel = self._connection or await self._connect()
             # Tasks take the channel's lock in the order they are made: frames leave in order.
             pending = [asyncio.create_task(self._publish(channel, m)) for m in messages]
             for task in pending:

@@ -35,6 +35,7 @@ from mediation_domain.errors import quoted
 
 _SUBJECT = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
 _FAILURES = (nats.errors.Error, OSError, TimeoutError)
+_HEADROOM = 256  # the headers' bytes, which count towards the limits
 
 
 class NatsSink:
@@ -57,6 +58,7 @@ class NatsSink:
         self._timeout = timeout
         self._loop = BackgroundLoop(f"publish to {self.target}")
         self._connection: tuple[Client, JetStreamContext] | None = None
+        self._most_bytes = 1 << 20  # a message's most, as the server and the stream say
 
     def send(self, messages: Sequence[Message]) -> None:
         """Publish `messages` in order; PublishError unless JetStream acked every one."""
@@ -74,17 +76,23 @@ class NatsSink:
         try:
             if self._connection is not None and not self._connection[0].is_connected:
                 await self._drop()  # lost while idle: connect again rather than fail once
-            _, stream = self._connection or await self._connect()
-            headers = {"Content-Type": CONTENT_TYPE}
+            async with asyncio.timeout(self._timeout * 2):  # connect, find or make the stream
+                _, stream = self._connection or await self._connect()
+            fitting = self._fitting(messages)
             acks = [
-                await stream.publish_async(
-                    self.subject, m.body, headers={**headers, "Nats-Msg-Id": m.key}
-                )
-                for m in messages
+                await stream.publish_async(self.subject, m.body, headers=self._headers(m))
+                for m in fitting
             ]
             for ack in acks:
                 await asyncio.wait_for(ack, self._timeout)
                 confirmed += 1
+            if len(fitting) < len(messages):
+                too_big = messages[len(fitting)]
+                message = (
+                    f"NATS at {self.target}: event {too_big.id} is {len(too_big.body)} bytes, "
+                    f"more than the stream or server takes ({self._most_bytes})"
+                )
+                raise PublishError(message, confirmed)
         except _FAILURES as failure:
             await self._drop()
             detail = str(failure) or type(failure).__name__
@@ -92,6 +100,21 @@ class NatsSink:
                 detail = "JetStream does not answer (is the server started with -js?)"
             message = f"NATS at {self.target} did not confirm: {detail}"
             raise PublishError(message, confirmed) from failure
+
+    def _headers(self, message: Message) -> dict[str, str]:
+        # JetStream deduplicates within a stream, which may take other subjects (targets).
+        return {"Content-Type": CONTENT_TYPE, "Nats-Msg-Id": f"{self.subject}:{message.key}"}
+
+    def _fitting(self, messages: Sequence[Message]) -> Sequence[Message]:
+        """The messages before the first one too big to be stored.
+
+        A message refused while those after it are stored would come out of order when
+        sent again: none is sent after one that cannot be.
+        """
+        for index, message in enumerate(messages):
+            if len(message.body) + _HEADROOM > self._most_bytes:
+                return messages[:index]
+        return messages
 
     async def _connect(self) -> tuple[Client, JetStreamContext]:
         client = await nats.connect(
@@ -104,11 +127,12 @@ class NatsSink:
         )
         stream = client.jetstream(timeout=self._timeout)
         try:
-            await stream.find_stream_name_by_subject(self.subject)
+            name = await stream.find_stream_name_by_subject(self.subject)
         except NotFoundError:
-            await stream.add_stream(
-                name=stream_name(self.subject), subjects=[self.subject], storage=StorageType.FILE
-            )
+            name = stream_name(self.subject)
+            await stream.add_stream(name=name, subjects=[self.subject], storage=StorageType.FILE)
+        limits = [client.max_payload, (await stream.stream_info(name)).config.max_msg_size or -1]
+        self._most_bytes = min(limit for limit in limits if limit > 0)
         self._connection = (client, stream)
         return self._connection
 

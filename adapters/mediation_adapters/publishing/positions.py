@@ -18,7 +18,7 @@ from mediation_domain.ports import ProjectionStore, Row
 
 PROJECTION = "publishing"
 TABLE = "publishing_targets"
-_VERSION = 1
+_FIRST_GENERATION = 1
 
 
 def _key(target: str) -> str:
@@ -32,19 +32,23 @@ class Positions:
         self._projections = projections
         projections.declare(PROJECTION, {TABLE: ()})
 
-    def key(self) -> bytes:
-        """The store's publishing key, made on first use."""
+    def identity(self) -> tuple[bytes, int]:
+        """The store's publishing key, made on first use, and its numbering's generation.
+
+        The generation counts the times the store's records were numbered anew (a copy
+        from a log with gaps): ids of one generation name other events in the next.
+        """
         with self._projections.reading(PROJECTION) as tx:
             state = tx.state()
         if state is not None:
-            return state.secret
+            return state.secret, state.version
         with self._projections.writing(PROJECTION) as tx:
             state = tx.state()  # another publisher may have made it meanwhile
             if state is not None:
-                return state.secret
+                return state.secret, state.version
             secret = os.urandom(32)
-            tx.reset(_VERSION, secret)
-            return secret
+            tx.reset(_FIRST_GENERATION, secret)
+            return secret, _FIRST_GENERATION
 
     def of(self, target: str) -> int:
         """The last notification `target`'s broker confirmed (0 before the first)."""
@@ -64,18 +68,24 @@ class Positions:
         rows = (json.loads(row.doc) for row in self._projections.scan(TABLE))
         return {row["target"]: int(row["position"]) for row in rows}
 
-    def carry_over(self, copy: Positions, moved: Callable[[int], int]) -> None:
-        """Give `copy` this store's key, and each target's position as `moved` maps it."""
+    def carry_over(self, copy: Positions, moved: Callable[[int], int] | None) -> None:
+        """Give `copy` this store's key, and each target's position as `moved` maps it.
+
+        `moved` None: the copy numbers its records anew (the source's had gaps), so the same
+        id names another event there. The copy starts a new generation: another default
+        source, every target from its first record.
+        """
         with self._projections.reading(PROJECTION) as tx:
             state = tx.state()
         if state is None:
             return
         with copy._projections.writing(PROJECTION) as tx:
-            tx.reset(_VERSION, state.secret)
-            tx.put(
-                TABLE,
-                {_key(t): _row(t, moved(position)) for t, position in self.all().items()},
-            )
+            if moved is None:
+                tx.reset(state.version + 1, state.secret)
+                return
+            tx.reset(state.version, state.secret)
+            rows = {_key(t): _row(t, moved(position)) for t, position in self.all().items()}
+            tx.put(TABLE, rows)
 
 
 def _row(target: str, position: int) -> Row:

@@ -60,11 +60,13 @@ class Publisher:
         )
         try:
             self.positions = Positions(self._projections)
-            key = self.positions.key()
+            key, generation = self.positions.identity()
         except BaseException:
             self._projections.close()
             raise
-        self.source = source or f"urn:mediation-domain:{_derived(key, 'source')[:8].hex()}"
+        # A store whose records were numbered anew (a copy) names itself anew: ids differ.
+        named = "source" if generation == 1 else f"source-{generation}"
+        self.source = source or f"urn:mediation-domain:{_derived(key, named)[:8].hex()}"
         self._envelope = Envelope(self.source, Pseudonyms(_derived(key, "pseudonyms")))
 
     def position(self) -> int:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 from collections.abc import Coroutine, Sequence
 from typing import Any, Protocol, TypeVar
-from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import attrs
 
@@ -50,8 +51,9 @@ class Sink(Protocol):
 
 def without_credentials(url: str) -> str:
     """`url` with any user name and password removed (for messages: it may be malformed)."""
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
+    scheme, _, rest = url.partition("://")
+    netloc, slash, path = rest.partition("/")
+    return f"{scheme}://{netloc.rpartition('@')[2]}{slash}{path.partition('?')[0]}"
 
 
 @attrs.frozen
@@ -74,10 +76,10 @@ class Address:
 
 def address(url: str, scheme: str, default_port: int) -> Address | None:
     """`url`'s parts if it is scheme://[user:password@]host[:port]/PATH[?QUERY], else None."""
-    parts = urlsplit(url)
     try:
+        parts = urlsplit(url)
         port = parts.port if parts.port is not None else default_port
-    except ValueError:  # not a number, or out of range
+    except ValueError:  # a port not a number or out of range, brackets not closed
         return None
     if parts.scheme != scheme or not parts.hostname or port == 0 or parts.fragment:
         return None
@@ -99,21 +101,38 @@ class BackgroundLoop:
     """
 
     def __init__(self, name: str) -> None:
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name=name, daemon=True)
-        self._thread.start()
+        """A loop started at the first `run`: a sink never used holds no thread."""
+        self._name = name
+        self._started: tuple[asyncio.AbstractEventLoop, threading.Thread] | None = None
 
     def run(self, work: Coroutine[Any, Any, T]) -> T:
-        """Run `work` on the loop; wait for its result (or its exception) here."""
-        return asyncio.run_coroutine_threadsafe(work, self._loop).result()
+        """Run `work` on the loop; wait for its result (or its exception) here.
+
+        A client that cancels what it waits for (aiormq when heartbeats stop) is a failure
+        of the broker's: a PublishError, which publishing tries again.
+        """
+        if self._started is None:
+            loop = asyncio.new_event_loop()
+            thread = threading.Thread(target=loop.run_forever, name=self._name, daemon=True)
+            thread.start()
+            self._started = (loop, thread)
+        try:
+            return asyncio.run_coroutine_threadsafe(work, self._started[0]).result()
+        except concurrent.futures.CancelledError as cancelled:
+            message = f"{self._name}: the connection was cancelled"
+            raise PublishError(message) from cancelled
 
     def close(self) -> None:
         """End what the client left running (a closing channel's tasks), stop, and close."""
+        if self._started is None:
+            return
         self.run(_ended_tasks())
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join()
-        self._loop.run_until_complete(self._loop.shutdown_asyncgens())
-        self._loop.close()
+        loop, thread = self._started
+        self._started = None
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
 
 
 async def _ended_tasks(rounds: int = 10) -> None:

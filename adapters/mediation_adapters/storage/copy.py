@@ -47,6 +47,7 @@ class CopyReport:
     from_clear: int
     erased_subjects: int
     unreadable: int
+    renumbered: bool = False  # records got other ids: publishing starts again, as another source
 
 
 class _Resealer:
@@ -121,6 +122,7 @@ def copy_store(source: Mediations, target: Mediations) -> CopyReport:
         from_clear=resealer.from_clear,
         erased_subjects=len(resealer.erased),
         unreadable=resealer.unreadable,
+        renumbered=published.renumbered and published.published,
     )
 
 
@@ -137,9 +139,12 @@ class _Published:
         self._positions = [Positions(store) for store in self._stores]
         # A source position -> the copy's, once seen (0: before the first record copied).
         self._wanted = dict.fromkeys(self._positions[0].all().values(), 0) if self._stores else {}
+        self.renumbered = False  # a copied record got another id than it had
+        self.published = bool(self._wanted)  # the source had published to some target
 
     def moved(self, numbers: Sequence[int], copied: Sequence[int] | None) -> None:
         """Source records `numbers` were copied as `copied` (None: a recorder that won't say)."""
+        self.renumbered |= copied is None or list(numbers) != list(copied)
         for position in self._wanted:
             below = [n for n, _ in zip(numbers, copied or (), strict=False) if n <= position]
             if below:
@@ -149,7 +154,8 @@ class _Published:
         """Give the copy the key and the positions; release the projection stores."""
         try:
             if len(self._positions) == 2:  # noqa: PLR2004 - a source and a copy
-                self._positions[0].carry_over(self._positions[1], self._wanted.__getitem__)
+                moved = None if self.renumbered else self._wanted.__getitem__
+                self._positions[0].carry_over(self._positions[1], moved)
         finally:
             for store in self._stores:
                 store.close()

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
+import socket
+import time
 import uuid
 
 import aio_pika
+import nats
 import pytest
+from nats.js.api import StreamConfig
 
 from mediation_adapters.publishing import CONTENT_TYPE
 from mediation_adapters.publishing.positions import PROJECTION, TABLE
@@ -19,6 +24,7 @@ from publishing.brokerside import (
     drop_exchange,
     drop_stream,
     publish,
+    publisher,
     queue_of,
     stream_of,
     tally,
@@ -68,7 +74,9 @@ def test_every_event_reaches_jetstream_once_in_order_as_a_cloudevent(store, nats
         "losses": 0,
     }
     for delivery in received:
-        assert delivery.properties["Nats-Msg-Id"] == f"https://m.example.org#{delivery.id}"
+        assert (
+            delivery.properties["Nats-Msg-Id"] == f"{subject}:https://m.example.org#{delivery.id}"
+        )
         assert delivery.properties["Content-Type"] == CONTENT_TYPE
         assert delivery.event["specversion"] == "1.0"
         assert delivery.event["type"].startswith("mediation.case.")
@@ -143,6 +151,8 @@ def test_an_exchange_no_queue_takes_stops_publishing_without_losing_an_event(
         ("nats://127.0.0.1:0/events", "invalid NATS target"),
         ("nats://127.0.0.1:4222/events?stream=x", "invalid NATS target"),
         ("nats://127.0.0.1:4222/events#x", "invalid NATS target"),
+        ("nats://[::1/events", "invalid NATS target"),
+        ("amqp://guest:secret@[zz/events", "invalid AMQP target"),
         ("amqp://guest:secret@127.0.0.1:70000/x", "invalid AMQP target"),
         ("amqp://127.0.0.1:5672/events", "invalid AMQP target"),
         ("amqp://guest@127.0.0.1:5672/events", "invalid AMQP target"),
@@ -196,3 +206,87 @@ def test_only_a_coordinator_may_publish(store):
     refused = publish(store[0], "nats://127.0.0.1:4222/events", "--once", "--as", "partner:caf")
     assert refused.returncode == 2
     assert refused.stderr == "mediation: a partner may not administer\n"
+
+
+def test_two_targets_in_one_stream_of_the_operators_each_get_every_event(store, nats_url):
+    url, ids = store
+    prefix = f"mdtest.{uuid.uuid4().hex[:12]}"
+
+    async def make_stream() -> None:
+        client = await nats.connect(nats_url)
+        try:
+            await client.jetstream().add_stream(
+                name=prefix.replace(".", "_"), subjects=[f"{prefix}.>"]
+            )
+        finally:
+            await client.close()
+
+    asyncio.run(make_stream())
+    try:
+        for tool in ("crm", "warehouse"):
+            assert publish(url, f"{nats_url}/{prefix}.{tool}", "--once").returncode == 0
+            assert tally(stream_of(nats_url, f"{prefix}.{tool}"), ids)["losses"] == 0
+    finally:
+        drop_stream(nats_url, f"{prefix}.crm")
+
+
+def test_an_event_too_big_for_the_stream_stops_publishing_before_it_and_keeps_the_order(
+    tmp_path, nats_url, subject
+):
+    url = f"sqlite:///{tmp_path / 'cases.sqlite3'}"
+    app = open_store(url)
+    record_every_event(app)
+    big = app.request_mediation(
+        domain="public-transport",
+        neighbourhood="Beaulieu",
+        referral="resident",
+        parties=[f"Habitant {n}" for n in range(40)],
+        summary="...",
+    )
+    record_every_event(app)
+    ids = [n.id for n in app.recorder.select_notifications(None, 1000)]
+    app.close()
+
+    async def stream(most: int) -> None:
+        client = await nats.connect(nats_url)
+        try:
+            config = StreamConfig(
+                name=subject.replace(".", "_"), subjects=[subject], max_msg_size=most
+            )
+            jetstream = client.jetstream()
+            if most == 1200:
+                await jetstream.add_stream(config)
+            else:
+                await jetstream.update_stream(config)
+        finally:
+            await client.close()
+
+    asyncio.run(stream(1200))
+    refused = publish(url, f"{nats_url}/{subject}", "--once")
+    assert refused.returncode == 1
+    assert "bytes, more than the stream or server takes (1200)" in refused.stderr
+    assert len(stream_of(nats_url, subject)) == 17
+    asyncio.run(stream(-1))
+    assert publish(url, f"{nats_url}/{subject}", "--once").returncode == 0
+    received = stream_of(nats_url, subject)
+    assert tally(received, ids) == {
+        "events": len(ids),
+        "deliveries": len(ids),
+        "duplicates": 0,
+        "losses": 0,
+    }
+    assert received[17].event["subject"] == str(big)
+
+
+def test_ctrl_c_while_a_broker_keeps_the_publisher_waiting_is_one_line_and_exit_1(store):
+    with socket.socket() as silent:  # accepts, never answers: the client waits for INFO
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        process = publisher(store[0], f"nats://127.0.0.1:{port}/events", "--once")
+        time.sleep(2.0)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    assert process.returncode == 1
+    assert err.startswith("mediation: interrupted: nats://127.0.0.1:")
+    assert err.count("\n") == 1, err

@@ -171,6 +171,12 @@ def _copy(_: PrincipalService, args: argparse.Namespace) -> int:
     )
     if report.unreadable:
         print(f"{report.unreadable} value(s) had no key in the source: copied as they were")
+    if report.renumbered:
+        print(
+            "the copy numbers its records anew (the source's log had gaps): publishing from it "
+            "starts again from the first record, as another default source (change a --source "
+            "you set too)"
+        )
     print(
         "next: seal the new store's audit chain (mediation audit seal), then destroy the old "
         "store once your auditors no longer need it"

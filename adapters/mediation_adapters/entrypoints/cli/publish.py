@@ -66,6 +66,10 @@ def _publish(_: PrincipalService, args: argparse.Namespace) -> int:
     except PublishError as failure:
         print(f"mediation: {failure} (the next run resumes there)", file=sys.stderr)
         return EXIT_CHECK_FAILED
+    except KeyboardInterrupt:  # --once, or a second Ctrl-C while the last batch goes
+        stands = f"{sink.target} stands at record {publisher.position()}"
+        print(f"mediation: interrupted: {stands} (the next run resumes there)", file=sys.stderr)
+        return EXIT_CHECK_FAILED
     finally:
         publisher.close()
     done = f"{published} events published" if published else "nothing new to publish"
