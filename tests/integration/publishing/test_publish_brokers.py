@@ -6,7 +6,6 @@ import asyncio
 import json
 import signal
 import socket
-import time
 import uuid
 
 import aio_pika
@@ -282,11 +281,13 @@ def test_ctrl_c_while_a_broker_keeps_the_publisher_waiting_is_one_line_and_exit_
     with socket.socket() as silent:  # accepts, never answers: the client waits for INFO
         silent.bind(("127.0.0.1", 0))
         silent.listen()
+        silent.settimeout(60)
         port = silent.getsockname()[1]
         process = publisher(store[0], f"nats://127.0.0.1:{port}/events", "--once")
-        time.sleep(2.0)
-        process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=30)
+        connection, _ = silent.accept()  # the publisher is connecting: it waits from now on
+        with connection:
+            process.send_signal(signal.SIGINT)
+            _, err = process.communicate(timeout=30)
     assert process.returncode == 1
-    assert err.startswith("mediation: interrupted: nats://127.0.0.1:")
+    assert err.startswith("mediation: interrupted: nats://127.0.0.1:"), err
     assert err.count("\n") == 1, err
