@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -46,7 +47,11 @@ def publish(
 
 
 def publisher(store: str, target: str, *args: str) -> subprocess.Popen[str]:
-    """`mediation publish --to target` running until stopped."""
+    """`mediation publish --to target` running until stopped, Ctrl-C as in a terminal.
+
+    A test run in the background (`.ci/run &`) ignores SIGINT, and so would the command:
+    it gets the default back, as a user's terminal gives it.
+    """
     env = {**os.environ, "MEDIATION_STORE": store}
     return subprocess.Popen(
         [str(SCRIPT), "publish", "--to", target, "--poll", "0.02", *args],
@@ -54,6 +59,7 @@ def publisher(store: str, target: str, *args: str) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509
     )
 
 
