@@ -11,10 +11,9 @@ AMQP `message_id`, with the source) it has seen.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from urllib.parse import quote
 
 import aio_pika
@@ -25,7 +24,7 @@ from pamqp import commands as spec
 
 from mediation_adapters.publishing.cloudevents import CONTENT_TYPE, Message
 from mediation_adapters.publishing.sinks import (
-    BackgroundLoop,
+    ConnectedSink,
     PublishError,
     address,
     without_credentials,
@@ -43,8 +42,10 @@ _FAILURES = (
 _PERSISTENT = 2
 
 
-class AmqpSink:
+class AmqpSink(ConnectedSink[tuple[AbstractConnection, AbstractChannel]]):
     """Publishes to a RabbitMQ exchange, confirming each message by the broker's ack."""
+
+    failures = _FAILURES
 
     def __init__(self, url: str, *, timeout: float = 10.0) -> None:
         """`url`: amqp://user:password@host:port/EXCHANGE, optionally ?vhost=NAME."""
@@ -68,21 +69,7 @@ class AmqpSink:
         self._address, self._login = (where.host, where.port), (where.user, where.password)
         # The target names the position kept in the store: one form per place and vhost.
         vhost = "" if self._vhost == "/" else f"?vhost={quote(self._vhost, safe='')}"
-        self.target = f"amqp://{where.place}/{self.exchange}{vhost}"
-        self._timeout = timeout
-        self._loop = BackgroundLoop(f"publish to {self.target}")
-        self._connection: tuple[AbstractConnection, AbstractChannel] | None = None
-
-    def send(self, messages: Sequence[Message]) -> None:
-        """Publish `messages` in order; PublishError unless the broker confirmed every one."""
-        self._loop.run(self._send(messages))
-
-    def close(self) -> None:
-        """Close the connection and the sink's event loop."""
-        try:
-            self._loop.run(self._drop())
-        finally:
-            self._loop.close()
+        super().__init__(f"amqp://{where.place}/{self.exchange}{vhost}", timeout)
 
     async def _send(self, messages: Sequence[Message]) -> None:
         confirmed = 0
@@ -141,14 +128,8 @@ class AmqpSink:
         self._connection = (connection, await channel.get_underlay_channel())
         return self._connection
 
-    async def _drop(self) -> None:
-        """Forget the connection (the next send connects again), closing it if it can."""
-        if self._connection is None:
-            return
-        connection, _ = self._connection
-        self._connection = None
-        with contextlib.suppress(*_FAILURES):  # lost already: nothing left to release
-            await asyncio.wait_for(connection.close(), self._timeout)
+    def _close(self, connection: tuple[AbstractConnection, AbstractChannel]) -> Awaitable[object]:
+        return connection[0].close()
 
 
 def _refused(target: str, message: Message, result: object) -> str:

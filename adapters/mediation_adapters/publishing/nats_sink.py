@@ -11,10 +11,9 @@ and id). When no stream takes SUBJECT, one is made for it, on file storage
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 import nats
@@ -25,7 +24,7 @@ from nats.js.errors import NoStreamResponseError, NotFoundError, ServiceUnavaila
 
 from mediation_adapters.publishing.cloudevents import CONTENT_TYPE, Message
 from mediation_adapters.publishing.sinks import (
-    BackgroundLoop,
+    ConnectedSink,
     PublishError,
     address,
     without_credentials,
@@ -38,8 +37,10 @@ _FAILURES = (nats.errors.Error, OSError, TimeoutError)
 _HEADROOM = 256  # the headers' bytes, which count towards the limits
 
 
-class NatsSink:
+class NatsSink(ConnectedSink[tuple[Client, JetStreamContext]]):
     """Publishes to a JetStream subject, confirming each message by its ack."""
+
+    failures = _FAILURES
 
     def __init__(self, url: str, *, timeout: float = 5.0) -> None:
         """`url`: nats://host:port/SUBJECT (a subject without wildcards)."""
@@ -54,22 +55,8 @@ class NatsSink:
         parts = urlsplit(url)
         self._server = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
         # The target names the position kept in the store: one form per place, port included.
-        self.target = f"nats://{where.place}/{self.subject}"
-        self._timeout = timeout
-        self._loop = BackgroundLoop(f"publish to {self.target}")
-        self._connection: tuple[Client, JetStreamContext] | None = None
+        super().__init__(f"nats://{where.place}/{self.subject}", timeout)
         self._most_bytes = 1 << 20  # a message's most, as the server and the stream say
-
-    def send(self, messages: Sequence[Message]) -> None:
-        """Publish `messages` in order; PublishError unless JetStream acked every one."""
-        self._loop.run(self._send(messages))
-
-    def close(self) -> None:
-        """Close the connection and the sink's event loop."""
-        try:
-            self._loop.run(self._drop())
-        finally:
-            self._loop.close()
 
     async def _send(self, messages: Sequence[Message]) -> None:
         confirmed = 0
@@ -136,14 +123,8 @@ class NatsSink:
         self._connection = (client, stream)
         return self._connection
 
-    async def _drop(self) -> None:
-        """Forget the connection (the next send connects again), closing it if it can."""
-        if self._connection is None:
-            return
-        client, _ = self._connection
-        self._connection = None
-        with contextlib.suppress(*_FAILURES):  # lost already: nothing left to release
-            await asyncio.wait_for(client.close(), self._timeout)
+    def _close(self, connection: tuple[Client, JetStreamContext]) -> Awaitable[object]:
+        return connection[0].close()
 
 
 def stream_name(subject: str) -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import threading
-from collections.abc import Coroutine, Sequence
-from typing import Any, Protocol, TypeVar
+from collections.abc import Awaitable, Coroutine, Sequence
+from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import attrs
@@ -14,6 +15,7 @@ import attrs
 from mediation_adapters.publishing.cloudevents import Message
 
 T = TypeVar("T")
+C = TypeVar("C")  # a sink's connection
 
 
 class PublishError(Exception):
@@ -91,6 +93,46 @@ def address(url: str, scheme: str, default_port: int) -> Address | None:
         unquote(parts.username) if parts.username is not None else None,
         unquote(parts.password) if parts.password is not None else None,
     )
+
+
+class ConnectedSink(Generic[C]):
+    """What the brokers' sinks share: a connection on a loop of its own, forgotten on failure.
+
+    A subclass parses its target, then calls this `__init__`; it makes the connection in
+    its `_send` when there is none, and says how one closes (`_close`).
+    """
+
+    failures: tuple[type[BaseException], ...]  # the client's errors: a broker's failure
+
+    def __init__(self, target: str, timeout: float) -> None:
+        self.target, self._timeout = target, timeout
+        self._loop = BackgroundLoop(f"publish to {target}")
+        self._connection: C | None = None
+
+    def send(self, messages: Sequence[Message]) -> None:
+        """Send `messages` in order; PublishError unless the broker confirmed every one."""
+        self._loop.run(self._send(messages))
+
+    def close(self) -> None:
+        """Close the connection and the sink's event loop."""
+        try:
+            self._loop.run(self._drop())
+        finally:
+            self._loop.close()
+
+    async def _send(self, messages: Sequence[Message]) -> None:
+        raise NotImplementedError
+
+    def _close(self, connection: C) -> Awaitable[object]:
+        raise NotImplementedError
+
+    async def _drop(self) -> None:
+        """Forget the connection (the next send connects again), closing it if it can."""
+        if self._connection is None:
+            return
+        connection, self._connection = self._connection, None
+        with contextlib.suppress(*self.failures):  # lost already: nothing left to release
+            await asyncio.wait_for(self._close(connection), self._timeout)
 
 
 class BackgroundLoop:
