@@ -34,7 +34,6 @@ from mediation_domain.errors import quoted
 
 _SUBJECT = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
 _FAILURES = (nats.errors.Error, OSError, TimeoutError)
-_HEADROOM = 256  # the headers' bytes, which count towards the limits
 
 
 class NatsSink(ConnectedSink[tuple[Client, JetStreamContext]]):
@@ -76,7 +75,7 @@ class NatsSink(ConnectedSink[tuple[Client, JetStreamContext]]):
             if len(fitting) < len(messages):
                 too_big = messages[len(fitting)]
                 message = (
-                    f"NATS at {self.target}: event {too_big.id} is {len(too_big.body)} bytes, "
+                    f"NATS at {self.target}: event {too_big.id} is {self._size(too_big)} bytes, "
                     f"more than the stream or server takes ({self._most_bytes})"
                 )
                 raise PublishError(message, confirmed)
@@ -92,6 +91,11 @@ class NatsSink(ConnectedSink[tuple[Client, JetStreamContext]]):
         # JetStream deduplicates within a stream, which may take other subjects (targets).
         return {"Content-Type": CONTENT_TYPE, "Nats-Msg-Id": f"{self.subject}:{message.key}"}
 
+    def _size(self, message: Message) -> int:
+        """The message's bytes as the limits count them: its body and its headers."""
+        lines = [f"{key}: {value}\r\n" for key, value in self._headers(message).items()]
+        return len(message.body) + len(f"NATS/1.0\r\n{''.join(lines)}\r\n".encode())
+
     def _fitting(self, messages: Sequence[Message]) -> Sequence[Message]:
         """The messages before the first one too big to be stored.
 
@@ -99,7 +103,7 @@ class NatsSink(ConnectedSink[tuple[Client, JetStreamContext]]):
         sent again: none is sent after one that cannot be.
         """
         for index, message in enumerate(messages):
-            if len(message.body) + _HEADROOM > self._most_bytes:
+            if self._size(message) > self._most_bytes:
                 return messages[:index]
         return messages
 

@@ -13,7 +13,7 @@ import nats
 import pytest
 from nats.js.api import StreamConfig
 
-from mediation_adapters.publishing import CONTENT_TYPE
+from mediation_adapters.publishing import CONTENT_TYPE, Publisher, sink_for
 from mediation_adapters.publishing.positions import PROJECTION, TABLE
 from mediation_adapters.stores import open_store
 from mediation_domain.ports import Row
@@ -22,9 +22,12 @@ from publishing.brokerside import (
     bind_queue,
     drop_exchange,
     drop_stream,
+    each_once,
+    log_ids,
     publish,
     publisher,
     queue_of,
+    recorded_store,
     stream_of,
     tally,
 )
@@ -35,13 +38,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def store(tmp_path) -> tuple[str, list[int]]:
     """A SQLite store holding every kind of event, and its notification ids."""
-    url = f"sqlite:///{tmp_path / 'cases.sqlite3'}"
-    app = open_store(url)
-    for _ in range(3):
-        record_every_event(app)
-    ids = [n.id for n in app.recorder.select_notifications(None, 1000)]
-    app.close()
-    return url, ids
+    url = recorded_store(tmp_path, 3)
+    return url, log_ids(url)
 
 
 @pytest.fixture
@@ -66,12 +64,7 @@ def test_every_event_reaches_jetstream_once_in_order_as_a_cloudevent(store, nats
         f"{len(ids)} events published to {nats_url}/{subject}: it stands at record {ids[-1]}\n"
     )
     received = stream_of(nats_url, subject)
-    assert tally(received, ids) == {
-        "events": len(ids),
-        "deliveries": len(ids),
-        "duplicates": 0,
-        "losses": 0,
-    }
+    assert tally(received, ids) == each_once(ids)
     for delivery in received:
         assert (
             delivery.properties["Nats-Msg-Id"] == f"{subject}:https://m.example.org#{delivery.id}"
@@ -260,7 +253,7 @@ def test_an_event_too_big_for_the_stream_stops_publishing_before_it_and_keeps_th
         finally:
             await client.close()
 
-    asyncio.run(stream(1200))
+    asyncio.run(stream(1200))  # the 17 events before it fit, with their headers
     refused = publish(url, f"{nats_url}/{subject}", "--once")
     assert refused.returncode == 1
     assert "bytes, more than the stream or server takes (1200)" in refused.stderr
@@ -268,12 +261,7 @@ def test_an_event_too_big_for_the_stream_stops_publishing_before_it_and_keeps_th
     asyncio.run(stream(-1))
     assert publish(url, f"{nats_url}/{subject}", "--once").returncode == 0
     received = stream_of(nats_url, subject)
-    assert tally(received, ids) == {
-        "events": len(ids),
-        "deliveries": len(ids),
-        "duplicates": 0,
-        "losses": 0,
-    }
+    assert tally(received, ids) == each_once(ids)
     assert received[17].event["subject"] == str(big)
 
 
@@ -291,3 +279,29 @@ def test_ctrl_c_while_a_broker_keeps_the_publisher_waiting_is_one_line_and_exit_
     assert process.returncode == 1
     assert err.startswith("mediation: interrupted: nats://127.0.0.1:"), err
     assert err.count("\n") == 1, err
+
+
+def test_an_event_that_fits_with_its_headers_is_sent_however_close_to_the_limit(
+    store, nats_url, subject
+):
+    url, ids = store
+    app = open_store(url)
+    publisher_ = Publisher(app, sink_for(f"{nats_url}/{subject}"))
+    largest = max(len(m.body) for m in publisher_.messages(0, ids[-1]))
+    publisher_.close()
+    app.close()
+
+    async def stream() -> None:  # room for the largest body and ~140 bytes of headers only
+        client = await nats.connect(nats_url)
+        try:
+            config = StreamConfig(
+                name=subject.replace(".", "_"), subjects=[subject], max_msg_size=largest + 160
+            )
+            await client.jetstream().add_stream(config)
+        finally:
+            await client.close()
+
+    asyncio.run(stream())
+    done = publish(url, f"{nats_url}/{subject}", "--once")
+    assert done.returncode == 0, done.stderr
+    assert tally(stream_of(nats_url, subject), ids) == each_once(ids)
