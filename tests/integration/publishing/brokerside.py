@@ -16,6 +16,9 @@ import aio_pika
 import nats
 from nats.js.errors import NotFoundError
 
+from mediation_adapters.stores import open_store
+from mediation_domain.testing.contract import record_every_event
+
 SCRIPT = Path(sys.executable).with_name("mediation")
 
 
@@ -174,3 +177,27 @@ def tally(deliveries: list[Delivery], expected: list[int]) -> dict[str, int]:
         "duplicates": len(ids) - len(first_seen),
         "losses": len(set(expected) - set(ids)),
     }
+
+
+def each_once(expected: list[int]) -> dict[str, int]:
+    """The tally of every event delivered once: what a deduplicating broker must show."""
+    return {"events": len(expected), "deliveries": len(expected), "duplicates": 0, "losses": 0}
+
+
+def recorded_store(folder: Path, histories: int) -> str:
+    """A SQLite store in `folder` holding `histories` copies of every kind of event."""
+    url = f"sqlite:///{folder / 'cases.sqlite3'}"
+    app = open_store(url)
+    for _ in range(histories):
+        record_every_event(app)
+    app.close()
+    return url
+
+
+def log_ids(store: str) -> list[int]:
+    """The notification ids of the store's whole log."""
+    app = open_store(store)
+    try:
+        return [n.id for n in app.recorder.select_notifications(None, 10**6)]
+    finally:
+        app.close()

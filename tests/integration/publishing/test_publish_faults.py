@@ -26,9 +26,11 @@ from mediation_domain.testing.contract import record_every_event
 from publishing.brokerside import (
     Delivery,
     bind_queue,
+    log_ids,
     publish,
     publisher,
     queue_of,
+    recorded_store,
     stream_of,
     tally,
 )
@@ -81,12 +83,7 @@ def broker(request: pytest.FixtureRequest) -> Broker:
 @pytest.fixture
 def store(tmp_path: Path) -> str:
     """A SQLite store with some history already (a publisher has a backlog to work through)."""
-    url = f"sqlite:///{tmp_path / 'cases.sqlite3'}"
-    app = open_store(url)
-    for _ in range(100):
-        record_every_event(app)
-    app.close()
-    return url
+    return recorded_store(tmp_path, 100)
 
 
 @pytest.fixture
@@ -107,14 +104,6 @@ def recording(store: str) -> Iterator[threading.Event]:
     yield done
     done.set()
     writer.join(30)
-
-
-def log_ids(store: str) -> list[int]:
-    app = open_store(store)
-    try:
-        return [n.id for n in app.recorder.select_notifications(None, 10**6)]
-    finally:
-        app.close()
 
 
 def position(store: str) -> int:
