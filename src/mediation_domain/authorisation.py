@@ -13,6 +13,7 @@ exist, HTTP 404, so that its existence is not revealed).
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from enum import Enum
 
 import attrs
@@ -46,6 +47,9 @@ class Action(Enum):
     ADMINISTER = "administer"  # keys, tokens, copies, serving: the operator's work
     NAME_PARTY_IDS = "name party ids"  # others add parties under generated ids
     REPORT_EXACT = "receive exact counts"  # partners receive small counts hidden
+    RECORD_ACTIVITY = "record activities"  # rounds, watch reports, orientations, actions
+    READ_ACTIVITIES = "read activities"  # their lists (a mediator's own orientations only)
+    FOLLOW_UP = "follow up an orientation"  # and read its person's name: its mediator's
 
 
 class Decision(Enum):
@@ -104,13 +108,22 @@ _MAY: dict[Action, frozenset[Role]] = {
     # Choosing ids is the coordinator's: a mediator could otherwise probe other cases' ids.
     Action.NAME_PARTY_IDS: frozenset({Role.COORDINATOR}),
     Action.REPORT_EXACT: frozenset({Role.COORDINATOR}),
+    Action.RECORD_ACTIVITY: frozenset({Role.COORDINATOR, Role.MEDIATOR}),
+    Action.READ_ACTIVITIES: frozenset({Role.COORDINATOR, Role.MEDIATOR}),
+    Action.FOLLOW_UP: frozenset({Role.COORDINATOR, Role.MEDIATOR}),
 }
 _WHY = {
     Action.NAME_PARTY_IDS: ": parties are added under generated ids only",
     Action.REPORT_EXACT: ": a partner receives the partners' view only",
 }
 _ON_A_CASE = frozenset(
-    {Action.READ_CASE, Action.ACT_ON_CASE, Action.MEDIATOR_WITHDRAWS, Action.ASSIGN}
+    {
+        Action.READ_CASE,
+        Action.ACT_ON_CASE,
+        Action.MEDIATOR_WITHDRAWS,
+        Action.ASSIGN,
+        Action.FOLLOW_UP,  # on an orientation: its mediator's, as a case is
+    }
 )
 _NO_CASE = object()
 
@@ -160,6 +173,13 @@ def authorise_speaking_for(principal: Principal, mediator: str) -> None:
     """A mediator speaks for themselves only (their own refusal or withdrawal)."""
     if principal.role is Role.MEDIATOR and mediator != principal.identity:
         message = "a mediator withdraws for themselves only"
+        raise NotAllowedError(message, rule="role-may-act")
+
+
+def authorise_recording_for(principal: Principal, team: Sequence[str], what: str) -> None:
+    """A mediator records their own work only: they are one of its team."""
+    if principal.role is Role.MEDIATOR and principal.identity not in team:
+        message = f"a mediator records {what} they took part in only: name yourself in it"
         raise NotAllowedError(message, rule="role-may-act")
 
 

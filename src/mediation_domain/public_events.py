@@ -13,10 +13,16 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
+from mediation_domain.activities import (
+    CollectiveAction,
+    Orientation,
+    ProximityRound,
+    WatchReport,
+)
 from mediation_domain.case import MediationCase
 from mediation_domain.errors import MediationError
 
@@ -30,6 +36,7 @@ PARTY = "party"  # one party: its pseudonym only
 SUBJECT = "subject"  # an erased subject: a party's pseudonym, or the case id itself
 REASON = "reason"  # a reason code: as it is when it is a common one (below), else "other"
 LEFT_OUT = "left-out"  # a personal value (sealed): never published, not even sealed
+CASE_LINK = "case-link"  # the case an activity came from: its id, as a case's subject is
 
 KNOWN_MOST = 100_000
 C = MediationCase
@@ -55,7 +62,58 @@ PUBLIC_FIELDS: Mapping[type, Mapping[str, str]] = {
     C.Withdrawn: {"by": PLAIN, "reason": REASON},
     C.Resolved: {"outcome": PLAIN},
     C.PersonalDataErased: {"subject": SUBJECT, "reason": REASON},
+    # Activities hold counts, codes, places and dates; a person's id and name never go out.
+    ProximityRound.RoundRecorded: {
+        "neighbourhood": PLAIN,
+        "bus_line": PLAIN,
+        "started_at": PLAIN,
+        "ended_at": PLAIN,
+        "team": PSEUDONYM,
+        "contacts": PLAIN,
+        "observed": PLAIN,
+    },
+    CollectiveAction.ActionHeld: {
+        "kind": PLAIN,
+        "domain": PLAIN,
+        "neighbourhood": PLAIN,
+        "held_on": PLAIN,
+        "attendance": PLAIN,
+        "partners": PLAIN,
+        "team": PSEUDONYM,
+    },
+    WatchReport.WatchReported: {
+        "kind": PLAIN,
+        "domain": PLAIN,
+        "neighbourhood": PLAIN,
+        "partner": PLAIN,
+        "reported_on": PLAIN,
+    },
+    WatchReport.WatchAcknowledged: {"acknowledged_on": PLAIN},
+    WatchReport.WatchClosed: {"closed_on": PLAIN, "answer": PLAIN},
+    Orientation.Oriented: {
+        "by": PSEUDONYM,
+        "need": PLAIN,
+        "partner": PLAIN,
+        "neighbourhood": PLAIN,
+        "oriented_on": PLAIN,
+        "follow_up_on": PLAIN,
+        "person": LEFT_OUT,  # even a pseudonym would link a person's orientations
+        "name": LEFT_OUT,
+        "shared": PLAIN,
+        "case": CASE_LINK,
+    },
+    Orientation.FollowedUp: {"followed_up_on": PLAIN, "outcome": PLAIN, "next_follow_up_on": PLAIN},
+    Orientation.PersonErased: {"subject": LEFT_OUT, "reason": REASON},
 }
+# The word each aggregate's events are typed under: mediation.<word>.<Event>.v<version>.
+AGGREGATE_WORDS = {
+    MediationCase: "case",
+    ProximityRound: "round",
+    CollectiveAction: "action",
+    WatchReport: "watch",
+    Orientation: "orientation",
+}
+_WORDS = {name.__name__: word for name, word in AGGREGATE_WORDS.items()}
 
 # Reason codes are slugs, not free text, but a slug can still name someone or say too much
 # ("jean-dupont-moved", "illness"): only these common ones are published as they are, any
@@ -110,9 +168,11 @@ class Pseudonyms:
 
 
 def event_type(event: object) -> str:
-    """The event's name and version, e.g. `mediation.case.Resolved.v1`."""
-    version = getattr(type(event), "class_version", 1)
-    return f"mediation.case.{type(event).__name__}.v{version}"
+    """The event's aggregate, name and version, e.g. `mediation.case.Resolved.v1`."""
+    kind = type(event)
+    version = getattr(kind, "class_version", 1)
+    word = _WORDS.get(kind.__qualname__.partition(".")[0], "case")
+    return f"mediation.{word}.{kind.__name__}.v{version}"
 
 
 def public_data(event: object, pseudonym: Callable[[str], str]) -> dict[str, Any]:
@@ -160,8 +220,12 @@ def _ids(value: Any, pseudonym: Callable[[str], str]) -> Any:  # noqa: ANN401
 def _plain(value: Any) -> Any:  # noqa: ANN401
     if isinstance(value, Enum):
         return value.value
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
     return value
 
 
@@ -173,4 +237,5 @@ _FORMS: dict[str, Callable[[Any, Callable[[str], str], str], Any]] = {
     PARTY: lambda value, pseudonym, _: pseudonym(str(value.id)),
     SUBJECT: lambda value, pseudonym, case: value if value == case else pseudonym(value),
     REASON: lambda value, _, __: value.value if value.value in PUBLISHED_REASONS else OTHER_REASON,
+    CASE_LINK: lambda value, _, __: None if value is None else str(value),
 }

@@ -10,6 +10,15 @@ from typing import Any
 import attrs
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
+from mediation_domain.activity_values import (
+    AccessNeed,
+    ActionKind,
+    OrientationOutcome,
+    PartnerKind,
+    SharedItem,
+    WatchAnswer,
+    WatchKind,
+)
 from mediation_domain.case import Party
 from mediation_domain.privacy import Sealed
 from mediation_domain.values import (
@@ -31,6 +40,13 @@ _VOCABULARIES: tuple[type[Enum], ...] = (
     SessionKind,
     Outcome,
     WithdrawnBy,
+    WatchKind,
+    PartnerKind,
+    AccessNeed,
+    SharedItem,
+    OrientationOutcome,
+    ActionKind,
+    WatchAnswer,
 )
 
 

@@ -19,6 +19,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment, EnvType
 
+from mediation_domain.application.activities import Activities
 from mediation_domain.application.erasure import Erasing
 from mediation_domain.application.interface import (
     _day,
@@ -84,7 +85,7 @@ def _snapshots_due(objs: tuple[Any, ...], every: int) -> list[MediationCase]:
     return [c for c in cases if c.version // every > (c.version - len(c.pending_events)) // every]
 
 
-class Mediations(Queries, Erasing, Application[UUID]):
+class Mediations(Queries, Erasing, Activities, Application[UUID]):
     """Records mediation cases; every command is checked against the deontology first.
 
     `env` is eventsourcing's (the store); neighbourhoods come from the argument, else the
@@ -147,6 +148,7 @@ class Mediations(Queries, Erasing, Application[UUID]):
     def close(self) -> None:
         """Release the case index and the store, then what adapters opened beside them."""
         self._close_index()
+        self._close_activity_index()
         super().close()
         while self.on_close:
             self.on_close.pop()()

@@ -268,8 +268,10 @@ class Queries:
         try:
             case: MediationCase = self.repository.get(uuid, projector_func=_project)
         except AggregateNotFoundError:
+            case = None  # type: ignore[assignment]
+        if not isinstance(case, MediationCase):  # none, or an activity: not a case
             message = f"no case {uuid}"
-            raise CaseNotFoundError(message) from None
+            raise CaseNotFoundError(message)
         if expected_version is not None and case.version != expected_version:
             message = (
                 f"case {uuid} is at version {case.version}, not {expected_version}: "
@@ -292,7 +294,7 @@ class Queries:
             event = cast("MediationCase.Event", self.mapper.to_domain_event(stored))
             events[event.originator_id].append(event)
         found = {case_id: _project(None, events[case_id]) for case_id in case_ids}
-        missing = [str(case_id) for case_id, case in found.items() if case is None]
+        missing = [str(k) for k, case in found.items() if not isinstance(case, MediationCase)]
         if missing:
             message = f"no case {missing[0]}"
             raise CaseNotFoundError(message)

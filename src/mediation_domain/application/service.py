@@ -28,6 +28,7 @@ from uuid import UUID
 import attrs
 
 from mediation_domain.application.access import Access, Recorded, ReportSource, require
+from mediation_domain.application.activity_service import ActivityDesk
 from mediation_domain.authorisation import (
     Action,
     Principal,
@@ -61,7 +62,7 @@ class MediationService:
         return PrincipalService(self.mediations, self.reports, principal)
 
 
-class PrincipalService(Access):
+class PrincipalService(ActivityDesk, Access):
     """The commands and queries of the service, authorised for one principal."""
 
     # Commands -------------------------------------------------------------------------------

@@ -4,8 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from mediation_domain.errors import LifecycleError
+from mediation_domain.rules.activities import (
+    action_is_plausible,
+    anonymous_person_shares_no_name,
+    counts_are_counts,
+    erased_person_belongs_to_orientation,
+    follow_up_is_plausible,
+    orientation_is_dated,
+    orientation_is_open,
+    round_ends_after_it_starts,
+    round_has_a_team,
+    round_is_not_in_the_future,
+    watch_acknowledged_once,
+    watch_dates_in_order,
+    watch_report_is_dated,
+    watch_report_is_open,
+)
 from mediation_domain.rules.base import CaseState, Rule, Violation
 from mediation_domain.rules.lifecycle import (
     case_is_open,
@@ -69,15 +86,35 @@ RULES: Mapping[str, tuple[Rule, ...]] = {
     "Resolved": (case_is_open, resolution_follows_a_session),
     # Erasure is a right that outlives the mediation: allowed on a closed case.
     "PersonalDataErased": (erased_subject_belongs_to_case,),
+    # The activities: each its own aggregate, its events named apart from a case's.
+    "RoundRecorded": (
+        round_ends_after_it_starts,
+        round_is_not_in_the_future,
+        round_has_a_team,
+        counts_are_counts,
+    ),
+    "ActionHeld": (action_is_plausible,),
+    "WatchReported": (watch_report_is_dated,),
+    "WatchAcknowledged": (watch_report_is_open, watch_acknowledged_once, watch_dates_in_order),
+    "WatchClosed": (watch_report_is_open, watch_dates_in_order),
+    "Oriented": (orientation_is_dated, anonymous_person_shares_no_name),
+    "FollowedUp": (orientation_is_open, follow_up_is_plausible),
+    "PersonErased": (erased_person_belongs_to_orientation,),
 }
 
+# The events that create their aggregate (a case, or an activity): recorded first, and only first.
+CREATING = frozenset({"Requested", "RoundRecorded", "ActionHeld", "WatchReported", "Oriented"})
 
-def violations(case: CaseState | None, event: object) -> list[Violation]:
+
+def violations(case: CaseState | Any | None, event: object) -> list[Violation]:  # noqa: ANN401
     """Every rule `event` breaks when recorded on `case` (None before the case exists)."""
     name = type(event).__name__
-    if (case is None) != (name == "Requested"):
-        where = "before its case was requested" if case is None else "on an existing case"
+    if (case is None) != (name in CREATING):
+        where = "before its record was created" if case is None else "on an existing record"
         return [Violation("event-in-sequence", f"{name} recorded {where}", LifecycleError)]
+    if case is not None and not belongs(case, event):
+        message = f"{name} recorded on a {type(case).__name__}, which has no such event"
+        return [Violation("event-in-sequence", message, LifecycleError)]
     found = [] if case is None else [v for v in (in_time_order(case.modified_on, event),) if v]
     for rule in RULES.get(name, ()):
         violation = rule(case, event)
@@ -86,7 +123,31 @@ def violations(case: CaseState | None, event: object) -> list[Violation]:
     return found
 
 
-def enforce(case: CaseState | None, event: object) -> None:
+def owner_of(name: str) -> str | None:
+    """The aggregate that records events of that name (MediationCase, Orientation, ...)."""
+    return _OWNERS.get(name)
+
+
+def belongs(record: object, event: object) -> bool:
+    """True unless `event` is another aggregate's (a forged history): its rules would misread."""
+    owner = _OWNERS.get(type(event).__name__)
+    kind = type(record).__name__
+    return owner is None or kind == owner or kind not in _AGGREGATES  # stand-ins are trusted
+
+
+# Which aggregate records each event, by name.
+_ACTIVITY_EVENTS = {
+    "ProximityRound": ("RoundRecorded",),
+    "CollectiveAction": ("ActionHeld",),
+    "WatchReport": ("WatchReported", "WatchAcknowledged", "WatchClosed"),
+    "Orientation": ("Oriented", "FollowedUp", "PersonErased"),
+}
+_OWNERS = {name: owner for owner, names in _ACTIVITY_EVENTS.items() for name in names}
+_OWNERS.update({name: "MediationCase" for name in RULES if name not in _OWNERS})
+_AGGREGATES = frozenset(_OWNERS.values())
+
+
+def enforce(case: CaseState | Any | None, event: object) -> None:  # noqa: ANN401
     """Raise the first rule `event` breaks when recorded on `case`: a command's check."""
     found = violations(case, event)
     if found:

@@ -12,7 +12,14 @@ from eventsourcing.domain import OriginatorIDError, OriginatorVersionError
 
 from mediation_domain.errors import LifecycleError
 from mediation_domain.rules.base import Violation
-from mediation_domain.rules.catalogue import RULES, in_time_order, violations
+from mediation_domain.rules.catalogue import (
+    CREATING,
+    RULES,
+    belongs,
+    in_time_order,
+    owner_of,
+    violations,
+)
 from mediation_domain.rules.lifecycle import CLOSED, case_is_open
 from mediation_domain.values import CaseStatus, PartyId
 
@@ -62,7 +69,7 @@ def review_positioned(history: Iterable[tuple[int, Replayable]]) -> Iterator[Fin
     as its final status only, since anything recorded after it breaks `case-is-open`.
     """
     cases: dict[int, Any] = {}
-    closed: dict[int, _ClosedCase] = {}
+    closed: dict[int, _ClosedCase | _Recorded] = {}
     for position, event in history:
         case_id = event.originator_id
         key = case_id.int  # hashing the int is native; hashing a UUID runs Python code
@@ -75,7 +82,7 @@ def review_positioned(history: Iterable[tuple[int, Replayable]]) -> Iterator[Fin
         name = type(event).__name__
         for violation in violations(case, event):
             yield Finding(position, case_id, event.originator_version, violation)
-        if (case is None) != (name == "Requested"):
+        if (case is None) != (name in CREATING) or (case is not None and not belongs(case, event)):
             continue
         try:
             case = event.mutate(case)
@@ -88,14 +95,34 @@ def review_positioned(history: Iterable[tuple[int, Replayable]]) -> Iterator[Fin
             parties = " ".join(party.value for party in case.party_ids)  # ids have no space
             closed[key] = _ClosedCase(case.status, case.version, parties, case.modified_on)
             cases.pop(key, None)
+        elif name in _RECORDED_ONCE:
+            closed[key] = _Recorded(case.version, case.modified_on)
         else:
             cases[key] = case
 
 
 _CLOSING = frozenset({"Withdrawn", "Resolved"})
 _ALLOWED_WHEN_CLOSED = frozenset(
-    name for name, rules in RULES.items() if case_is_open not in rules and name != "Requested"
+    name
+    for name, rules in RULES.items()
+    if case_is_open not in rules and name not in CREATING and owner_of(name) == "MediationCase"
 )
+# Activities recorded in one event: kept as their version and time only, like a closed case.
+_RECORDED_ONCE = frozenset({"RoundRecorded", "ActionHeld"})
+
+
+@attrs.define
+class _Recorded:
+    """What the review keeps of a round or an action: nothing is recorded on it afterwards."""
+
+    version: int
+    modified_on: datetime
+
+    def after(self, event: Replayable) -> list[Violation]:
+        """Any event after a round or an action is out of sequence."""
+        name = type(event).__name__
+        message = f"{name} recorded on an activity recorded once, which has no further event"
+        return [Violation("event-in-sequence", message, LifecycleError)]
 
 
 @attrs.define

@@ -1,0 +1,373 @@
+"""The application's commands for the rest of a mediator's work: rounds, watch, orientations.
+
+Each activity is its own aggregate in the same log as cases (mediation_domain.activities);
+commands parse what callers pass, let the aggregate check its rules, seal what is
+personal (an oriented person's name, for the person, bound to the orientation's id) and
+save. Lists read the activity index.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError
+
+from mediation_domain.activities import (
+    PERSON_NAME,
+    Activity,
+    CollectiveAction,
+    Orientation,
+    ProximityRound,
+    WatchReport,
+)
+from mediation_domain.activity_values import (
+    AccessNeed,
+    ActionKind,
+    ContactKind,
+    OrientationOutcome,
+    PartnerKind,
+    SharedItem,
+    WatchAnswer,
+    WatchKind,
+)
+from mediation_domain.application.activity_input import (
+    _activity_id,
+    _bus_line,
+    _counts,
+    _mediators,
+    _moment,
+    _on,
+)
+from mediation_domain.application.interface import _items, _personal_text
+from mediation_domain.case import MediationCase
+from mediation_domain.clock import stamped_by
+from mediation_domain.errors import CaseNotFoundError, StaleVersionError
+from mediation_domain.ports import Condition
+from mediation_domain.privacy import Sealed
+from mediation_domain.projections.activity_index import ActivityIndex
+from mediation_domain.values import (
+    MAX_NAME_LENGTH,
+    InterventionDomain,
+    MediatorId,
+    Neighbourhoods,
+    PartyId,
+)
+
+if TYPE_CHECKING:
+    from eventsourcing.application import Repository
+    from eventsourcing.persistence import Recording
+
+    from mediation_domain.privacy import Sealer
+
+_A = TypeVar("_A", bound=Activity)
+_R = TypeVar("_R")
+_P = ParamSpec("_P")
+_PROBE = Sealed("", "probe", "")  # stands for a name while the rules run, never stored
+_LOCK = threading.Lock()
+WORDS = {ProximityRound: "round", WatchReport: "watch report", Orientation: "orientation"}
+WORDS[CollectiveAction] = "collective action"
+
+
+def _stamped(
+    command: Callable[Concatenate[Activities, _P], _R],
+) -> Callable[Concatenate[Activities, _P], _R]:
+    """The command stamps its events, and reads today, by the application's clock."""
+
+    @functools.wraps(command)
+    def stamped(app: Activities, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with stamped_by(app.clock):
+            return command(app, *args, **kwargs)
+
+    return stamped
+
+
+class Activities:
+    """The commands and reads of the activities, mixed into `Mediations`."""
+
+    if TYPE_CHECKING:  # what Mediations provides
+        neighbourhoods: Neighbourhoods
+        sealer: Sealer
+        clock: Callable[[], datetime] | None
+
+        @property
+        def repository(self) -> Repository[UUID]:
+            """The aggregates' repository."""
+
+        def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:  # noqa: ANN401
+            """Record the aggregates' new events."""
+
+    # Commands -------------------------------------------------------------------------------
+
+    @_stamped
+    def record_round(  # noqa: PLR0913 - a round has this many facts
+        self,
+        *,
+        neighbourhood: str,
+        started_at: datetime | str,
+        ended_at: datetime | str,
+        team: Sequence[str],
+        contacts: Mapping[str, int] | None = None,
+        observed: Mapping[str, int] | None = None,
+        bus_line: str | None = None,
+    ) -> UUID:
+        """Record a proximity round (on foot, or on a bus of `bus_line`); returns its id."""
+        round_id = uuid4()
+        self._record_new(
+            ProximityRound.record(
+                round_id=round_id,
+                neighbourhood=self.neighbourhoods.canonical(neighbourhood),
+                bus_line=_bus_line(bus_line),
+                started_at=_moment(started_at, "start"),
+                ended_at=_moment(ended_at, "end"),
+                team=_mediators(team, "team"),
+                contacts=_counts(contacts, ContactKind, "contacts"),
+                observed=_counts(observed, InterventionDomain, "observed"),
+            )
+        )
+        return round_id
+
+    @_stamped
+    def record_action(  # noqa: PLR0913 - an action has this many facts
+        self,
+        *,
+        kind: ActionKind | str,
+        domain: InterventionDomain | str,
+        neighbourhood: str,
+        attendance: int,
+        held_on: date | str | None = None,
+        partners: Sequence[str] = (),
+        team: Sequence[str] = (),
+    ) -> UUID:
+        """Record a collective action held (today unless `held_on`); returns its id."""
+        action_id = uuid4()
+        self._record_new(
+            CollectiveAction.record(
+                action_id=action_id,
+                kind=ActionKind.parse(kind),
+                domain=InterventionDomain.parse(domain),
+                neighbourhood=self.neighbourhoods.canonical(neighbourhood),
+                held_on=_on(held_on, "action date"),
+                attendance=attendance,
+                partners=tuple(PartnerKind.parse(p) for p in _items(partners, "partners")),
+                team=_mediators(team, "team"),
+            )
+        )
+        return action_id
+
+    @_stamped
+    def report_watch(
+        self,
+        *,
+        kind: WatchKind | str,
+        domain: InterventionDomain | str,
+        neighbourhood: str,
+        partner: PartnerKind | str,
+        reported_on: date | str | None = None,
+    ) -> UUID:
+        """Record a situation reported to a partner (today unless `reported_on`); its id."""
+        report_id = uuid4()
+        self._record_new(
+            WatchReport.report(
+                report_id=report_id,
+                kind=WatchKind.parse(kind),
+                domain=InterventionDomain.parse(domain),
+                neighbourhood=self.neighbourhoods.canonical(neighbourhood),
+                partner=PartnerKind.parse(partner),
+                reported_on=_on(reported_on, "report date"),
+            )
+        )
+        return report_id
+
+    @_stamped
+    def acknowledge_watch(
+        self,
+        report_id: UUID | str,
+        *,
+        on: date | str | None = None,
+        expected_version: int | None = None,
+    ) -> None:
+        """Record the partner's acknowledgement of a report (today unless `on`)."""
+        report = self._load_activity(WatchReport, report_id, expected_version)
+        report.acknowledge(_on(on, "acknowledgement date"))
+        self._save_activity(report)
+
+    @_stamped
+    def close_watch(
+        self,
+        report_id: UUID | str,
+        *,
+        answer: WatchAnswer | str,
+        on: date | str | None = None,
+        expected_version: int | None = None,
+    ) -> None:
+        """Record the partner's answer, which closes the report (today unless `on`)."""
+        reply = WatchAnswer.parse(answer)
+        report = self._load_activity(WatchReport, report_id, expected_version)
+        report.close(_on(on, "answer date"), reply)
+        self._save_activity(report)
+
+    @_stamped
+    def orient(  # noqa: PLR0913 - an orientation has this many facts
+        self,
+        *,
+        by: str,
+        need: AccessNeed | str,
+        partner: PartnerKind | str,
+        neighbourhood: str,
+        follow_up_on: date | str,
+        oriented_on: date | str | None = None,
+        name: str = "",
+        shared: Sequence[str] = (),
+        case_id: UUID | str | None = None,
+    ) -> UUID:
+        """Orient a person to a partner; named (`name`, sealed) or anonymous. Returns its id.
+
+        `shared` is what the person agreed the partner may receive; `case_id` the case the
+        orientation comes from, which must exist.
+        """
+        orientation_id = uuid4()
+        text = _personal_text(name, "name", limit=MAX_NAME_LENGTH, required=False)
+        person = PartyId(f"person-{uuid4().hex[:12]}") if text else None
+        facts: dict[str, Any] = {
+            "by": MediatorId(by),
+            "need": AccessNeed.parse(need),
+            "partner": PartnerKind.parse(partner),
+            "neighbourhood": self.neighbourhoods.canonical(neighbourhood),
+            "oriented_on": _on(oriented_on, "orientation date"),
+            "follow_up_on": _on(follow_up_on, "follow-up date"),
+            "person": person,
+            "shared": tuple(SharedItem.parse(item) for item in _items(shared, "shared")),
+            "case": None if case_id is None else self._existing_case(case_id),
+        }
+        probe = None if person is None else _PROBE
+        Orientation.orient(orientation_id=orientation_id, name=probe, **facts)  # rules first
+        sealed = None
+        if person is not None:
+            record = str(orientation_id)
+            sealed = self.sealer.seal_all(record, [(person.value, PERSON_NAME, text)])[0]
+        self._record_new(Orientation.orient(orientation_id=orientation_id, name=sealed, **facts))
+        return orientation_id
+
+    @_stamped
+    def follow_up(
+        self,
+        orientation_id: UUID | str,
+        *,
+        outcome: OrientationOutcome | str,
+        on: date | str | None = None,
+        next_on: date | str | None = None,
+        expected_version: int | None = None,
+    ) -> None:
+        """Record a follow-up's outcome (today unless `on`); in progress, with `next_on`."""
+        result = OrientationOutcome.parse(outcome)
+        following = None if next_on is None else _on(next_on, "next follow-up date")
+        orientation = self._load_activity(Orientation, orientation_id, expected_version)
+        orientation.follow_up(_on(on, "follow-up date"), result, following)
+        self._save_activity(orientation)
+
+    # Reads ----------------------------------------------------------------------------------
+
+    @property
+    def activity_index(self) -> ActivityIndex:
+        """The index of the activities, in the store's projection store (opened on first use)."""
+        with _LOCK:
+            index = self.__dict__.get("_activity_index")
+            if index is None:
+                index = self.__dict__["_activity_index"] = ActivityIndex(self)  # type: ignore[arg-type]
+        return cast("ActivityIndex", index)
+
+    def _close_activity_index(self) -> None:
+        index = self.__dict__.pop("_activity_index", None)
+        if index is not None:
+            index.close()
+
+    def activities(self, kind: str, *, mediator: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every activity of `kind` (round, watch, orientation, action), in the order recorded."""
+        where = [Condition("kind", "=", kind)]
+        if mediator is not None:
+            where.append(Condition("mediator", "=", mediator))
+        return self.activity_index.select(where)
+
+    def orientations_due(
+        self, on: date | str | None = None, *, mediator: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Open orientations whose follow-up is due on or before `on` (today), soonest first."""
+        day = _on(on, "date").isoformat()
+        where = [Condition("kind", "=", "orientation"), Condition("due", "<=", day)]
+        if mediator is not None:
+            where.append(Condition("mediator", "=", mediator))
+        found = [doc for doc in self.activity_index.select(where) if doc.get("status") == "open"]
+        return sorted(found, key=lambda doc: (doc["due"], doc["seq"]))
+
+    def open_watch_reports(self) -> list[dict[str, Any]]:
+        """The watch reports a partner has not closed yet, oldest first."""
+        found = [
+            doc
+            for status in ("reported", "acknowledged")
+            for doc in self.activity_index.select(
+                [Condition("kind", "=", "watch"), Condition("status", "=", status)]
+            )
+        ]
+        return sorted(found, key=lambda doc: (doc["on"], doc["seq"]))
+
+    def get_activity(self, activity_id: UUID | str) -> dict[str, Any]:
+        """An activity's facts as the index holds them (no personal value)."""
+        uuid = _activity_id(activity_id, "activity")
+        found = self.activity_index.get(str(uuid))
+        if found is None:
+            msg = f"no activity {uuid}"
+            raise CaseNotFoundError(msg)
+        return found
+
+    def orientation_person(self, orientation_id: UUID | str) -> str | None:
+        """The oriented person's name, opened (ERASED once erased); None when anonymous."""
+        orientation = self._load_activity(Orientation, orientation_id)
+        if orientation.name is None:
+            return None
+        record = str(orientation.id)
+        return self.sealer.open_all([(record, PERSON_NAME, orientation.name)])[0]
+
+    # Internals ------------------------------------------------------------------------------
+
+    def _record_new(self, activity: Activity) -> None:
+        self.save(activity)
+
+    def _save_activity(self, activity: Activity) -> None:
+        if activity.pending_events:
+            self.save(activity)
+
+    def _load_activity(
+        self, kind: type[_A], activity_id: UUID | str, expected_version: int | None = None
+    ) -> _A:
+        """The activity of that kind; CaseNotFoundError for any other id."""
+        word = WORDS[kind]
+        uuid = _activity_id(activity_id, word)
+        try:
+            found: object = self.repository.get(uuid)
+        except AggregateNotFoundError:
+            found = None
+        if not isinstance(found, kind):
+            msg = f"no {word} {uuid}"
+            raise CaseNotFoundError(msg)
+        if expected_version is not None and found.version != expected_version:
+            message = (
+                f"{word} {uuid} is at version {found.version}, not {expected_version}: reload it"
+            )
+            raise StaleVersionError(message)
+        return found
+
+    def _existing_case(self, case_id: UUID | str) -> UUID:
+        uuid = _activity_id(case_id, "case")
+        try:
+            found: object = self.repository.get(uuid)
+        except AggregateNotFoundError:
+            found = None
+        if not isinstance(found, MediationCase):
+            msg = f"no case {uuid}"
+            raise CaseNotFoundError(msg)
+        return uuid

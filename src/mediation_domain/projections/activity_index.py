@@ -1,0 +1,175 @@
+"""The activity index: one row per round, watch report, orientation and collective action.
+
+Lists (follow-ups due, open watch reports), the activity report and erasure read it, so
+they cost what they find. Like the case index, a `View` in the store's projection store,
+caught up with the log before each read. Its rows hold no personal data: codes, places,
+dates, counts, mediators' ids, and an orientation's person as their pseudonymous id only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any, ClassVar
+
+from mediation_domain.activities import CollectiveAction, Orientation, ProximityRound, WatchReport
+from mediation_domain.ports import Condition, ProjectionTransaction, Row
+from mediation_domain.projections.view import View
+
+ACTIVITY_INDEX_VERSION = 1
+ACTIVITIES = "activity_index"
+# kind: round/watch/orientation/action; status; due: an open orientation's follow-up date;
+# on: the day it happened (a round's start day); subject: a named person's id.
+ACTIVITY_FIELDS = ("kind", "status", "due", "on", "neighbourhood", "mediator", "subject")
+_TRIES = 20
+
+
+def _day(value: Any) -> str | None:  # noqa: ANN401 - a date, a datetime or None
+    return None if value is None else value.isoformat()[:10]
+
+
+def _created(event: Any) -> dict[str, Any] | None:  # noqa: ANN401 - any creating event
+    """The row's document of an activity's first event (None for another event)."""
+    if isinstance(event, ProximityRound.RoundRecorded):
+        return {
+            "kind": "round",
+            "neighbourhood": event.neighbourhood,
+            "bus_line": event.bus_line,
+            "started_at": event.started_at.isoformat(),
+            "ended_at": event.ended_at.isoformat(),
+            "on": _day(event.started_at.astimezone()),
+            "team": [m.value for m in event.team],
+            "contacts": dict(event.contacts),
+            "observed": dict(event.observed),
+        }
+    if isinstance(event, CollectiveAction.ActionHeld):
+        return {
+            "kind": "action",
+            "action": event.kind.value,
+            "domain": event.domain.value,
+            "neighbourhood": event.neighbourhood,
+            "on": _day(event.held_on),
+            "attendance": event.attendance,
+            "partners": [p.value for p in event.partners],
+            "team": [m.value for m in event.team],
+        }
+    if isinstance(event, WatchReport.WatchReported):
+        return {
+            "kind": "watch",
+            "watch": event.kind.value,
+            "domain": event.domain.value,
+            "neighbourhood": event.neighbourhood,
+            "partner": event.partner.value,
+            "on": _day(event.reported_on),
+            "status": "reported",
+            "acknowledged_on": None,
+            "closed_on": None,
+            "answer": None,
+        }
+    if isinstance(event, Orientation.Oriented):
+        return {
+            "kind": "orientation",
+            "need": event.need.value,
+            "partner": event.partner.value,
+            "neighbourhood": event.neighbourhood,
+            "on": _day(event.oriented_on),
+            "due": _day(event.follow_up_on),
+            "mediator": event.by.value,
+            "subject": None if event.person is None else event.person.value,
+            "shared": [item.value for item in event.shared],
+            "case": None if event.case is None else str(event.case),
+            "status": "open",
+            "outcome": None,
+            "last_contact_on": _day(event.oriented_on),
+            "follow_ups": 0,
+            "erased": False,
+        }
+    return None
+
+
+def _after(doc: dict[str, Any], event: Any) -> None:  # noqa: ANN401 - any later event
+    """Apply a later event of an activity to its document."""
+    if isinstance(event, WatchReport.WatchAcknowledged):
+        doc["acknowledged_on"], doc["status"] = _day(event.acknowledged_on), "acknowledged"
+    elif isinstance(event, WatchReport.WatchClosed):
+        doc["closed_on"], doc["answer"] = _day(event.closed_on), event.answer.value
+        doc["status"] = "closed"
+    elif isinstance(event, Orientation.FollowedUp):
+        doc["outcome"] = event.outcome.value
+        doc["last_contact_on"] = _day(event.followed_up_on)
+        doc["due"] = _day(event.next_follow_up_on)
+        doc["follow_ups"] += 1
+        doc["status"] = "open" if event.next_follow_up_on is not None else "settled"
+    elif isinstance(event, Orientation.PersonErased):
+        doc["erased"] = True
+
+
+def _row(doc: dict[str, Any], seq: int) -> Row:
+    fields = {
+        "kind": doc["kind"],
+        "status": doc.get("status"),
+        "due": doc.get("due") if doc.get("status") == "open" else None,
+        "on": doc["on"],
+        "neighbourhood": doc["neighbourhood"],
+        "mediator": doc.get("mediator"),
+        "subject": None if doc.get("erased") else doc.get("subject"),
+    }
+    return Row(json.dumps({**doc, "seq": seq}, separators=(",", ":")), fields, seq)
+
+
+class ActivityIndex(View):
+    """The index of an application's activities, caught up with the log before each read."""
+
+    name = ACTIVITIES
+    version = ACTIVITY_INDEX_VERSION
+    tables: ClassVar[dict[str, tuple[str, ...]]] = {ACTIVITIES: ACTIVITY_FIELDS}
+
+    def fold_positioned(
+        self, tx: ProjectionTransaction, batch: Sequence[tuple[int, Any]], secret: bytes
+    ) -> None:
+        """Fold the (position, event) pairs into the rows of the activities they touch."""
+        del secret  # the rows hold nothing to hide
+        later = [str(e.originator_id) for _, e in batch if _created(e) is None]
+        docs = {k: json.loads(r.doc) for k, r in tx.get(ACTIVITIES, later).items()} if later else {}
+        changed: set[str] = set()
+        for position, event in batch:
+            key = str(event.originator_id)
+            created = _created(event)
+            if created is not None:
+                docs[key] = {**created, "seq": position}
+            elif key in docs:
+                _after(docs[key], event)
+            else:
+                continue  # a case's event, or one of an activity never indexed
+            changed.add(key)
+        if changed:
+            tx.put(ACTIVITIES, {k: _row(docs[k], docs[k]["seq"]) for k in changed})
+
+    def select(self, where: Sequence[Condition], *, read: int = 500) -> Iterator[dict[str, Any]]:
+        """Every activity meeting `where`, in the order recorded, as documents (with their id)."""
+        self._caught_up()
+        after: int | None = None
+        while True:
+            with self.store.reading(self.name) as tx:
+                rows = tx.select(ACTIVITIES, where, after=after, limit=read)
+            for key, row in rows:
+                yield {**json.loads(row.doc), "id": key}
+            if len(rows) < read:
+                return
+            after = rows[-1][1].seq
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """One activity's document, None when the index holds no such activity."""
+        self._caught_up()
+        with self.store.reading(self.name) as tx:
+            found = tx.get(ACTIVITIES, [key]).get(key)
+        return None if found is None else {**json.loads(found.doc), "id": key}
+
+    def _caught_up(self) -> None:
+        """Fold up to the log's end (again, were a rebuild elsewhere to empty the index)."""
+        target = self.app.recorder.max_notification_id() or 0
+        for _ in range(_TRIES):
+            self.refresh()
+            position = self.position()
+            if (position or 0) >= target:
+                return
