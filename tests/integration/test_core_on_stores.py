@@ -12,7 +12,14 @@ from types import ModuleType
 
 import pytest
 
-from unit import test_application, test_audit, test_deontology, test_privacy, test_review
+from unit import (
+    test_activities,
+    test_application,
+    test_audit,
+    test_deontology,
+    test_privacy,
+    test_review,
+)
 from unit.test_privacy import recorded_long_ago  # a fixture of the tests borrowed
 
 STORE_FIXTURES = {"app", "given", "store_url"}
@@ -26,7 +33,14 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'cases.sqlite3'}"
 
 
-MODULES = (test_application, test_audit, test_deontology, test_privacy, test_review)
+MODULES = (
+    test_activities,
+    test_application,
+    test_audit,
+    test_deontology,
+    test_privacy,
+    test_review,
+)
 
 
 def _taking_a_store(module: ModuleType) -> dict[str, object]:

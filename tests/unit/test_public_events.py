@@ -6,7 +6,7 @@ import contextlib
 import dataclasses
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from mediation_adapters.publishing import Envelope
 from mediation_adapters.stores import open_store
-from mediation_domain import MediationError, Mediations, public_events
+from mediation_domain import MediationError, Mediations, activities, public_events
 from mediation_domain.case import MediationCase
 from mediation_domain.public_events import (
     ENVELOPE,
@@ -41,11 +41,20 @@ PERSONAL = [
 ]
 
 
+CATALOGUE = Path(__file__).parents[2] / "docs" / "event-catalogue.md"
+
+
 def event_classes() -> list[type]:
     """The case's events, as the catalogue lists them (docs/event-catalogue.md)."""
-    catalogue = (Path(__file__).parents[2] / "docs" / "event-catalogue.md").read_text()
-    names = re.findall(r"^\| ([A-Z][A-Za-z]+)(?: \(v\d\))? \|", catalogue, re.MULTILINE)
+    names = re.findall(r"^\| ([A-Z][A-Za-z]+)(?: \(v\d\))? \|", CATALOGUE.read_text(), re.MULTILINE)
     return [getattr(MediationCase, name) for name in names]
+
+
+def activity_event_classes() -> list[type]:
+    """The activities' events, as the catalogue lists them (Aggregate.Event)."""
+    row = r"^\| ([A-Z][A-Za-z]+)\.([A-Z][A-Za-z]+) \|"
+    names = re.findall(row, CATALOGUE.read_text(), re.MULTILINE)
+    return [getattr(getattr(activities, owner), name) for owner, name in names]
 
 
 def published(app: Mediations) -> list[dict[str, Any]]:
@@ -67,7 +76,8 @@ def strings_in(value: object) -> list[str]:
 def test_every_field_of_every_event_has_a_declared_public_form():
     classes = event_classes()
     assert len(classes) == 11
-    for cls in classes:
+    assert len(activity_event_classes()) == 8
+    for cls in [*classes, *activity_event_classes()]:
         fields = {field.name for field in dataclasses.fields(cls)} - ENVELOPE
         assert set(PUBLIC_FIELDS[cls]) == fields, cls.__qualname__
 
@@ -181,3 +191,58 @@ def test_pseudonyms_are_the_same_whether_remembered_or_made_again():
     assert [remembering(i) for i in ids] == [forgetting(i) for i in ids]
     assert len(set(map(remembering, ids))) == 5
     assert all(len(remembering(i)) == 20 and int(remembering(i), 16) >= 0 for i in ids)
+
+
+def test_activities_are_published_with_no_name_no_person_and_no_mediator_id():
+    app = open_store("memory://")
+    when = datetime.now(UTC)
+    app.record_round(
+        neighbourhood="Beaulieu",
+        started_at=when.replace(microsecond=0) - timedelta(hours=2),
+        ended_at=when - timedelta(hours=1),
+        team=["med-1"],
+        contacts={"greeting": 5},
+        bus_line="1",
+    )
+    report = app.report_watch(
+        kind="nuisance", domain="public-transport", neighbourhood="Bel-Air", partner="city-service"
+    )
+    app.acknowledge_watch(report)
+    app.close_watch(report, answer="planned")
+    soon = when.date() + timedelta(days=10)
+    oriented = app.orient(
+        by="med-2",
+        need="digital",
+        partner="association",
+        neighbourhood="Beaulieu",
+        follow_up_on=soon,
+        name=PERSONAL[0],
+        shared=["name"],
+    )
+    person = app.get_activity(oriented)["subject"]
+    app.follow_up(oriented, outcome="right-opened")
+    app.erase_subject(person)
+    app.record_action(
+        kind="school-action", domain="schools-and-youth", neighbourhood="Bel-Air", attendance=20
+    )
+    events = published(app)
+    assert {e["type"].rsplit(".", 2)[0] for e in events} == {
+        "mediation.round",
+        "mediation.watch",
+        "mediation.orientation",
+        "mediation.action",
+    }
+    assert {c.__name__ for c in activity_event_classes()} == {
+        e["type"].split(".")[2] for e in events
+    }
+    for event in events:
+        body = json.dumps(event, ensure_ascii=False)
+        assert PERSONAL[0] not in body
+        assert person not in body
+        assert not {"med-1", "med-2"} & set(strings_in(event["data"])), event
+        assert "aes-gcm" not in body
+    oriented_event = next(e for e in events if e["type"] == "mediation.orientation.Oriented.v1")
+    assert "person" not in oriented_event["data"]
+    assert "name" not in oriented_event["data"]
+    assert oriented_event["data"]["shared"] == ["name"]
+    assert oriented_event["data"]["follow_up_on"] == soon.isoformat()

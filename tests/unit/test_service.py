@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -33,6 +33,7 @@ from mediation_domain.authorisation import (
 from mediation_domain.errors import StaleVersionError
 from mediation_domain.reports import Period
 
+_HOUR = timedelta(hours=1)
 MEDIATOR = Principal(Role.MEDIATOR, "med-1")
 COORDINATOR = Principal(Role.COORDINATOR, "coord-1")
 PARTNER = Principal(Role.PARTNER, "ville")
@@ -41,8 +42,17 @@ PRINCIPALS = (MEDIATOR, COORDINATOR, PARTNER, AUDITOR)
 YEARS = Period(date(2020, 1, 1), date(2030, 12, 31), datetime.now(UTC))
 
 
+# What each store holds beside its cases, by the case id the walk hands a call: the
+# orientation of that case's mediator (med-3's for the unassigned case), a watch report
+# and a round.
+ORIENTATION: dict[Any, Any] = {}
+WATCH: dict[Any, Any] = {}
+ROUND: dict[Any, Any] = {}
+SOON = date.today() + timedelta(days=30)
+
+
 def _store() -> tuple[Mediations, dict[str, Any]]:
-    """A store with a case of med-1's, one of med-2's and an unassigned one."""
+    """A store with a case of med-1's, one of med-2's and an unassigned one; activities."""
     app = Mediations()
     cases: dict[str, Any] = {}
     for mediator in ("med-1", "med-2", None):
@@ -57,6 +67,23 @@ def _store() -> tuple[Mediations, dict[str, Any]]:
         if mediator is not None:
             app.assign_mediator(case, mediator=mediator)
         cases[str(mediator)] = case
+        ORIENTATION[case] = app.orient(
+            by=mediator or "med-3",
+            need="housing",
+            partner="landlord",
+            neighbourhood="Beaulieu",
+            follow_up_on=date.today(),
+            name="Awa Diallo",
+        )
+        WATCH[case] = app.report_watch(
+            kind="nuisance", domain="public-transport", neighbourhood="Bel-Air", partner="school"
+        )
+        ROUND[case] = app.record_round(
+            neighbourhood="Bel-Air",
+            started_at=datetime.now(UTC).replace(microsecond=0).replace(second=0) - _HOUR * 2,
+            ended_at=datetime.now(UTC) - _HOUR,
+            team=["med-1"],
+        )
     return app, cases
 
 
@@ -125,6 +152,79 @@ OPERATIONS: dict[str, tuple[Action, bool, Call]] = {
     "cases_page": (Action.LIST_CASES, False, lambda d, _, __: d.cases_page(limit=5)),
     "report": (Action.REPORT, False, lambda d, _, __: d.report(YEARS)),
     "require": (Action.AUDIT, False, lambda d, _, __: d.require(Action.AUDIT)),
+    # The activities: the work is recorded by its own team; an orientation is its mediator's.
+    "record_round": (
+        Action.RECORD_ACTIVITY,
+        False,
+        lambda d, _, m: d.record_round(
+            neighbourhood="Beaulieu",
+            started_at=datetime.now(UTC) - _HOUR * 2,
+            ended_at=datetime.now(UTC) - _HOUR,
+            team=[m],
+            contacts={"greeting": 2},
+        ),
+    ),
+    "record_action": (
+        Action.RECORD_ACTIVITY,
+        False,
+        lambda d, _, m: d.record_action(
+            kind="workshop",
+            domain="schools-and-youth",
+            neighbourhood="Bel-Air",
+            attendance=9,
+            team=[m],
+        ),
+    ),
+    "report_watch": (
+        Action.RECORD_ACTIVITY,
+        False,
+        lambda d, _, __: d.report_watch(
+            kind="cleanliness",
+            domain="public-space-and-housing",
+            neighbourhood="Bel-Air",
+            partner="city-service",
+        ),
+    ),
+    "acknowledge_watch": (
+        Action.RECORD_ACTIVITY,
+        False,
+        lambda d, c, _: d.acknowledge_watch(WATCH[c]),
+    ),
+    "close_watch": (
+        Action.RECORD_ACTIVITY,
+        False,
+        lambda d, c, _: d.close_watch(WATCH[c], answer="fixed"),
+    ),
+    "orient": (
+        Action.RECORD_ACTIVITY,
+        False,
+        lambda d, _, m: d.orient(
+            by=m,
+            need="digital",
+            partner="association",
+            neighbourhood="Beaulieu",
+            follow_up_on=SOON,
+            name="Jean Morel",
+        ),
+    ),
+    "follow_up": (
+        Action.FOLLOW_UP,
+        True,
+        lambda d, c, _: d.follow_up(ORIENTATION[c], outcome="right-opened"),
+    ),
+    "orientation_person": (
+        Action.FOLLOW_UP,
+        True,
+        lambda d, c, _: d.orientation_person(ORIENTATION[c]),
+    ),
+    "list_activities": (
+        Action.READ_ACTIVITIES,
+        False,
+        lambda d, _, __: d.list_activities("orientation"),
+    ),
+    "orientations_due": (Action.READ_ACTIVITIES, False, lambda d, _, __: d.orientations_due()),
+    "open_watch_reports": (Action.READ_ACTIVITIES, False, lambda d, _, __: d.open_watch_reports()),
+    "get_activity": (Action.READ_ACTIVITIES, False, lambda d, c, _: d.get_activity(ROUND[c])),
 }
 EXACT_REPORT = (Action.REPORT_EXACT, lambda d: d.report(YEARS, exact=True))
 
@@ -277,3 +377,31 @@ def test_parties_under_chosen_ids_are_the_coordinators():
         desk.join_party(cases["med-1"], name="Lea Martin", party_id="p-chosen")
     added = desk.join_party(cases["med-1"], name="Lea Martin")
     assert added.party in {party.id for party in added.case.parties}
+
+
+def test_a_mediator_lists_and_follows_their_own_orientations_only():
+    app, cases = _store()
+    desk = MediationService(app).for_principal(MEDIATOR)
+    own = [o["id"] for o in desk.list_activities("orientation")]
+    assert own == [str(ORIENTATION[cases["med-1"]])]
+    assert [o["id"] for o in desk.orientations_due()] == own
+    with pytest.raises(CaseNotFoundError, match="no orientation"):
+        desk.get_activity(ORIENTATION[cases["med-2"]])
+    every = MediationService(app).for_principal(COORDINATOR).list_activities("orientation")
+    assert len(every) == 3
+    with pytest.raises(NotAllowedError, match="took part in only"):
+        desk.orient(
+            by="med-2",
+            need="health",
+            partner="health-service",
+            neighbourhood="Beaulieu",
+            follow_up_on=SOON,
+        )
+    with pytest.raises(CaseNotFoundError, match="no case"):  # a case of another mediator's
+        desk.orient(
+            need="health",
+            partner="health-service",
+            neighbourhood="Beaulieu",
+            follow_up_on=SOON,
+            case_id=cases["med-2"],
+        )

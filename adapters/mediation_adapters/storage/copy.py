@@ -24,6 +24,7 @@ from mediation_adapters.publishing.positions import Positions
 from mediation_adapters.storage.ledger import logical_mapper, records
 from mediation_adapters.stores import StoreError
 from mediation_domain import Mediations
+from mediation_domain.activities import PERSON_NAME, Orientation
 from mediation_domain.case import (
     PARTY_CONTACT,
     PARTY_NAME,
@@ -76,7 +77,7 @@ class _Resealer:
         assert name is not None  # noqa: S101 - a party always has a name
         return Party(party.id, name, self.value(party.contact, case, PARTY_CONTACT))
 
-    def event(self, event: Any) -> Any:  # noqa: ANN401 - any of the case's events
+    def event(self, event: Any) -> Any:  # noqa: ANN401 - any recorded event
         case = str(event.originator_id)
         if isinstance(event, MediationCase.Requested):
             return _replace(
@@ -89,7 +90,9 @@ class _Resealer:
         if isinstance(event, MediationCase.SessionHeld):
             held = self.sessions[case] = self.sessions.get(case, 0) + 1
             return _replace(event, notes=self.value(event.notes, case, session_notes(held)))
-        if isinstance(event, MediationCase.PersonalDataErased):
+        if isinstance(event, Orientation.Oriented):  # a named person's name, sealed for them
+            return _replace(event, name=self.value(event.name, case, PERSON_NAME))
+        if isinstance(event, MediationCase.PersonalDataErased | Orientation.PersonErased):
             self.erased.add(event.subject)
         return event
 

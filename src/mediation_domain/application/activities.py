@@ -56,6 +56,7 @@ from mediation_domain.values import (
     MediatorId,
     Neighbourhoods,
     PartyId,
+    ReasonCode,
 )
 
 if TYPE_CHECKING:
@@ -333,6 +334,17 @@ class Activities:
         return self.sealer.open_all([(record, PERSON_NAME, orientation.name)])[0]
 
     # Internals ------------------------------------------------------------------------------
+
+    def _erase_person(self, subject: str, reason: ReasonCode) -> tuple[UUID, ...]:
+        """Record PersonErased on each orientation naming `subject` (its key is deleted)."""
+        found = list(self.activity_index.select([Condition("subject", "=", subject)]))
+        orientations = [self._load_activity(Orientation, doc["id"]) for doc in found]
+        for orientation in orientations:
+            orientation.erase(subject, reason)
+        changed = [o for o in orientations if o.pending_events]
+        if changed:
+            self.save(*changed)
+        return tuple(orientation.id for orientation in orientations)
 
     def _record_new(self, activity: Activity) -> None:
         self.save(activity)

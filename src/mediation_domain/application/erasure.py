@@ -35,6 +35,8 @@ class Erasure:
     # False while the deleted key's old bytes may linger in the store's files (a reader
     # elsewhere held SQLite's log): `Sealer.purge()`, or erasing again, retries.
     purged: bool = True
+    # The orientations that named the subject (a person oriented to a partner).
+    orientations: tuple[UUID, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data, as the CLI's --json and the HTTP API give it."""
@@ -45,6 +47,7 @@ class Erasure:
             "recorded": self.recorded,
             "in_clear": self.in_clear,
             "purge": "done" if self.purged else "pending",
+            "orientations": [str(orientation) for orientation in self.orientations],
         }
 
 
@@ -83,11 +86,15 @@ class Erasing:
         def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:  # noqa: ANN401
             """Record the cases' new events atomically (Mediations.save)."""
 
+        def _erase_person(self, subject: str, reason: ReasonCode) -> tuple[UUID, ...]:
+            """Record the erasure on the orientations naming `subject` (Activities)."""
+
     def erase_subject(self, subject: str, *, reason: str = "data-subject-request") -> Erasure:
-        """Erase a data subject (a party id, or a case id for its free text) for good.
+        """Erase a data subject (a party id, a case id for its free text, a person oriented).
 
         Deletes the subject's key, so every value sealed for it becomes unreadable, and
-        records PersonalDataErased (no personal data in it) on each case concerned. The
+        records PersonalDataErased (no personal data in it) on each case concerned, and
+        PersonErased on each orientation naming them. The
         cases still reload and count. Erasing again is harmless; a subject neither a case
         nor the key store knows is a SubjectNotFoundError. Finds the cases through the
         case index and loads only them; a concurrent change to one of them is retried.
@@ -96,7 +103,10 @@ class Erasing:
         who, holding = self._holding(subject)
         plan = {case.id: [who] for case in holding}
         deleted, recorded, in_clear = self._erase([who], plan, code)
-        return Erasure(who, tuple(plan), who in deleted, recorded, in_clear, self.sealer.purge())
+        with stamped_by(self.clock):
+            oriented = self._erase_person(who, code)
+        purged = self.sealer.purge()
+        return Erasure(who, tuple(plan), who in deleted, recorded, in_clear, purged, oriented)
 
     def _holding(self, subject: object) -> tuple[str, list[MediationCase]]:
         """The subject as recorded, and the cases holding it (or its key alone).
