@@ -38,7 +38,8 @@ class Settings:
     audit_private_key: str = ""  # MEDIATION_AUDIT_PRIVATE_KEY
     audit_public_key: str = ""  # MEDIATION_AUDIT_PUBLIC_KEY
     time_zone: str = ""  # MEDIATION_TIMEZONE (default Europe/Paris)
-    retention: str = "2y"  # MEDIATION_RETENTION
+    retention: str = "2y"  # MEDIATION_RETENTION: the active period, from the last contact
+    archive_period: str = "5y"  # MEDIATION_ARCHIVE_PERIOD: then in the archive ("0": none)
     tokens: str = "tokens.json"  # MEDIATION_TOKENS
     acting_as: str = "coordinator:operator"  # MEDIATION_AS
     core: Mapping[str, str] = attrs.field(factory=dict)  # the core's, passed on as they are
@@ -87,6 +88,7 @@ _VARIABLES = {
     "audit_public_key": "MEDIATION_AUDIT_PUBLIC_KEY",
     "time_zone": "MEDIATION_TIMEZONE",
     "retention": "MEDIATION_RETENTION",
+    "archive_period": "MEDIATION_ARCHIVE_PERIOD",
     "tokens": "MEDIATION_TOKENS",
     "acting_as": "MEDIATION_AS",
 }

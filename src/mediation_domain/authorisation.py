@@ -50,6 +50,7 @@ class Action(Enum):
     RECORD_ACTIVITY = "record activities"  # rounds, watch reports, orientations, actions
     READ_ACTIVITIES = "read activities"  # their lists (a mediator's own orientations only)
     FOLLOW_UP = "follow up an orientation"  # and read its person's name: its mediator's
+    READ_ARCHIVE = "read the archive"  # an archived record's personal values, with a reason
 
 
 class Decision(Enum):
@@ -111,6 +112,7 @@ _MAY: dict[Action, frozenset[Role]] = {
     Action.RECORD_ACTIVITY: frozenset({Role.COORDINATOR, Role.MEDIATOR}),
     Action.READ_ACTIVITIES: frozenset({Role.COORDINATOR, Role.MEDIATOR}),
     Action.FOLLOW_UP: frozenset({Role.COORDINATOR, Role.MEDIATOR}),
+    Action.READ_ARCHIVE: frozenset({Role.COORDINATOR}),
 }
 _WHY = {
     Action.NAME_PARTY_IDS: ": parties are added under generated ids only",

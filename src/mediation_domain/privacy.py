@@ -26,6 +26,7 @@ from mediation_domain.errors import InvalidInputError, quoted
 from mediation_domain.ports import KeyStore  # the port; still importable from here
 
 ERASED = "[erased]"
+ARCHIVED = "[archived]"  # a value of a record in the intermediate archive: read with a reason
 SEALED = "[sealed]"  # a value whose key this reader does not hold (a copy, another scheme)
 KEY_BYTES = 32
 LEGACY_CLEAR = "clear"  # the scheme of values release 0.1 stored unencrypted
@@ -258,6 +259,15 @@ class RetentionPeriod:
             message = f"a period of {self} reaches back before the year 1"
             raise InvalidInputError(message)
         last_day = calendar.monthrange(year, month + 1)[1]  # 31 March - 1m: 28 or 29 Feb
+        return moment.replace(year=year, month=month + 1, day=min(moment.day, last_day))
+
+    def after(self, moment: datetime) -> datetime:
+        """The moment this period after `moment` (calendar months and years)."""
+        if self.unit in _DAYS:
+            return moment + timedelta(days=self.count * _DAYS[self.unit])
+        months = self.count * (12 if self.unit == "y" else 1)
+        year, month = divmod(moment.year * 12 + moment.month - 1 + months, 12)
+        last_day = calendar.monthrange(year, month + 1)[1]  # 31 Jan + 1m: 28 or 29 Feb
         return moment.replace(year=year, month=month + 1, day=min(moment.day, last_day))
 
     def __str__(self) -> str:

@@ -23,6 +23,7 @@ from mediation_domain.activities import (
     ProximityRound,
     WatchReport,
 )
+from mediation_domain.archive import ArchivedRecord
 from mediation_domain.case import MediationCase
 from mediation_domain.errors import MediationError
 
@@ -104,6 +105,13 @@ PUBLIC_FIELDS: Mapping[type, Mapping[str, str]] = {
     },
     Orientation.FollowedUp: {"followed_up_on": PLAIN, "outcome": PLAIN, "next_follow_up_on": PLAIN},
     Orientation.PersonErased: {"subject": LEFT_OUT, "reason": REASON},
+    ArchivedRecord.RecordArchived: {
+        "record": CASE_LINK,
+        "kind": PLAIN,
+        "last_contact": PLAIN,
+        "active_until": PLAIN,
+    },
+    ArchivedRecord.ArchiveRead: {"by": PSEUDONYM, "reason": REASON},
 }
 # The word each aggregate's events are typed under: mediation.<word>.<Event>.v<version>.
 AGGREGATE_WORDS = {
@@ -112,6 +120,7 @@ AGGREGATE_WORDS = {
     CollectiveAction: "action",
     WatchReport: "watch",
     Orientation: "orientation",
+    ArchivedRecord: "archive",
 }
 _WORDS = {name.__name__: word for name, word in AGGREGATE_WORDS.items()}
 

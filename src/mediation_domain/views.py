@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
@@ -17,7 +17,7 @@ from mediation_domain.case import (
     MediationCase,
     session_notes,
 )
-from mediation_domain.privacy import ERASED, SEALED, Sealed, Sealer
+from mediation_domain.privacy import ARCHIVED, ERASED, SEALED, Sealed, Sealer
 from mediation_domain.values import (
     CaseStatus,
     ConsentStatus,
@@ -86,14 +86,19 @@ class CaseView:
         return self.status in {CaseStatus.WITHDRAWN, CaseStatus.RESOLVED}
 
     @classmethod
-    def of(cls, case: MediationCase, sealer: Sealer) -> CaseView:
+    def of(cls, case: MediationCase, sealer: Sealer, withheld: Collection[UUID] = ()) -> CaseView:
         """The view of `case`, its personal values opened by `sealer` (in one key lookup)."""
-        return cls.all_of([case], sealer)[0]
+        return cls.all_of([case], sealer, withheld)[0]
 
     @classmethod
-    def all_of(cls, cases: Sequence[MediationCase], sealer: Sealer) -> list[CaseView]:
-        """The views of `cases`, every personal value opened in one key lookup."""
-        opened = _Opened(cases, sealer)
+    def all_of(
+        cls, cases: Sequence[MediationCase], sealer: Sealer, withheld: Collection[UUID] = ()
+    ) -> list[CaseView]:
+        """The views of `cases`, every personal value opened in one key lookup.
+
+        The values of the cases in `withheld` (archived) are not opened: they read ARCHIVED.
+        """
+        opened = _Opened(cases, sealer, withheld)
         return [cls._view(case, opened) for case in cases]
 
     @classmethod
@@ -156,7 +161,9 @@ class _Opened:
     party (or case) it is attached to was moved there, and reads SEALED unopened.
     """
 
-    def __init__(self, cases: Sequence[MediationCase], sealer: Sealer) -> None:
+    def __init__(
+        self, cases: Sequence[MediationCase], sealer: Sealer, withheld: Collection[UUID] = ()
+    ) -> None:
         readable: list[tuple[str, str, Sealed]] = []
         # By field as well: one value object may stand in two fields (a forged history).
         self._texts: dict[tuple[int, str], str] = {}
@@ -164,6 +171,8 @@ class _Opened:
             for field, owner, value in case.sealed_values():
                 if value.subject in case.erased:
                     self._texts[id(value), field] = ERASED
+                elif case.id in withheld:
+                    self._texts[id(value), field] = ARCHIVED
                 elif value.subject != owner:
                     self._texts[id(value), field] = SEALED
                 else:

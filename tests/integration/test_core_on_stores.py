@@ -15,6 +15,7 @@ import pytest
 from unit import (
     test_activities,
     test_application,
+    test_archive,
     test_audit,
     test_deontology,
     test_privacy,
@@ -35,6 +36,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 MODULES = (
     test_activities,
+    test_archive,
     test_application,
     test_audit,
     test_deontology,

@@ -48,6 +48,7 @@ YEARS = Period(date(2020, 1, 1), date(2030, 12, 31), datetime.now(UTC))
 ORIENTATION: dict[Any, Any] = {}
 WATCH: dict[Any, Any] = {}
 ROUND: dict[Any, Any] = {}
+ARCHIVE: dict[Any, Any] = {}  # an archived case and orientation
 SOON = date.today() + timedelta(days=30)
 
 
@@ -84,7 +85,29 @@ def _store() -> tuple[Mediations, dict[str, Any]]:
             ended_at=datetime.now(UTC) - _HOUR,
             team=["med-1"],
         )
+    _archived(app, cases["med-1"])
     return app, cases
+
+
+def _archived(app: Mediations, key: Any) -> None:
+    """A case closed and an orientation made 1,000 days ago, both in the archive now."""
+    long_ago = datetime.now(UTC) - timedelta(days=1000)
+    app.clock = lambda: long_ago
+    old = app.request_mediation(
+        domain="public-transport", neighbourhood="Bel-Air", referral="resident", parties=["A Z"]
+    )
+    app.withdraw(old, by="party", reason="no-longer-needed")
+    oriented = app.orient(
+        by="med-1",
+        need="legal",
+        partner="legal-access-point",
+        neighbourhood="Bel-Air",
+        follow_up_on=long_ago.date() + timedelta(days=10),
+        name="Zoe Martin",
+    )
+    app.clock = None
+    app.apply_archive("2y")
+    ARCHIVE[key] = (old, oriented)
 
 
 def _own(principal: Principal) -> str:
@@ -225,6 +248,19 @@ OPERATIONS: dict[str, tuple[Action, bool, Call]] = {
     "orientations_due": (Action.READ_ACTIVITIES, False, lambda d, _, __: d.orientations_due()),
     "open_watch_reports": (Action.READ_ACTIVITIES, False, lambda d, _, __: d.open_watch_reports()),
     "get_activity": (Action.READ_ACTIVITIES, False, lambda d, c, _: d.get_activity(ROUND[c])),
+    # The intermediate archive: the coordinator's, a read with a stated reason.
+    "archive_due": (Action.ERASE, False, lambda d, _, __: d.archive_due("2y")),
+    "apply_archive": (Action.ERASE, False, lambda d, _, __: d.apply_archive("2y")),
+    "read_archived_case": (
+        Action.READ_ARCHIVE,
+        False,
+        lambda d, c, _: d.read_archived_case(ARCHIVE[c][0], reason="litigation"),
+    ),
+    "read_archived_person": (
+        Action.READ_ARCHIVE,
+        False,
+        lambda d, c, _: d.read_archived_person(ARCHIVE[c][1], reason="litigation"),
+    ),
 }
 EXACT_REPORT = (Action.REPORT_EXACT, lambda d: d.report(YEARS, exact=True))
 
@@ -302,7 +338,7 @@ def test_a_mediator_lists_their_own_cases_and_may_not_ask_for_anothers():
     with pytest.raises(NotAllowedError, match="their own cases only"):
         desk.list_cases(mediator="med-2")
     every = MediationService(app).for_principal(COORDINATOR).list_cases()
-    assert len(every) == 3
+    assert len(every) == 4  # and the archived one
 
 
 def test_a_hidden_case_and_a_missing_one_are_refused_alike():
@@ -383,12 +419,13 @@ def test_a_mediator_lists_and_follows_their_own_orientations_only():
     app, cases = _store()
     desk = MediationService(app).for_principal(MEDIATOR)
     own = [o["id"] for o in desk.list_activities("orientation")]
-    assert own == [str(ORIENTATION[cases["med-1"]])]
-    assert [o["id"] for o in desk.orientations_due()] == own
+    assert own == [str(ORIENTATION[cases["med-1"]]), str(ARCHIVE[cases["med-1"]][1])]
+    # The archived one is no longer in active use: no follow-up is due on it.
+    assert [o["id"] for o in desk.orientations_due()] == own[:1]
     with pytest.raises(CaseNotFoundError, match="no orientation"):
         desk.get_activity(ORIENTATION[cases["med-2"]])
     every = MediationService(app).for_principal(COORDINATOR).list_activities("orientation")
-    assert len(every) == 3
+    assert len(every) == 4  # and the archived one
     with pytest.raises(NotAllowedError, match="took part in only"):
         desk.orient(
             by="med-2",

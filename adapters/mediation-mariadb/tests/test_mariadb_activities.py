@@ -1,4 +1,4 @@
-"""The activities' tests of the core (tests/unit/test_activities.py), run on MariaDB.
+"""The activities' and the archive's tests of the core (tests/unit), run on MariaDB.
 
 Rounds, watch reports, orientations and collective actions, their rules, index, erasure
 and replay hold on every store: tests/integration/test_core_on_stores.py runs them on
@@ -14,7 +14,7 @@ import pytest
 
 from mediation_adapters.stores import open_store
 from mediation_domain import Mediations
-from unit import test_activities
+from unit import test_activities, test_archive
 
 
 @pytest.fixture
@@ -26,7 +26,8 @@ def app(mariadb_url: str) -> Iterator[Mediations]:
 
 BORROWED = {
     f"test_mariadb__{name.removeprefix('test_')}": test
-    for name, test in vars(test_activities).items()
+    for module in (test_activities, test_archive)
+    for name, test in vars(module).items()
     if name.startswith("test_") and "app" in inspect.signature(test).parameters
 }
 globals().update(BORROWED)
@@ -34,4 +35,4 @@ __all__ = [*sorted(BORROWED)]  # noqa: PLE0604 - names, built
 
 
 def test_every_store_taking_activity_test_runs_here() -> None:
-    assert len(BORROWED) >= 13
+    assert len(BORROWED) >= 20

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast
 from uuid import UUID, uuid4
@@ -48,7 +48,7 @@ from mediation_domain.case import MediationCase
 from mediation_domain.clock import stamped_by
 from mediation_domain.errors import CaseNotFoundError, StaleVersionError
 from mediation_domain.ports import Condition
-from mediation_domain.privacy import Sealed
+from mediation_domain.privacy import ARCHIVED, Sealed
 from mediation_domain.projections.activity_index import ActivityIndex
 from mediation_domain.values import (
     MAX_NAME_LENGTH,
@@ -91,6 +91,10 @@ class Activities:
     """The commands and reads of the activities, mixed into `Mediations`."""
 
     if TYPE_CHECKING:  # what Mediations provides
+
+        def archived(self, records: Iterable[UUID]) -> set[UUID]:
+            """Which records are in the intermediate archive (Archiving)."""
+
         neighbourhoods: Neighbourhoods
         sealer: Sealer
         clock: Callable[[], datetime] | None
@@ -303,6 +307,8 @@ class Activities:
         if mediator is not None:
             where.append(Condition("mediator", "=", mediator))
         found = [doc for doc in self.activity_index.select(where) if doc.get("status") == "open"]
+        archived = self.archived(UUID(doc["id"]) for doc in found)  # no longer in active use
+        found = [doc for doc in found if UUID(doc["id"]) not in archived]
         return sorted(found, key=lambda doc: (doc["due"], doc["seq"]))
 
     def open_watch_reports(self) -> list[dict[str, Any]]:
@@ -325,11 +331,18 @@ class Activities:
             raise CaseNotFoundError(msg)
         return found
 
-    def orientation_person(self, orientation_id: UUID | str) -> str | None:
-        """The oriented person's name, opened (ERASED once erased); None when anonymous."""
+    def orientation_person(
+        self, orientation_id: UUID | str, *, from_archive: bool = False
+    ) -> str | None:
+        """The oriented person's name, opened (ERASED once erased); None when anonymous.
+
+        ARCHIVED for an archived orientation, unless `from_archive` (a read recorded first).
+        """
         orientation = self._load_activity(Orientation, orientation_id)
         if orientation.name is None:
             return None
+        if not from_archive and self.archived([orientation.id]):
+            return ARCHIVED
         record = str(orientation.id)
         return self.sealer.open_all([(record, PERSON_NAME, orientation.name)])[0]
 

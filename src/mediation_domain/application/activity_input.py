@@ -13,6 +13,8 @@ from mediation_domain.errors import InvalidInputError, quoted
 from mediation_domain.names import hidden_characters
 from mediation_domain.values import InterventionDomain, MediatorId
 
+EARLIEST, LATEST = date(2000, 1, 1), date(3000, 1, 1)  # a round's times, well inside datetime
+
 
 def _local_today() -> date:
     return now().astimezone().date()
@@ -31,16 +33,16 @@ def _on(value: object, what: str) -> date:
 
 def _moment(value: object, what: str) -> datetime:
     """A time given as a datetime or ISO 8601 text; a naive time is the machine's local time."""
+    moment = value
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value.strip())
+            moment = datetime.fromisoformat(value.strip())
         except ValueError:
-            message = f"invalid {what} {quoted(value)}: expected a date and time, YYYY-MM-DDTHH:MM"
-            raise InvalidInputError(message) from None
-    if not isinstance(value, datetime):
-        message = f"invalid {what} {quoted(value)}: expected a date and time"
+            moment = None
+    if not isinstance(moment, datetime) or not EARLIEST.year <= moment.year < LATEST.year:
+        message = f"invalid {what} {quoted(value)}: expected a date and time, YYYY-MM-DDTHH:MM"
         raise InvalidInputError(message)
-    return value.astimezone() if value.tzinfo is None else value
+    return moment.astimezone() if moment.tzinfo is None else moment
 
 
 def _counts(

@@ -11,11 +11,16 @@ from uuid import UUID
 import attrs
 from eventsourcing.persistence import Recording
 
+from mediation_domain.application.archiving import period_of
 from mediation_domain.case import MediationCase, stamped_by
 from mediation_domain.errors import ConcurrencyError, InvalidInputError, quoted
+from mediation_domain.ports import Condition
 from mediation_domain.privacy import LEGACY_CLEAR, RetentionPeriod, Sealer, SubjectNotFoundError
 from mediation_domain.projections.case_index import CaseIndex, IndexedCase
 from mediation_domain.values import CaseStatus, PartyId, ReasonCode
+
+if TYPE_CHECKING:
+    from mediation_domain.projections.activity_index import ActivityIndex
 
 _ERASE_TRIES = 3
 _READ = 500  # cases read from the index, and loaded, at a time
@@ -58,12 +63,13 @@ class RetentionDue:
     A party who also appears in a case not yet due keeps their data (listed as `kept`).
     """
 
-    case_id: UUID
-    status: CaseStatus
+    case_id: UUID  # the case, or the orientation (`kind`)
+    status: CaseStatus | None  # None for an orientation
     last_contact: datetime
     subjects: tuple[str, ...]
     kept: tuple[str, ...]
     in_clear: int = 0  # values of `subjects` stored in clear by release 0.1 (see Erasure)
+    kind: str = "case"  # or "orientation": a person oriented, named
 
 
 class Erasing:
@@ -76,6 +82,10 @@ class Erasing:
         @property
         def case_index(self) -> CaseIndex:
             """The index of the cases (Queries.case_index)."""
+
+        @property
+        def activity_index(self) -> ActivityIndex:
+            """The index of the activities (Activities.activity_index)."""
 
         def _load(
             self, case_id: UUID | str, expected_version: int | None = None
@@ -130,18 +140,21 @@ class Erasing:
         raise SubjectNotFoundError(message)
 
     def retention_due(
-        self, older_than: RetentionPeriod | str, *, now: datetime | None = None
+        self,
+        older_than: RetentionPeriod | str,
+        *,
+        now: datetime | None = None,
+        archive_for: RetentionPeriod | str | None = None,
     ) -> list[RetentionDue]:
-        """Closed cases with no contact for longer than `older_than`, with data left to erase.
+        """Records with no contact for longer than `older_than` (+ `archive_for`), data left.
 
-        Last contact is the case's last recorded event other than an erasure.
+        Closed cases (last contact: the case's last recorded event other than an erasure),
+        then orientations naming a person (last contact: the orientation or its last
+        follow-up). With `archive_for`, what has also spent that long in the archive.
         """
-        period = (
-            older_than
-            if isinstance(older_than, RetentionPeriod)
-            else RetentionPeriod.parse(older_than)
-        )
-        cutoff = period.before(now or datetime.now(UTC))
+        cutoff = period_of(older_than).before(now or datetime.now(UTC))
+        if archive_for is not None:
+            cutoff = period_of(archive_for).before(cutoff)
         index = self.case_index.current()
         due: list[RetentionDue] = []
         for found in index.closed_before(cutoff, read=_READ):
@@ -150,21 +163,47 @@ class Erasing:
             holders = index.holders(subjects)  # one read of the index for the whole page
             entries = (_due(cases[i.case_id], i.last_contact, cutoff, holders) for i in found)
             due.extend(entry for entry in entries if entry is not None)
-        return due
+        return due + self._orientations_due(cutoff)
+
+    def _orientations_due(self, cutoff: datetime) -> list[RetentionDue]:
+        """Orientations naming a person not erased yet, with no contact since `cutoff`."""
+        day = cutoff.date().isoformat()
+        where = [Condition("kind", "=", "orientation"), Condition("contact", "<", day)]
+        return [
+            RetentionDue(
+                UUID(doc["id"]),
+                None,
+                datetime.fromisoformat(doc["last_contact_on"]).replace(tzinfo=UTC),
+                (doc["subject"],),
+                (),
+                kind="orientation",
+            )
+            for doc in self.activity_index.select(where)
+            if doc.get("subject")
+        ]
 
     def apply_retention(
-        self, older_than: RetentionPeriod | str, *, now: datetime | None = None
+        self,
+        older_than: RetentionPeriod | str,
+        *,
+        now: datetime | None = None,
+        archive_for: RetentionPeriod | str | None = None,
     ) -> list[RetentionDue]:
         """Erase the personal data `retention_due` lists (the facts stay, for statistics).
 
         The deleted keys' old bytes are purged; when a reader elsewhere held them,
         `sealer.purge()` is False until a later call succeeds.
         """
-        due = self.retention_due(older_than, now=now)
+        due = self.retention_due(older_than, now=now, archive_for=archive_for)
         if due:
-            plan = {item.case_id: list(item.subjects) for item in due}
+            reason = ReasonCode("retention-period")
+            plan = {item.case_id: list(item.subjects) for item in due if item.kind == "case"}
             subjects = sorted({subject for item in due for subject in item.subjects})
-            self._erase(subjects, plan, ReasonCode("retention-period"))
+            self._erase(subjects, plan, reason)
+            with stamped_by(self.clock):
+                for item in due:
+                    if item.kind == "orientation":
+                        self._erase_person(item.subjects[0], reason)
             self.sealer.purge()
         return due
 

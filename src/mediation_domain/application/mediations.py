@@ -20,6 +20,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import Environment, EnvType
 
 from mediation_domain.application.activities import Activities
+from mediation_domain.application.archiving import Archiving
 from mediation_domain.application.erasure import Erasing
 from mediation_domain.application.interface import (
     _day,
@@ -85,7 +86,7 @@ def _snapshots_due(objs: tuple[Any, ...], every: int) -> list[MediationCase]:
     return [c for c in cases if c.version // every > (c.version - len(c.pending_events)) // every]
 
 
-class Mediations(Queries, Erasing, Activities, Application[UUID]):
+class Mediations(Queries, Erasing, Archiving, Activities, Application[UUID]):
     """Records mediation cases; every command is checked against the deontology first.
 
     `env` is eventsourcing's (the store); neighbourhoods come from the argument, else the

@@ -28,6 +28,9 @@ from mediation_domain.reports import Period, Report, facts_of
 from mediation_domain.values import CaseStatus, InterventionDomain, MediatorId, Neighbourhoods
 from mediation_domain.views import CaseView
 
+if TYPE_CHECKING:
+    from mediation_domain.projections.activity_index import ActivityIndex
+
 _PAGE = 500  # rows read from the store at a time
 _INDEX_LOCK = threading.Lock()  # threads opening an application's index open one
 MOST_CASES = 1000  # the largest page of cases `cases_page` hands out
@@ -102,6 +105,13 @@ class Queries:
         def repository(self) -> Repository[UUID]:
             """The cases' repository (eventsourcing's Application)."""
 
+        @property
+        def activity_index(self) -> ActivityIndex:
+            """The index of the activities (Activities)."""
+
+        def archived(self, records: Iterable[UUID]) -> set[UUID]:
+            """Which records are in the intermediate archive (Archiving)."""
+
     def get_case(
         self, case_id: UUID | str, version: int | None = None, *, at: datetime | None = None
     ) -> CaseView:
@@ -123,7 +133,11 @@ class Queries:
                 message = f"version must be between 1 and {case.version}, not {quoted(version)}"
                 raise InvalidInputError(message)
             case = self.repository.get(case.id, version=version, projector_func=_project)
-        return CaseView.of(case, self.sealer)
+        return CaseView.of(case, self.sealer, self.archived([case.id]))
+
+    def get_case_from_archive(self, case_id: UUID | str) -> CaseView:
+        """The case with its personal values, archived or not (record the read first)."""
+        return CaseView.of(self._load(case_id), self.sealer)
 
     def _version_at(self, case: MediationCase, at: datetime) -> int:
         if not isinstance(at, datetime):
@@ -176,7 +190,7 @@ class Queries:
         return (
             view
             for found in index.cases(wanted.conditions(), read=_PAGE)
-            for view in CaseView.all_of(self._loaded(found, wanted), self.sealer)
+            for view in self._views(self._loaded(found, wanted))
         )
 
     def cases_page(  # noqa: PLR0913 - the filters of list_cases, a cursor and a size
@@ -204,7 +218,7 @@ class Queries:
         found = index.page(wanted.conditions(), after=start, limit=limit + 1)
         chosen = found[:limit]
         cursor = str(chosen[-1].position) if len(found) > limit else None
-        return CasePage(tuple(CaseView.all_of(self._loaded(chosen, wanted), self.sealer)), cursor)
+        return CasePage(tuple(self._views(self._loaded(chosen, wanted))), cursor)
 
     def _case_filter(
         self,
@@ -235,6 +249,10 @@ class Queries:
         index = self.__dict__.pop("_case_index", None)
         if index is not None:
             index.close()
+
+    def _views(self, cases: Sequence[MediationCase]) -> list[CaseView]:
+        """The cases' views, the values of archived ones withheld."""
+        return CaseView.all_of(cases, self.sealer, self.archived([case.id for case in cases]))
 
     def _loaded(self, found: Sequence[IndexedCase], wanted: _Wanted) -> list[MediationCase]:
         """The cases the index found, loaded together, less any changed since it was read."""

@@ -39,6 +39,7 @@ __all__ = ["MediationService", "PrincipalService", "Recorded", "require"]
 
 if TYPE_CHECKING:
     from mediation_domain.application import Erasure, Mediations, RetentionDue
+    from mediation_domain.application.archiving import ArchiveDue
     from mediation_domain.privacy import RetentionPeriod
     from mediation_domain.values import (
         InterventionDomain,
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
         SessionKind,
         WithdrawnBy,
     )
+    from mediation_domain.views import CaseView
 
 
 class MediationService:
@@ -226,15 +228,52 @@ class PrincipalService(ActivityDesk, Access):
         return self._app.erase_subject(subject, reason=reason)
 
     def retention_due(
-        self, older_than: RetentionPeriod | str, *, now: datetime | None = None
+        self,
+        older_than: RetentionPeriod | str,
+        *,
+        now: datetime | None = None,
+        archive_for: RetentionPeriod | str | None = None,
     ) -> list[RetentionDue]:
-        """The closed cases whose retention period has passed (the coordinator's)."""
+        """The records whose retention (active, then archive) has passed (the coordinator's)."""
         self.require(Action.ERASE)
-        return self._app.retention_due(older_than, now=now)
+        return self._app.retention_due(older_than, now=now, archive_for=archive_for)
 
     def apply_retention(
-        self, older_than: RetentionPeriod | str, *, now: datetime | None = None
+        self,
+        older_than: RetentionPeriod | str,
+        *,
+        now: datetime | None = None,
+        archive_for: RetentionPeriod | str | None = None,
     ) -> list[RetentionDue]:
         """Erase what `retention_due` finds (the coordinator's)."""
         self.require(Action.ERASE)
-        return self._app.apply_retention(older_than, now=now)
+        return self._app.apply_retention(older_than, now=now, archive_for=archive_for)
+
+    def archive_due(
+        self, active: RetentionPeriod | str, *, now: datetime | None = None
+    ) -> list[ArchiveDue]:
+        """The records past their active period, not archived yet (the coordinator's)."""
+        self.require(Action.ERASE)
+        return self._app.archive_due(active, now=now)
+
+    def apply_archive(
+        self, active: RetentionPeriod | str, *, now: datetime | None = None
+    ) -> list[ArchiveDue]:
+        """Archive what `archive_due` finds (the coordinator's)."""
+        self.require(Action.ERASE)
+        return self._app.apply_archive(active, now=now)
+
+    def read_archived_case(self, case_id: UUID | str, *, reason: str) -> CaseView:
+        """An archived case with its personal values, the read recorded first (coordinator)."""
+        self.require(Action.READ_ARCHIVE)
+        self._app.record_archive_read(case_id, by=self._reader(), reason=reason)
+        return self._app.get_case_from_archive(case_id)
+
+    def read_archived_person(self, orientation_id: UUID | str, *, reason: str) -> str | None:
+        """An archived orientation's person's name, the read recorded first (coordinator)."""
+        self.require(Action.READ_ARCHIVE)
+        self._app.record_archive_read(orientation_id, by=self._reader(), reason=reason)
+        return self._app.orientation_person(orientation_id, from_archive=True)
+
+    def _reader(self) -> str:
+        return f"{self.principal.role.value}:{self.principal.identity}"

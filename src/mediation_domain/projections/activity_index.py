@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 from mediation_domain.activities import CollectiveAction, Orientation, ProximityRound, WatchReport
+from mediation_domain.archive import ArchivedRecord
 from mediation_domain.ports import Condition, ProjectionTransaction, Row
 from mediation_domain.projections.view import View
 
@@ -20,7 +21,9 @@ ACTIVITY_INDEX_VERSION = 1
 ACTIVITIES = "activity_index"
 # kind: round/watch/orientation/action; status; due: an open orientation's follow-up date;
 # on: the day it happened (a round's start day); subject: a named person's id.
-ACTIVITY_FIELDS = ("kind", "status", "due", "on", "neighbourhood", "mediator", "subject")
+# contact: an orientation's last contact, for the archive; archive rows are keyed by
+# archive_id(record), so whether a record is archived is one read by key.
+ACTIVITY_FIELDS = ("kind", "status", "due", "on", "neighbourhood", "mediator", "subject", "contact")
 _TRIES = 20
 
 
@@ -37,7 +40,7 @@ def _created(event: Any) -> dict[str, Any] | None:  # noqa: ANN401 - any creatin
             "bus_line": event.bus_line,
             "started_at": event.started_at.isoformat(),
             "ended_at": event.ended_at.isoformat(),
-            "on": _day(event.started_at.astimezone()),
+            "on": _day(event.started_at),  # the day the round started, where it took place
             "team": [m.value for m in event.team],
             "contacts": dict(event.contacts),
             "observed": dict(event.observed),
@@ -84,6 +87,17 @@ def _created(event: Any) -> dict[str, Any] | None:  # noqa: ANN401 - any creatin
             "follow_ups": 0,
             "erased": False,
         }
+    if isinstance(event, ArchivedRecord.RecordArchived):
+        return {
+            "kind": "archive",
+            "record": str(event.record),
+            "record_kind": event.kind,
+            "last_contact": event.last_contact.isoformat(),
+            "active_until": event.active_until.isoformat(),
+            "on": _day(event.timestamp),
+            "neighbourhood": None,
+            "reads": 0,
+        }
     return None
 
 
@@ -102,6 +116,13 @@ def _after(doc: dict[str, Any], event: Any) -> None:  # noqa: ANN401 - any later
         doc["status"] = "open" if event.next_follow_up_on is not None else "settled"
     elif isinstance(event, Orientation.PersonErased):
         doc["erased"] = True
+    elif isinstance(event, ArchivedRecord.ArchiveRead):
+        doc["reads"] += 1
+
+
+def _named(doc: dict[str, Any]) -> bool:
+    """An orientation naming a person whose name is not erased."""
+    return doc["kind"] == "orientation" and bool(doc["subject"]) and not doc["erased"]
 
 
 def _row(doc: dict[str, Any], seq: int) -> Row:
@@ -113,6 +134,9 @@ def _row(doc: dict[str, Any], seq: int) -> Row:
         "neighbourhood": doc["neighbourhood"],
         "mediator": doc.get("mediator"),
         "subject": None if doc.get("erased") else doc.get("subject"),
+        # Only orientations with a person's name left to keep are found by their last contact:
+        # the archive and retention then touch what they may archive or erase, no more.
+        "contact": doc["last_contact_on"] if _named(doc) else None,
     }
     return Row(json.dumps({**doc, "seq": seq}, separators=(",", ":")), fields, seq)
 
@@ -164,6 +188,15 @@ class ActivityIndex(View):
         with self.store.reading(self.name) as tx:
             found = tx.get(ACTIVITIES, [key]).get(key)
         return None if found is None else {**json.loads(found.doc), "id": key}
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The documents of the activities with those keys (the others are absent)."""
+        if not keys:
+            return {}
+        self._caught_up()
+        with self.store.reading(self.name) as tx:
+            found = tx.get(ACTIVITIES, list(keys))
+        return {key: {**json.loads(row.doc), "id": key} for key, row in found.items()}
 
     def _caught_up(self) -> None:
         """Fold up to the log's end (again, were a rebuild elsewhere to empty the index)."""

@@ -274,3 +274,27 @@ def erased_person_belongs_to_orientation(
         message = f"{event.subject} is not the person of this orientation"
         return _invalid("erased-person-belongs-to-orientation", message)
     return None
+
+
+# The intermediate archive ----------------------------------------------------------------
+
+
+def archived_after_the_active_period(_: None, event: Any) -> Violation | None:  # noqa: ANN401
+    """A record is archived once its active period, counted from its last contact, ended."""
+    if event.kind not in {"case", "orientation"}:
+        return _invalid("archived-after-the-active-period", f"no record kind {event.kind!r}")
+    if event.active_until <= event.last_contact or event.timestamp < event.active_until:
+        message = (
+            f"a record last contacted {event.last_contact:%Y-%m-%d} is in active use until "
+            f"{event.active_until:%Y-%m-%d}: it is archived after that"
+        )
+        return _invalid("archived-after-the-active-period", message)
+    return None
+
+
+def archive_read_by_a_coordinator(_: object, event: Any) -> Violation | None:  # noqa: ANN401
+    """Only a coordinator reads an archived record (with a reason, which the event carries)."""
+    if not event.by.startswith("coordinator:"):
+        message = f"an archived record is read by a coordinator only, not {event.by}"
+        return Violation("archive-read-by-a-coordinator", message, LifecycleError)
+    return None

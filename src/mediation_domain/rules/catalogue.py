@@ -10,6 +10,8 @@ from mediation_domain.errors import LifecycleError
 from mediation_domain.rules.activities import (
     action_is_plausible,
     anonymous_person_shares_no_name,
+    archive_read_by_a_coordinator,
+    archived_after_the_active_period,
     counts_are_counts,
     erased_person_belongs_to_orientation,
     follow_up_is_plausible,
@@ -100,10 +102,15 @@ RULES: Mapping[str, tuple[Rule, ...]] = {
     "Oriented": (orientation_is_dated, anonymous_person_shares_no_name),
     "FollowedUp": (orientation_is_open, follow_up_is_plausible),
     "PersonErased": (erased_person_belongs_to_orientation,),
+    # The intermediate archive: a record past its active period, and each read of it.
+    "RecordArchived": (archived_after_the_active_period,),
+    "ArchiveRead": (archive_read_by_a_coordinator,),
 }
 
 # The events that create their aggregate (a case, or an activity): recorded first, and only first.
-CREATING = frozenset({"Requested", "RoundRecorded", "ActionHeld", "WatchReported", "Oriented"})
+CREATING = frozenset(
+    {"Requested", "RoundRecorded", "ActionHeld", "WatchReported", "Oriented", "RecordArchived"}
+)
 
 
 def violations(case: CaseState | Any | None, event: object) -> list[Violation]:  # noqa: ANN401
@@ -141,6 +148,7 @@ _ACTIVITY_EVENTS = {
     "CollectiveAction": ("ActionHeld",),
     "WatchReport": ("WatchReported", "WatchAcknowledged", "WatchClosed"),
     "Orientation": ("Oriented", "FollowedUp", "PersonErased"),
+    "ArchivedRecord": ("RecordArchived", "ArchiveRead"),
 }
 _OWNERS = {name: owner for owner, names in _ACTIVITY_EVENTS.items() for name in names}
 _OWNERS.update({name: "MediationCase" for name in RULES if name not in _OWNERS})

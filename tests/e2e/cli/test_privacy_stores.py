@@ -347,20 +347,41 @@ def test_verify_and_replay_pass_after_erasure_and_a_retention_sweep(tmp_path, mo
     run("audit", "keygen", "--private-key", str(audit_key), "--public-key", str(public))
     assert run("audit", "seal", "--private-key", str(audit_key), store=store).returncode == 0
 
+    # With the default archive period (5y), a case last contacted in 2023 is archived:
+    # withheld from `show`, read by a coordinator stating a reason, the read recorded.
     listed = run("retention", "--older-than", "2y", store=store)
     assert listed.returncode == 0, listed.stderr
-    assert str(old) in listed.stdout
+    assert f"{old}  case" in listed.stdout
+    assert "1 record(s) with no contact for over 2y: would archive" in listed.stdout
+    assert "0 case(s) closed" in listed.stdout  # 2y + 5y have not passed: nothing erased
+    assert "Mme Garnier" in run("show", str(old), store=store).stdout
+    archived = run("retention", "--apply", "--json", store=store)
+    assert archived.returncode == 0, archived.stderr
+    assert [(i["action"], i["record"]) for i in json.loads(archived.stdout)] == [
+        ("archive", str(old))
+    ]
+    shown = run("show", str(old), store=store).stdout
+    assert "Mme Garnier" not in shown
+    assert "[archived]" in shown
+    read = run("show", str(old), "--archive-reason", "litigation", store=store)
+    assert "Mme Garnier" in read.stdout, read.stderr
+    assert "a mediator may not read the archive" in _refused(
+        run("--as", "mediator:med-1", "show", str(old), "--archive-reason", "x", store=store)
+    )
+    # With no archive period, the same case is past its whole retention: erased.
+    listed = run("retention", "--older-than", "2y", "--archive-for", "0", store=store)
     assert "1 case(s)" in listed.stdout
     assert "dry run" in listed.stdout
-    assert "Mme Garnier" in run("show", str(old), store=store).stdout
-    applied = run("retention", "--older-than", "2y", "--apply", "--json", store=store)
+    applied = run(
+        "retention", "--older-than", "2y", "--archive-for", "0", "--apply", "--json", store=store
+    )
     assert applied.returncode == 0, applied.stderr
     assert [item["case_id"] for item in json.loads(applied.stdout)] == [str(old)]
     shown = run("show", str(old), store=store).stdout
     assert "Mme Garnier" not in shown
     assert "Jardin" not in shown
     assert "partial-agreement" in shown  # the anonymous facts stay, for the statistics
-    assert "0 case(s)" in run("retention", store=store).stdout
+    assert "0 case(s)" in run("retention", "--archive-for", "0", store=store).stdout
 
     assert run("audit", "seal", "--private-key", str(audit_key), store=store).returncode == 0
     verified = run("audit", "verify", "--public-key", str(public), store=store)

@@ -122,7 +122,11 @@ def _resolve(desk: PrincipalService, args: argparse.Namespace) -> int:
 
 
 def _show(desk: PrincipalService, args: argparse.Namespace) -> int:
-    if isinstance(args.as_of, datetime):
+    if args.archive_reason is not None:
+        if args.as_of is not None:
+            raise InvalidInputError("read an archived case as it stands: no --as-of with it")
+        view = desk.read_archived_case(args.case, reason=args.archive_reason)
+    elif isinstance(args.as_of, datetime):
         zone = time_zone(args.settings.time_zone)
         at = args.as_of if args.as_of.tzinfo else args.as_of.replace(tzinfo=zone)
         view = desk.get_case(args.case, at=at)
@@ -251,6 +255,11 @@ def _add_queries(commands: Commands) -> None:
         "service's time, MEDIATION_TIMEZONE)",
     )
     p.add_argument("--from", dest="source", help="read the case from an audit export file")
+    p.add_argument(
+        "--archive-reason",
+        help="read an archived case's personal values (coordinator), for this reason code "
+        "(e.g. litigation): the read is recorded in the log",
+    )
 
     json_help = "print the cases as one JSON array"
     p = commands.add("list", "list cases", Action.LIST_CASES, _list, json_help=json_help)

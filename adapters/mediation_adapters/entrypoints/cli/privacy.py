@@ -21,6 +21,7 @@ from mediation_adapters.security.store_keys import new_store_key
 from mediation_adapters.storage import StoreError, open_bundle, redacted
 from mediation_adapters.storage.copy import copy_store
 from mediation_domain import InvalidInputError, Mediations
+from mediation_domain.application.archiving import ArchiveDue
 from mediation_domain.application.erasure import RetentionDue
 from mediation_domain.application.service import PrincipalService
 from mediation_domain.authorisation import Action
@@ -40,17 +41,24 @@ def register(commands: Commands, settings: Settings) -> None:
     p.add_argument("--reason", default="data-subject-request", help="a reason code (no free text)")
     p = commands.add(
         "retention",
-        "list (or --apply: erase) personal data of cases closed with no contact for a period",
+        "list (or --apply: archive, then erase) records past their active period and archive",
         Action.ERASE,
         _retention,
-        json_help="print the cases due as one JSON array",
+        json_help="print the records due as one JSON array",
     )
     p.add_argument(
         "--older-than",
         default=settings.retention,
-        help="2y, 18m, 6w or 90d (env MEDIATION_RETENTION; default 2y)",
+        help="the active period from the last contact: 2y, 18m, 6w or 90d "
+        "(env MEDIATION_RETENTION; default 2y, the CNIL's)",
     )
-    p.add_argument("--apply", action="store_true", help="erase; without it, only list")
+    p.add_argument(
+        "--archive-for",
+        default=settings.archive_period,
+        help="then in the intermediate archive, before erasure: 5y, 18m, ..., or 0 for none "
+        "(env MEDIATION_ARCHIVE_PERIOD; default 5y, see docs/privacy.md)",
+    )
+    p.add_argument("--apply", action="store_true", help="archive and erase; else only list")
     p = commands.add(
         "copy",
         "copy the store into a new one, sealing every personal value again",
@@ -119,11 +127,18 @@ def _erasure_residue(subjects: Sequence[str], in_clear: int, *, purged: bool) ->
 
 def _retention(desk: PrincipalService, args: argparse.Namespace) -> int:
     period = RetentionPeriod.parse(args.older_than)
-    due = desk.apply_retention(period) if args.apply else desk.retention_due(period)
+    archive = _archive_period(args.archive_for)
+    archiving: list[ArchiveDue] = []
+    if archive is not None:
+        archiving = desk.apply_archive(period) if args.apply else desk.archive_due(period)
+    step = desk.apply_retention if args.apply else desk.retention_due
+    due = step(period, archive_for=archive)
     if args.json:
-        emit_json([_due_as_json(d) for d in due])
+        emit_json([*map(_archived_as_json, archiving), *map(_due_as_json, due)])
     else:
-        _print_due(due, period, applied=args.apply)
+        if archive is not None:
+            _print_archived(archiving, period, applied=args.apply)
+        _print_due(due, period if archive is None else f"{period} + {archive}", applied=args.apply)
     if not args.apply:
         return EXIT_OK
     named = [subject for d in due for subject in d.subjects]
@@ -131,27 +146,57 @@ def _retention(desk: PrincipalService, args: argparse.Namespace) -> int:
     return _erasure_residue(shown, sum(d.in_clear for d in due), purged=args.app.sealer.purge())
 
 
+def _archive_period(text: str) -> RetentionPeriod | None:
+    """The archive period, None for none ("0")."""
+    return None if text.strip() in {"0", "0d", "0y", "none"} else RetentionPeriod.parse(text)
+
+
+def _archived_as_json(due: ArchiveDue) -> dict[str, object]:
+    return {
+        "action": "archive",
+        "record": str(due.record),
+        "kind": due.kind,
+        "last_contact": due.last_contact.isoformat(),
+    }
+
+
+def _print_archived(due: Sequence[ArchiveDue], period: RetentionPeriod, *, applied: bool) -> None:
+    for item in due:
+        print(f"{item.record}  {item.kind:<11}  last contact {item.last_contact:%Y-%m-%d}")
+    verb = "archived" if applied else "would archive (dry run: add --apply)"
+    print(f"{len(due)} record(s) with no contact for over {period}: {verb}")
+
+
 def _due_as_json(due: RetentionDue) -> dict[str, object]:
     return {
+        "action": "erase",
+        "kind": due.kind,
         "case_id": str(due.case_id),
-        "status": due.status.value,
+        "status": due.status.value if due.status else None,
         "last_contact": due.last_contact.isoformat(),
         "erase": list(due.subjects),
         "kept": list(due.kept),
     }
 
 
-def _print_due(due: Sequence[RetentionDue], period: RetentionPeriod, *, applied: bool) -> None:
+def _print_due(
+    due: Sequence[RetentionDue], period: RetentionPeriod | str, *, applied: bool
+) -> None:
     """One line per case due, then what was (or would be) erased."""
     for d in due:
         kept = f"  (kept, in a later case: {', '.join(d.kept)})" if d.kept else ""
         print(
-            f"{d.case_id}  {d.status.value:<9}  last contact {d.last_contact:%Y-%m-%d}  "
+            f"{d.case_id}  {d.status.value if d.status else d.kind:<9}  "
+            f"last contact {d.last_contact:%Y-%m-%d}  "
             f"{', '.join(d.subjects) or '-'}{kept}"
         )
     verb = "erased" if applied else "would erase (dry run: add --apply)"
     subjects = sum(len(d.subjects) for d in due)
-    print(f"{len(due)} case(s) closed, no contact for over {period}: {verb} {subjects} subject(s)")
+    cases = sum(d.kind == "case" for d in due)
+    print(
+        f"{cases} case(s) closed and {len(due) - cases} orientation(s), no contact for over "
+        f"{period}: {verb} {subjects} subject(s)"
+    )
 
 
 def _copy(_: PrincipalService, args: argparse.Namespace) -> int:
