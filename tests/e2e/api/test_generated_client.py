@@ -1,19 +1,22 @@
 """A client generated from /openapi.json (openapi-python-client) drives the API alone (#19).
 
 The generator runs in a temporary folder on the server's own document; the test then
-uses nothing but the generated package, all 16 operations of the document: a whole case
+uses nothing but the generated package, all 31 operations of the document: a whole case
 through each role's allowed calls (a party added, a mediator stepping down, an erasure),
-paging by the Link header to the end, every report format, the audit export, and the
-typed problems (403, 404, 409, 412, 422).
+paging by the Link header to the end, every report format, the audit export, the
+activities (a round, a collective action, a watch report to its closing, an orientation
+followed up), and the typed problems (403, 404, 409, 412, 422). The last test checks that
+every operation the generator made a function for was driven.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import pkgutil
 import subprocess
 import sys
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from types import ModuleType
 from typing import Any
 
@@ -55,7 +58,12 @@ def generated(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Modul
             del sys.modules[name]
 
 
+OPERATIONS = 31  # in the document: the cases' 16, the activities' 15
+DRIVEN: set[str] = set()  # the operations the tests below called
+
+
 def _api(name: str) -> Any:
+    DRIVEN.add(name)
     return importlib.import_module(f"{PACKAGE}.api.default.{name}")
 
 
@@ -209,4 +217,117 @@ def test_the_typed_problems(clients):
         _api("assign_mediator").sync_detailed(case.case_id, client=coordinator, body=bad),
         422,
         "invalid-input",
+    )
+
+
+def test_the_activities_through_each_role_s_calls(clients):
+    models = _models()
+    coordinator, mediator = clients["coordinator"], clients["mediator"]
+    now, today = datetime.now(UTC), date.today()
+    tour = models.NewRound.from_dict(
+        {
+            "neighbourhood": "Beaulieu",
+            "bus_line": "2",
+            "started_at": (now - timedelta(hours=3)).isoformat(),
+            "ended_at": (now - timedelta(hours=1)).isoformat(),
+            "team": ["med-1", "med-2"],
+            "contacts": {"greeting": 12, "rule-reminder": 1},
+            "observed": {"public-transport": 2},
+        }
+    )
+    recorded = _api("record_round").sync_detailed(client=mediator, body=tour)
+    round_ = _ok(recorded, 201)
+    assert isinstance(round_, models.Round)
+    assert recorded.headers["location"] == f"/rounds/{round_.id}"
+    assert (round_.contacts.greeting, round_.contacts.rule_reminder) == (12, 1)
+    assert round_.started_at.tzinfo is not None
+    assert _ok(_api("read_round").sync_detailed(round_.id, client=coordinator)) == round_
+    assert round_.id in [r.id for r in _ok(_api("list_rounds").sync_detailed(client=mediator))]
+
+    held = models.NewAction.from_dict(
+        {
+            "kind": "workshop",
+            "domain": "schools-and-youth",
+            "neighbourhood": "Beaulieu",
+            "attendance": 14,
+            "partners": ["school", "association"],
+            "team": ["med-1"],
+        }
+    )
+    action = _ok(_api("record_action").sync_detailed(client=coordinator, body=held), 201)
+    assert action.kind == models.ActionKind.WORKSHOP
+    assert action.held_on == today
+    assert _ok(_api("read_action").sync_detailed(action.id, client=mediator)) == action
+    assert action.id in [a.id for a in _ok(_api("list_actions").sync_detailed(client=mediator))]
+
+    seen = models.NewWatchReport.from_dict(
+        {
+            "kind": "damaged-equipment",
+            "domain": "public-space-and-housing",
+            "neighbourhood": "Beaulieu",
+            "partner": "landlord",
+        }
+    )
+    report = _ok(_api("record_watch_report").sync_detailed(client=mediator, body=seen), 201)
+    assert report.status == models.WatchStatus.REPORTED
+    acknowledged = _api("acknowledge_watch_report").sync_detailed(
+        report.id, client=mediator, body=models.WatchAcknowledgement()
+    )
+    assert _ok(acknowledged).acknowledged_on == today
+    open_ = models.ListWatchReportsOpen.TRUE
+    waiting = _ok(_api("list_watch_reports").sync_detailed(client=mediator, open_=open_))
+    assert report.id in [r.id for r in waiting]
+    closing = models.WatchClosing(answer=models.WatchAnswer.PLANNED)
+    closed = _ok(_api("close_watch_report").sync_detailed(report.id, client=mediator, body=closing))
+    assert (closed.status, closed.answer) == (models.WatchStatus.CLOSED, models.WatchAnswer.PLANNED)
+    assert _ok(_api("read_watch_report").sync_detailed(report.id, client=coordinator)) == closed
+    waiting = _ok(_api("list_watch_reports").sync_detailed(client=mediator, open_=open_))
+    assert report.id not in [r.id for r in waiting]
+
+    due = today + timedelta(days=7)
+    oriented = models.NewOrientation.from_dict(
+        {
+            "need": "housing",
+            "partner": "social-service",
+            "neighbourhood": "Beaulieu",
+            "follow_up_on": due.isoformat(),
+            "name": "Mme Ferreira",
+            "shared": ["name", "situation"],
+        }
+    )
+    orientation = _ok(_api("record_orientation").sync_detailed(client=mediator, body=oriented), 201)
+    assert (orientation.by, orientation.follow_up_on) == ("med-1", due)
+    read = _ok(_api("read_orientation").sync_detailed(orientation.id, client=mediator))
+    assert isinstance(read, models.OrientationRead)
+    assert read.person_name == "Mme Ferreira"
+    listed = _ok(_api("list_orientations").sync_detailed(client=mediator, due=due))
+    assert orientation.id in [o.id for o in listed]
+    step = models.FollowUp(
+        outcome=models.OrientationOutcome.IN_PROGRESS, next_on=today + timedelta(days=30)
+    )
+    followed = _ok(
+        _api("record_follow_up").sync_detailed(orientation.id, client=mediator, body=step)
+    )
+    assert (followed.follow_ups, followed.follow_up_on) == (1, today + timedelta(days=30))
+    hidden = _api("read_orientation").sync_detailed(
+        orientation.id, client=clients["other_mediator"]
+    )
+    assert hidden.status_code == 404
+    assert isinstance(hidden.parsed, models.Problem)
+    refused = _api("list_rounds").sync_detailed(client=clients["partner"])
+    assert refused.status_code == 403
+    assert refused.parsed.type_ == "/problems/forbidden"
+
+
+@pytest.mark.usefixtures("generated")
+def test_the_generated_client_drove_every_operation_of_the_document(request):
+    module = request.node.path
+    ran = [item for item in request.session.items if item.path == module]
+    written = [name for name in globals() if name.startswith("test_")]
+    if len(ran) < len(written):
+        pytest.skip("the whole module drives the operations: run it all to count them")
+    folder = importlib.import_module(f"{PACKAGE}.api.default").__path__
+    published = {found.name for found in pkgutil.iter_modules(folder)}
+    assert (len(DRIVEN & published), len(published)) == (OPERATIONS, OPERATIONS), sorted(
+        published - DRIVEN
     )

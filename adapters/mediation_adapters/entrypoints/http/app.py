@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mediation_adapters.config import time_zone
+from mediation_adapters.entrypoints.http.activity_endpoints import ActivityEndpoints
 from mediation_adapters.entrypoints.http.endpoints import Api
 from mediation_adapters.entrypoints.http.problems import Problem, problem_response, wrapped
 from mediation_adapters.security.tokens import Tokens
@@ -130,6 +131,14 @@ def create_app(
         Route("/report", wrapped(api.report), methods=["GET"]),
         Route("/report/{format}", wrapped(api.report), methods=["GET"]),
         Route("/audit/export", wrapped(api.audit_export), methods=["GET"]),
+        *(
+            Route(
+                path,
+                _by_method(**{method: wrapped(e) for method, e in endpoints.items()}),
+                methods=list(endpoints),
+            )
+            for path, endpoints in ActivityEndpoints(api).routes().items()
+        ),
     ]
 
     async def http_error(_: Request, error: Exception) -> Response:

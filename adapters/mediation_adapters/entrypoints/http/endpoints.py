@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 import tempfile
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
-from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from mediation_adapters.bootstrap import service
 from mediation_adapters.config import report_period
 from mediation_adapters.entrypoints.http.openapi import document
+from mediation_adapters.entrypoints.http.parsing import path_id, read_json
 from mediation_adapters.entrypoints.http.problems import Problem
-from mediation_adapters.entrypoints.http.schema import BODIES, REPORT_MEDIA, check
+from mediation_adapters.entrypoints.http.schema import BODIES, REPORT_MEDIA
 from mediation_adapters.formats.export_writer import write_export
 from mediation_adapters.formats.report import FORMATS, LANGUAGES, default_by, render
 from mediation_adapters.security.tokens import Tokens
@@ -32,7 +31,6 @@ from mediation_domain.errors import quoted
 from mediation_domain.reports import dimensions
 
 _log = logging.getLogger("mediation.http")
-MAX_BODY_BYTES = 64 * 1024
 PURGE_RETRY_SECONDS = 1.0
 REPORTS_WAITING = 4  # report requests at once (one computed, the others waiting); then 503
 
@@ -106,7 +104,7 @@ class Api:
     async def request_case(self, request: Request) -> Response:
         """POST /cases: open a case."""
         desk = self.desk(request, Action.REQUEST)
-        body = await _body(request, "Request")
+        body = await read_json(request, BODIES["Request"])
         parties = body["parties"]
         named = sum("party_id" in party for party in parties)
         if named not in {0, len(parties)}:
@@ -132,7 +130,7 @@ class Api:
         """GET /cases/{case_id}: the case, its version as ETag."""
         desk = self.desk(request, Action.READ_CASE)  # the role first, then the headers
         expected = _if_match(request)
-        view = await run_in_threadpool(desk.get_case, _case(request), expected_version=expected)
+        view = await run_in_threadpool(desk.get_case, _case_id(request), expected_version=expected)
         return _case_response(view)
 
     def command(
@@ -145,12 +143,12 @@ class Api:
 
         async def endpoint(request: Request) -> Response:
             desk = self.desk(request, action)
-            body = await _body(request, body_name)
+            body = await read_json(request, BODIES[body_name])
             expected = _if_match(request)
             # The service acts on the version whose mediator it checked (If-Match: on that
             # one only): a case reassigned meanwhile is a conflict, never a command
             # recorded on someone else's case.
-            done = await run_in_threadpool(act, desk, _case(request), body, expected)
+            done = await run_in_threadpool(act, desk, _case_id(request), body, expected)
             return _case_response(done.case, recorded=done.recorded)
 
         return endpoint
@@ -158,7 +156,7 @@ class Api:
     async def erase(self, request: Request) -> Response:
         """POST /subjects/{subject}/erasure: erase a data subject's personal data."""
         desk = self.desk(request, Action.ERASE)
-        body = await _body(request, "Erasure")
+        body = await read_json(request, BODIES["Erasure"])
         erasure = await run_in_threadpool(
             desk.erase_subject,
             request.path_params["subject"],
@@ -256,14 +254,9 @@ class Api:
         return JSONResponse(document(self.mediations.neighbourhoods.names))
 
 
-def _case(request: Request) -> str:
+def _case_id(request: Request) -> str:
     """The case the path names: a path naming no case at all is not found, like any other."""
-    text: str = request.path_params["case_id"]
-    try:
-        UUID(text)
-    except ValueError:
-        raise Problem(404, "not-found", f"no case {quoted(text)}") from None
-    return text
+    return path_id(request, "case_id", "case")
 
 
 def _flag(value: str, name: str) -> bool:
@@ -307,26 +300,3 @@ def _if_match(request: Request) -> int | None:
         message = f'If-Match {quoted(header[:40])} is not a case\'s ETag (like "3")'
         raise Problem(400, "malformed-request", message)
     return int(found[1])
-
-
-async def _body(request: Request, name: str) -> dict[str, Any]:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/json":
-        raise Problem(415, "unsupported-media-type", "send application/json")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise Problem(413, "too-large", f"the body is over {MAX_BODY_BYTES} bytes")
-    raw = bytearray()
-    try:
-        async for chunk in request.stream():
-            raw += chunk
-            if len(raw) > MAX_BODY_BYTES:
-                raise Problem(413, "too-large", f"the body is over {MAX_BODY_BYTES} bytes")
-    except ClientDisconnect:
-        raise Problem(400, "malformed-request", "the client left before its body ended") from None
-    try:
-        body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise Problem(400, "malformed-request", "the body is not JSON (UTF-8)") from None
-    check(BODIES[name], body)
-    return body  # type: ignore[no-any-return]

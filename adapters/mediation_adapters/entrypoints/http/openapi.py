@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from mediation_adapters.entrypoints.http.activity_openapi import activity_components, activity_paths
+from mediation_adapters.entrypoints.http.operations import operation, query
 from mediation_adapters.entrypoints.http.schema import (
     AFTER_COMMAND,
     BODIES,
@@ -39,7 +41,6 @@ _REPORT_PARAMS = [
 ]
 
 
-_BYTES = {"type": "string", "format": "binary"}  # a generated client reads bytes (a File)
 _ETAG = {
     "ETag": {
         "description": 'the case\'s version, as a strong ETag ("3"): send it back as If-Match',
@@ -49,64 +50,6 @@ _ETAG = {
 _LOCATION = {
     "Location": {"description": "the new case: /cases/{case_id}", "schema": {"type": "string"}}
 }
-
-
-def _operation(  # noqa: PLR0913 - the parts of an OpenAPI operation
-    operation_id: str,
-    summary: str,
-    roles: str,
-    *,
-    body: str | None = None,
-    ok: dict[str, Any] | None = None,
-    status: str = "200",
-    params: list[dict[str, Any]] | None = None,
-    if_match: bool = False,
-    media: str = "application/json",
-    more_media: Sequence[str] = (),
-    also: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    parameters = list(params or [])
-    if if_match:
-        parameters.append(
-            {
-                "name": "If-Match",
-                "in": "header",
-                "required": False,
-                "description": 'the ETag of the case as last read ("3"): 412 if it changed',
-                "schema": {"type": "string", "maxLength": 100},
-            }
-        )
-    operation: dict[str, Any] = {
-        "operationId": operation_id,
-        "summary": summary,
-        "description": f"Roles: {roles}.",
-        "parameters": parameters,
-        "responses": {
-            status: {
-                "description": "done",
-                "content": {
-                    media: {"schema": ok or {}},
-                    **{other: {"schema": _BYTES} for other in more_media},
-                },
-            },
-            "default": {
-                "description": "a refusal, as RFC 9457 problem details",
-                "content": {
-                    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
-                },
-            },
-        },
-    }
-    for other, description in (also or {}).items():  # another success, same content
-        operation["responses"][other] = operation["responses"][status] | {
-            "description": description
-        }
-    if body:
-        operation["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{body}"}}},
-        }
-    return operation
 
 
 _CASE_ID = {
@@ -119,25 +62,21 @@ _CASE_REF = {"$ref": "#/components/schemas/Case"}
 _AFTER_REF = {"$ref": "#/components/schemas/CaseAfterCommand"}
 
 
-def _paged(operation: dict[str, Any]) -> dict[str, Any]:
-    """`operation`, whose answer carries a Link to the next page when there is one."""
-    operation["responses"]["200"]["headers"] = {
+def _paged(listing: dict[str, Any]) -> dict[str, Any]:
+    """`listing`, whose answer carries a Link to the next page when there is one."""
+    listing["responses"]["200"]["headers"] = {
         "Link": {
             "description": '<...&after=CURSOR>; rel="next" (RFC 8288), while more follow',
             "schema": {"type": "string"},
         }
     }
-    return operation
+    return listing
 
 
 def _shared(body: dict[str, Any], field: str, component: str) -> dict[str, Any]:
     """`body` with `field`'s schema the shared component (the same enum, referred to)."""
     properties = body["properties"] | {field: {"$ref": f"#/components/schemas/{component}"}}
     return body | {"properties": properties}
-
-
-def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": schema}
 
 
 def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
@@ -153,13 +92,13 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
     def command(
         operation_id: str, summary: str, body: str, roles: str = "coordinator, the case's mediator"
     ) -> Any:  # noqa: ANN401
-        operation = _operation(
+        done = operation(
             operation_id, summary, roles, body=body, ok=_AFTER_REF, params=[_CASE_ID], if_match=True
         )
-        operation["responses"]["200"]["headers"] = _ETAG
-        return {"post": operation}
+        done["responses"]["200"]["headers"] = _ETAG
+        return {"post": done}
 
-    read = _operation(
+    read = operation(
         "readCase",
         "Read a case (ETag: its version; If-Match: 412 unless it is still that version)",
         "coordinator, the case's mediator",
@@ -168,7 +107,7 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
         if_match=True,
     )
     read["responses"]["200"]["headers"] = _ETAG
-    opened = _operation(
+    opened = operation(
         "openCase", "Open a case", "coordinator", body="Request", ok=_AFTER_REF, status="201"
     )
     opened["responses"]["201"]["headers"] = _ETAG | _LOCATION
@@ -179,7 +118,9 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
             "title": "mediation-domain",
             "version": "1",
             "description": (
-                "Social mediation cases. Bearer tokens map to a role: mediator (their cases), "
+                "Social mediation cases, and the rest of a mediator's work: proximity rounds, "
+                "collective actions, watch reports, orientations. Bearer tokens map to a "
+                "role: mediator (their cases and orientations, the work they took part in), "
                 "coordinator (all), partner (aggregated report), auditor (pseudonymised "
                 "export). Refusals are RFC 9457 problem details."
             ),
@@ -188,7 +129,7 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
         "paths": {
             "/cases": {
                 "get": _paged(
-                    _operation(
+                    operation(
                         "listCases",
                         "List cases in request order, a page at a time (a mediator sees "
                         "their own; a coordinator may filter by mediator); a Link header "
@@ -196,15 +137,15 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
                         "coordinator, mediator",
                         ok={"type": "array", "items": _CASE_REF},
                         params=[
-                            _query("status", codes(CaseStatus)),
-                            _query("neighbourhood", place),
-                            _query("domain", codes(InterventionDomain)),
-                            _query("mediator", {"type": "string", "minLength": 1, "maxLength": 64}),
-                            _query(
+                            query("status", codes(CaseStatus)),
+                            query("neighbourhood", place),
+                            query("domain", codes(InterventionDomain)),
+                            query("mediator", {"type": "string", "minLength": 1, "maxLength": 64}),
+                            query(
                                 "limit",
                                 {"type": "integer", "minimum": 1, "maximum": MOST_CASES},
                             ),
-                            _query("after", {"type": "string", "pattern": "^[0-9]{1,18}$"}),
+                            query("after", {"type": "string", "pattern": "^[0-9]{1,18}$"}),
                         ],
                     )
                 ),
@@ -229,7 +170,7 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
                 "resolveCase", "End with an outcome", "Resolution"
             ),
             "/subjects/{subject}/erasure": {
-                "post": _operation(
+                "post": operation(
                     "eraseSubject",
                     "Erase a data subject's personal data for good (202 while the deleted "
                     "key's old bytes wait to be purged from the store's log)",
@@ -248,7 +189,7 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
                 )
             },
             "/report": {
-                "get": _operation(
+                "get": operation(
                     "getReport",
                     "Activity indicators as JSON, by neighbourhood, domain and month (partners' "
                     "view unless exact=true: counts from 1 to 4 shown as '< 5', whole finished "
@@ -260,7 +201,7 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
             },
             **{
                 f"/report/{fmt}": {
-                    "get": _operation(
+                    "get": operation(
                         f"getReport{fmt.title()}",
                         f"The same report as {fmt} ({media})",
                         "coordinator, partner (partners' view only)",
@@ -273,7 +214,7 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
                 if fmt != "json"
             },
             "/audit/export": {
-                "get": _operation(
+                "get": operation(
                     "exportAudit",
                     "The pseudonymised history for auditors (JSON Lines, audit format 2: "
                     "up to the latest signed checkpoint; docs/audit-format.md); sent as "
@@ -284,6 +225,7 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
                     more_media=["application/octet-stream"],
                 )
             },
+            **activity_paths(),
         },
         "components": {
             "schemas": {
@@ -293,6 +235,7 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
                 "Outcome": codes(Outcome),
                 "WithdrawnBy": codes(WithdrawnBy),
                 **bodies,
+                **activity_components(place),
             },
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },

@@ -8,6 +8,7 @@ neighbourhood, a party of the case...) and answers 409 or 422 with a problem doc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -37,7 +38,8 @@ def codes(vocabulary: Any) -> dict[str, Any]:  # noqa: ANN401 - an Enum class
     return {"type": "string", "enum": [member.value for member in vocabulary]}
 
 
-def _body(required: list[str], **properties: Any) -> dict[str, Any]:  # noqa: ANN401
+def body(required: list[str], **properties: Any) -> dict[str, Any]:  # noqa: ANN401
+    """A request body: an object of these properties (`required` among them), no other."""
     return {
         "type": "object",
         "required": required,
@@ -50,12 +52,12 @@ def _ids() -> dict[str, Any]:
     return {"type": "array", "items": _ID, "maxItems": MAX_ITEMS}
 
 
-PARTY = _body(["name"], name=_NAME, party_id=_ID, contact=_CONTACT)
+PARTY = body(["name"], name=_NAME, party_id=_ID, contact=_CONTACT)
 
 
 def request_body(neighbourhood: dict[str, Any]) -> dict[str, Any]:
     """The body opening a case, its neighbourhood as `neighbourhood` says."""
-    return _body(
+    return body(
         ["domain", "neighbourhood", "referral", "parties"],
         domain=codes(InterventionDomain),
         neighbourhood=neighbourhood,
@@ -70,23 +72,23 @@ def request_body(neighbourhood: dict[str, Any]) -> dict[str, Any]:
 BODIES: dict[str, dict[str, Any]] = {
     "Request": request_body({"type": "string", "minLength": 1, "maxLength": 100}),
     "Party": PARTY,
-    "Assignment": _body(["mediator"], mediator=_ID, ties=_ids(), waived_by=_ids()),
-    "MediatorWithdrawal": _body(["mediator", "reason"], mediator=_ID, reason=_CODE),
-    "Consent": _body(
+    "Assignment": body(["mediator"], mediator=_ID, ties=_ids(), waived_by=_ids()),
+    "MediatorWithdrawal": body(["mediator", "reason"], mediator=_ID, reason=_CODE),
+    "Consent": body(
         ["party", "decision"],
         party=_ID,
         decision={"type": "string", "enum": ["give", "withdraw", "refuse"]},
     ),
-    "Session": _body(
+    "Session": body(
         ["kind", "attendees"],
         kind=codes(SessionKind),
         attendees={"type": "array", "items": _ID, "minItems": 1, "maxItems": MAX_ITEMS},
         held_on={"type": "string", "format": "date"},
         notes=_TEXT,
     ),
-    "Withdrawal": _body(["by", "reason"], by=codes(WithdrawnBy), reason=_CODE),
-    "Resolution": _body(["outcome"], outcome=codes(Outcome)),
-    "Erasure": _body([], reason=_CODE),
+    "Withdrawal": body(["by", "reason"], by=codes(WithdrawnBy), reason=_CODE),
+    "Resolution": body(["outcome"], outcome=codes(Outcome)),
+    "Erasure": body([], reason=_CODE),
 }
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
@@ -215,10 +217,23 @@ REPORT_MEDIA = {
 
 ERASURE = {
     "type": "object",
-    "required": ["subject", "cases", "key_deleted", "recorded", "in_clear", "purge"],
+    "required": [
+        "subject",
+        "cases",
+        "orientations",
+        "key_deleted",
+        "recorded",
+        "in_clear",
+        "purge",
+    ],
     "properties": {
         "subject": {"type": "string"},
         "cases": {"type": "array", "items": {"type": "string", "format": "uuid"}},
+        "orientations": {
+            "type": "array",
+            "items": {"type": "string", "format": "uuid"},
+            "description": "the orientations whose person the subject was",
+        },
         "key_deleted": {"type": "boolean"},
         "recorded": {"type": "integer"},
         "in_clear": {"type": "integer"},
@@ -306,6 +321,16 @@ def _broken_string(schema: dict[str, Any], value: object, where: str) -> str | N
         return f"{where} has {len(value)} characters, out of bounds"
     if "enum" in schema and value not in schema["enum"]:
         return f"{where} must be one of: {', '.join(schema['enum'])}"
+    if "pattern" in schema and not re.search(schema["pattern"], value):
+        return f"{where} must be {schema.get('description') or 'like ' + schema['pattern']}"
+    return None
+
+
+def _broken_integer(schema: dict[str, Any], value: object, where: str) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return f"{where} must be a whole number"
+    if not schema.get("minimum", -(10**18)) <= value <= schema.get("maximum", 10**18):
+        return f"{where} is {value}, out of bounds"
     return None
 
 
@@ -314,4 +339,5 @@ _BY_TYPE: dict[str, Callable[[dict[str, Any], object, str], str | None]] = {
     "object": _broken_object,
     "array": _broken_array,
     "string": _broken_string,
+    "integer": _broken_integer,
 }
