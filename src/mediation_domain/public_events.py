@@ -140,6 +140,8 @@ PUBLISHED_REASONS = frozenset(
         "oriented-to-partner",
         "data-subject-request",
         "retention-period",
+        "litigation",  # why an archived record was read
+        "subject-access-request",
     }
 )
 OTHER_REASON = "other"

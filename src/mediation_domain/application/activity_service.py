@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from mediation_domain.application.activity_input import _activity_id
 from mediation_domain.authorisation import (
     Action,
     Decision,
@@ -220,6 +221,7 @@ class ActivityDesk:
     def _orientation(self, orientation_id: UUID | str) -> None:
         """Refuse an orientation the principal may not follow (hidden: as if absent)."""
         self.require(Action.FOLLOW_UP)
+        _activity_id(orientation_id, "orientation")  # a malformed id is named for what it is
         try:
             found = self._app.get_activity(orientation_id)
         except CaseNotFoundError:

@@ -18,7 +18,7 @@ from mediation_domain.activity_values import (
     OrientationOutcome,
     SharedItem,
 )
-from mediation_domain.errors import InvalidInputError, LifecycleError
+from mediation_domain.errors import InvalidInputError, LifecycleError, quoted
 from mediation_domain.rules.base import Violation
 from mediation_domain.rules.sessions import CLOCK_TOLERANCE
 from mediation_domain.values import InterventionDomain
@@ -94,11 +94,19 @@ def counts_are_counts(_: None, event: RoundFacts) -> Violation | None:
                 )
                 return _invalid("counts-are-counts", message)
             if not _is_count(count):
-                message = (
-                    f"{what} {code} must be a whole number from 0 to {MAX_COUNT}, not {count!r}"
-                )
+                message = f"{what} {code} must be {_COUNT}, not {_shown(count)}"
                 return _invalid("counts-are-counts", message)
     return None
+
+
+_COUNT = f"a whole number from 0 to {MAX_COUNT}"
+
+
+def _shown(value: object) -> str:
+    """A value refused as a count, shown short: a huge int is not printed in full."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**6:
+        return "a number that large"
+    return quoted(value if isinstance(value, str | int | float) else type(value).__name__)
 
 
 def _is_count(value: object) -> bool:
@@ -125,9 +133,7 @@ def action_is_plausible(_: None, event: Any) -> Violation | None:  # noqa: ANN40
             "action-is-plausible", f"the action's date {event.held_on} is in the future"
         )
     if not _is_count(event.attendance):
-        message = (
-            f"attendance must be a whole number from 0 to {MAX_COUNT}, not {event.attendance!r}"
-        )
+        message = f"attendance must be {_COUNT}, not {_shown(event.attendance)}"
         return _invalid("action-is-plausible", message)
     if len(set(event.partners)) != len(event.partners):
         return _invalid("action-is-plausible", "each kind of partner is listed once")

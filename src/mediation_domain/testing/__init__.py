@@ -16,7 +16,11 @@ pytest.register_assert_rewrite(
 )
 
 from mediation_domain.testing import strategies  # noqa: E402 - after the rewrite is registered
-from mediation_domain.testing.contract import MediationsContract, record_every_event  # noqa: E402
+from mediation_domain.testing.contract import (  # noqa: E402
+    MediationsContract,
+    record_every_activity,
+    record_every_event,
+)
 from mediation_domain.testing.ports import (  # noqa: E402
     AuditLedgerContract,
     KeyStoreContract,
@@ -31,6 +35,7 @@ __all__ = [
     "ProjectionStoreContract",
     "StoreBundleContract",
     "largest_request",
+    "record_every_activity",
     "record_every_event",
     "strategies",
 ]

@@ -15,6 +15,7 @@ import threading
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import closing
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -31,7 +32,7 @@ from mediation_domain.errors import (
     InvalidInputError,
     MediationError,
 )
-from mediation_domain.privacy import ERASED, SubjectErasedError
+from mediation_domain.privacy import ARCHIVED, ERASED, SubjectErasedError
 from mediation_domain.testing import strategies
 from mediation_domain.values import CaseStatus, PartyId
 
@@ -72,6 +73,79 @@ def record_every_event(app: Mediations) -> UUID:
     app.withdraw(dropped, by="party", reason="no-longer-needed")
     app.erase_subject(app.get_case(dropped).parties[0].id)
     return case_id
+
+
+def record_every_activity(app: Mediations) -> dict[str, UUID]:
+    """Every kind of activity event and of archive event, on `app`; their ids by kind.
+
+    A round, a collective action, a watch report acknowledged and closed, an orientation
+    of three years ago (named, followed up, then archived, read through the archive, its
+    person erased). Sets the application's clock while it records, and restores it.
+    """
+    clock, now = app.clock, (app.clock or (lambda: datetime.now(UTC)))()
+    then = now - timedelta(days=3 * 365)
+    app.clock = lambda: then
+    try:
+        oriented = app.orient(
+            by="med-1",
+            need="administrative",
+            partner="social-service",
+            neighbourhood="Couronneries",
+            follow_up_on=then.date() + timedelta(days=21),
+            name="Mme Nguyễn Thị Hoa",
+            shared=["name", "situation"],
+        )
+        app.follow_up(oriented, outcome="right-opened", on=then.date())
+    finally:
+        app.clock = clock
+    found = {"orientation": oriented}
+    found["round"] = app.record_round(
+        neighbourhood="Trois-Cités",
+        bus_line="1",
+        started_at=now - timedelta(hours=3),
+        ended_at=now - timedelta(hours=1),
+        team=["med-1", "med-2"],
+        contacts={"greeting": 9, "information": 3, "defusing": 1},
+        observed={"public-transport": 2},
+    )
+    found["action"] = app.record_action(
+        kind="residents-meeting",
+        domain="residents-participation",
+        neighbourhood="Bel-Air",
+        attendance=23,
+        held_on=now.date(),
+        partners=["landlord", "city-service"],
+        team=["med-2"],
+    )
+    found["watch"] = app.report_watch(
+        kind="damaged-equipment",
+        domain="public-space-and-housing",
+        neighbourhood="Beaulieu",
+        partner="landlord",
+        reported_on=now.date(),
+    )
+    app.acknowledge_watch(found["watch"], on=now.date())
+    app.close_watch(found["watch"], answer="fixed", on=now.date())
+    app.apply_archive("2y", now=now)
+    app.record_archive_read(oriented, by="coordinator:amina", reason="subject-access-request")
+    app.erase_subject(app.get_activity(oriented)["subject"])
+    return found
+
+
+ACTIVITY_EVENTS = frozenset(
+    {
+        "RoundRecorded",
+        "ActionHeld",
+        "WatchReported",
+        "WatchAcknowledged",
+        "WatchClosed",
+        "Oriented",
+        "FollowedUp",
+        "PersonErased",
+        "RecordArchived",
+        "ArchiveRead",
+    }
+)
 
 
 class MediationsContract:
@@ -123,6 +197,20 @@ class MediationsContract:
         assert reader.list_cases() == writer.list_cases()
         assert reader.get_case(case_id).parties[2].contact == "xiaoming@example.org"
         assert reader.get_case(case_id).sessions[1].notes == "Accord partiel"
+
+    def test_every_activity_event_round_trips_and_reloads_in_a_new_application(
+        self, opener: Opener
+    ) -> None:
+        writer = opener()
+        found = record_every_activity(writer)
+        reader = opener()
+        kinds = {type(event).__name__ for event in reader.history()}
+        assert kinds == ACTIVITY_EVENTS
+        for activity in found.values():
+            assert reader.get_activity(activity) == writer.get_activity(activity)
+        assert reader.get_activity(found["watch"])["answer"] == "fixed"
+        assert reader.orientation_person(found["orientation"]) == ARCHIVED
+        assert reader.archived([found["orientation"]]) == {found["orientation"]}
 
     def test_an_erasure_holds_for_every_application_on_the_store(self, opener: Opener) -> None:
         writer = opener()

@@ -3,8 +3,9 @@
 Exit codes: 0 done; 1 a check failed; 2 bad input or a refused command (one line on
 stderr, nothing stored).
 
-Each family of commands (cases, privacy, audit, report, admin, publish, demo) declares its commands
-in its own module: parser, handler and the permission the service layer checks, together.
+Each family of commands (cases, activities, privacy, audit, report, admin, publish, demo)
+declares its commands in its own module: parser, handler and the permission the service
+layer checks, together.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from eventsourcing.utils import TopicError
 from mediation_adapters.bootstrap import build, service
 from mediation_adapters.config import DEFAULT_STORE, Settings
 from mediation_adapters.entrypoints.cli import (
+    activities,
     admin,
     audit,
     cases,
@@ -69,6 +71,7 @@ def parser(settings: Settings) -> Parser:
     commands = Commands(parser.add_subparsers(title="commands", metavar="COMMAND", required=True))
     demo.register(commands)
     cases.register(commands)
+    activities.register(commands)
     report.register(commands)
     audit.register(commands)
     privacy.register(commands, settings)

@@ -90,12 +90,13 @@ def register(commands: Commands, settings: Settings) -> None:
 def _erase(desk: PrincipalService, args: argparse.Namespace) -> int:
     erasure = desk.erase_subject(args.subject, reason=args.reason)
     cases = len(erasure.cases)
+    oriented = f" and {len(erasure.orientations)} orientation(s)" if erasure.orientations else ""
     if args.json:
         emit_json(erasure.to_dict())
     elif erasure.key_deleted:
         print(
             f"erased {erasure.subject}: key deleted, recorded on {erasure.recorded} of "
-            f"{cases} case(s); its values now read {ERASED}"
+            f"{cases} case(s){oriented}; its values now read {ERASED}"
         )
     elif erasure.recorded:
         print(f"erased {erasure.subject}: recorded on {erasure.recorded} of {cases} case(s)")
