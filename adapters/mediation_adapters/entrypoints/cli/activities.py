@@ -171,7 +171,10 @@ def _follow_up(desk: PrincipalService, args: argparse.Namespace) -> int:
 
 
 def _orientation(desk: PrincipalService, args: argparse.Namespace) -> int:
-    name = desk.orientation_person(args.orientation)  # refused first: another's, or no such
+    if args.archive_reason is not None:  # the coordinator's, the read recorded first
+        name = desk.read_archived_person(args.orientation, reason=args.archive_reason)
+    else:
+        name = desk.orientation_person(args.orientation)  # refused first: another's, or none
     return printed(desk.get_activity(args.orientation) | {"name": name}, "", args)
 
 
@@ -315,6 +318,11 @@ def _add_orientation(commands: Commands) -> None:
         "orientation", summary, Action.FOLLOW_UP, _orientation, json_help="print it as JSON"
     )
     p.add_argument("orientation", help="the orientation's id")
+    p.add_argument(
+        "--archive-reason",
+        help="an archived orientation's person (coordinator), for this reason code: the read "
+        "is recorded in the log",
+    )
 
 
 def _add_lists(commands: Commands) -> None:
