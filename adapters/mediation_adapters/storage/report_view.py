@@ -15,6 +15,9 @@ take turns and never fold an event twice. `rebuild()` starts again from the firs
 The rows hold no personal data: neighbourhood, domain, referral, times and codes. While a
 case is open its consents are kept under keyed hashes of the party ids (a key of the
 view's own, so the hashes match nothing outside it); they are dropped when it closes.
+
+The activities' figures need no facts of their own: a report reads the application's
+activity index (caught up before each read) for the activities dated in its period.
 """
 
 from __future__ import annotations
@@ -24,9 +27,10 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
+from mediation_domain.application.activities import Activities
 from mediation_domain.ports import ProjectionTransaction, Row
 from mediation_domain.projections import View
-from mediation_domain.reports import CaseFacts, Period, Report, fold
+from mediation_domain.reports import CaseFacts, Period, Report, Select, fold
 
 # Raise it when CaseFacts or the fold change: views rebuild themselves. 2: the facts moved
 # into the store's projection store (the first version's tables are left unused).
@@ -67,6 +71,13 @@ class ReportView(View):
         return (loads(row.doc) for row in self.store.scan("report_facts"))
 
     def report(self, period: Period, *, exact: bool = False) -> Report:
-        """The indicators over `period`, from facts brought up to date first."""
+        """The indicators over `period`, from facts brought up to date first.
+
+        With the activities' figures when the view's application keeps activities.
+        """
         self.refresh()
-        return Report.of(self.all_facts(), period, exact=exact)
+        return Report.of(self.all_facts(), period, exact=exact, activities=self._activities())
+
+    def _activities(self) -> Select | None:
+        """What reads the application's activity index, None for a log without one."""
+        return self.app.activity_index.select if isinstance(self.app, Activities) else None

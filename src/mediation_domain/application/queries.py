@@ -269,8 +269,10 @@ class Queries:
 
         `exact=False` is the partners' view (small counts hidden). Stores keep the facts
         up to date incrementally instead: `mediation_adapters.storage.report_view.ReportView`.
+        The activities' figures come from the activity index, for the period's only.
         """
-        return Report.of(facts_of(self.history()).values(), period, exact=exact)
+        facts = facts_of(self.history()).values()
+        return Report.of(facts, period, exact=exact, activities=self.activity_index.select)
 
     def history(self) -> Iterator[MediationCase.Event]:
         """Every stored event of every case, in the order recorded (read page by page)."""

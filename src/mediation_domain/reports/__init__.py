@@ -17,8 +17,19 @@ quarters do not show. See docs/reports.md for the limits.
 
 `facts` holds the fold and the grid, `period` the periods (and the partners' rule on
 them), `counting` the counts and the `Report`, and `disclosure` the partners' masking.
+The work beside cases (rounds, watch reports, orientations, collective actions) is read
+from the activity index for the period only: `activity_facts` counts it, family by
+family, and `activity_figures` publishes it under the same rules, into `Report.activities`.
 """
 
+from mediation_domain.reports.activity_facts import FAMILIES, Family
+from mediation_domain.reports.activity_figures import (
+    ActivityFigures,
+    ActivityRow,
+    Hours,
+    Section,
+    Select,
+)
 from mediation_domain.reports.counting import MEASURES, MOST_ROWS, Report, Row, dimensions
 from mediation_domain.reports.disclosure import MAIN, PARTNERS, SMALL_COUNT, Node, Shown
 from mediation_domain.reports.facts import (
@@ -40,6 +51,7 @@ __all__ = [
     "COMMIT_GRACE",
     "COUNTS",
     "DIMENSIONS",
+    "FAMILIES",
     "FLOWS",
     "MAIN",
     "MEASURES",
@@ -48,13 +60,19 @@ __all__ = [
     "PARTNERS",
     "SMALL_COUNT",
     "STOCKS",
+    "ActivityFigures",
+    "ActivityRow",
     "CaseFacts",
+    "Family",
+    "Hours",
     "Key",
     "Node",
     "PartyKey",
     "Period",
     "Report",
     "Row",
+    "Section",
+    "Select",
     "Shown",
     "dimensions",
     "facts_of",

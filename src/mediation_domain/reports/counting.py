@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 
 from mediation_domain.errors import InvalidInputError, quoted
+from mediation_domain.reports.activity_figures import ActivityFigures, Select
 from mediation_domain.reports.disclosure import (
     PLACES,
     SMALL_COUNT,
@@ -60,17 +61,30 @@ class Report:
     each neighbourhood, each domain, each neighbourhood x domain; by month (exact), or for
     partners the whole service by month and the others by quarter. Any row of any report
     is a sum of those figures (flows) or the last month's (stocks), so reports of
-    different periods agree and cannot be differenced into more.
+    different periods agree and cannot be differenced into more. `activities`: the figures
+    of the work beside cases, under the same rules (None when not asked for).
     """
 
     period: Period
     cells: Mapping[Key, _Cell]
     exact: bool
     published: Mapping[Node, Shown]
+    activities: ActivityFigures | None = None
 
     @classmethod
-    def of(cls, facts: Iterable[CaseFacts], period: Period, *, exact: bool = False) -> Report:
-        """Count `facts` over `period`; `exact=False` is what a partner may receive."""
+    def of(
+        cls,
+        facts: Iterable[CaseFacts],
+        period: Period,
+        *,
+        exact: bool = False,
+        activities: Select | None = None,
+    ) -> Report:
+        """Count `facts` over `period`; `exact=False` is what a partner may receive.
+
+        `activities` reads the activity index (`ActivityIndex.select`): with it, the report
+        counts the activities too.
+        """
         period.check_size()
         if not exact:
             period.check_whole_quarters()
@@ -78,8 +92,11 @@ class Report:
         ends = [(month, period.until(month)) for month in period.months]
         for case in facts:
             _count(case, period, ends, cells)
-        grid = {key: cell.counts for key, cell in cells.items()}
-        return cls(period, dict(cells), exact, publish(grid, exact=exact))
+        grid: dict[tuple[str, ...], Counter[str]] = {k: c.counts for k, c in cells.items()}
+        figures = (
+            None if activities is None else ActivityFigures.of(activities, period, exact=exact)
+        )
+        return cls(period, dict(cells), exact, publish(grid, exact=exact), figures)
 
     def rows(self, by: Sequence[str]) -> list[Row]:
         """The indicators grouped by `by` (a subset of DIMENSIONS), in a stable order."""

@@ -6,7 +6,8 @@ domains), a neighbourhood's or domain's month holds a handful of cases, its quar
 Each quarter is published once it is over, as one system: its three months of the
 whole service and its quarterly figures by neighbourhood, domain and both, suppressed
 together. Any partner report is a sum of those figures, so reports of any periods (whole
-quarters) can be differenced into nothing they do not show.
+quarters) can be differenced into nothing they do not show. The activities' figures follow
+the same rules, each family of them with its own `Scheme` of tables and sums.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Mapping
 
 import attrs
 
-from mediation_domain.reports.facts import FLOWS, STOCKS, Key
+from mediation_domain.reports.facts import FLOWS, STOCKS
 
 SMALL_COUNT = 5
 # What partners get per neighbourhood or domain; the breakdowns (by referral source, who
@@ -68,7 +69,6 @@ class Shown:
 
 
 PLACES = ("neighbourhood", "domain")
-_TABLES: tuple[tuple[str, ...], ...] = ((), ("neighbourhood",), ("domain",), PLACES)
 # Each count that is the sum of others, in every table: requests = the referrals, etc.
 _PARTS: dict[str, tuple[str, ...]] = {
     "requests": tuple(n for n in FLOWS if n.startswith("referral.")),
@@ -88,9 +88,43 @@ Relation = tuple[Node, list[Node]]
 Bounds = tuple[float, float]  # the least and the most a reader can work a figure out to be
 
 
+@attrs.frozen
+class Scheme:
+    """What one family of figures publishes, and how its counts add up.
+
+    A grid's key is one value of each of `dims` (its places), then the month. The tables
+    are the whole service, each place and (with two) both. A partner gets the whole
+    service's counts `service` by month and `service_quarterly` by quarter, and the other
+    tables' `quarterly` by quarter. `parts`: each count that is the sum of others.
+    """
+
+    dims: tuple[str, ...]
+    service: tuple[str, ...]
+    quarterly: tuple[str, ...]
+    parts: Mapping[str, tuple[str, ...]]
+    service_quarterly: tuple[str, ...] = ()
+
+    @property
+    def tables(self) -> tuple[tuple[str, ...], ...]:
+        """The whole service, each place alone, then every place together."""
+        singles = tuple((dim,) for dim in self.dims)
+        return ((), *singles, *((self.dims,) if len(self.dims) > 1 else ()))
+
+    def counts(self, table: tuple[str, ...]) -> tuple[str, ...]:
+        """The counts partners get in `table`: by month for the service, else by quarter."""
+        return self.quarterly if table else self.service or self.service_quarterly
+
+    def by_quarter(self, table: tuple[str, ...]) -> tuple[str, ...]:
+        """The counts of `table` by quarter (the service's: some are its months' sums)."""
+        return self.quarterly if table else (*self.quarterly, *self.service_quarterly)
+
+
+CASES = Scheme(PLACES, PARTNERS, MAIN, _PARTS)
+
+
 def partners_counts(table: tuple[str, ...]) -> tuple[str, ...]:
     """The counts partners get in `table`: the breakdowns for the whole service only."""
-    return MAIN if table else PARTNERS
+    return CASES.counts(table)
 
 
 def quarter_of(month: str) -> str:
@@ -106,13 +140,16 @@ def months_of(quarter: str) -> list[str]:
     return [f"{year}-{month:02d}" for month in range(first, first + 3)]
 
 
-def publish(grid: Mapping[Key, Mapping[str, int]], *, exact: bool) -> dict[Node, Shown]:
+def publish(
+    grid: Mapping[tuple[str, ...], Mapping[str, int]], *, exact: bool, scheme: Scheme = CASES
+) -> dict[Node, Shown]:
     """The published figures: exact, every table by month; or as a partner may receive them.
 
     A partner's: the whole service by month, the other tables by quarter (its label,
-    2026-Q1, in the month's place), each quarter suppressed as one system.
+    2026-Q1, in the month's place), each quarter suppressed as one system. `grid`'s keys
+    are the places of `scheme` then the month (cases: neighbourhood, domain, month).
     """
-    values = _tables(grid)
+    values = _tables(grid, scheme)
     if exact:
         return {node: Shown(v, v) for node, v in values.items() if v}
     by_quarter: dict[str, Counter[Node]] = defaultdict(Counter)
@@ -120,43 +157,49 @@ def publish(grid: Mapping[Key, Mapping[str, int]], *, exact: bool) -> dict[Node,
         quarter = quarter_of(month)
         if not value:
             continue
-        if not table and name in PARTNERS:
+        if not table and name in scheme.service:
             by_quarter[quarter][table, key, month, name] = value
-        if name in MAIN:  # the quarter's, the whole service's too (the sum of its months)
+        if name in scheme.by_quarter(table):  # the quarter's (the service's: maybe a sum)
             by_quarter[quarter][table, key, quarter, name] += value
-    return {  # the service's quarter itself is left out: the sum of its months
+    return {  # the service's quarter is left out where it is the sum of its months
         node: shown
         for quarter, nodes in by_quarter.items()
-        for node, shown in _suppressed(nodes).items()
-        if node[0] or node[2] != quarter
+        for node, shown in _suppressed(nodes, scheme).items()
+        if node[0] or node[2] != quarter or node[3] not in scheme.service
     }
 
 
-def _tables(grid: Mapping[Key, Mapping[str, int]]) -> Counter[Node]:
-    """The grid added up into the four tables, month by month."""
+def _tables(grid: Mapping[tuple[str, ...], Mapping[str, int]], scheme: Scheme) -> Counter[Node]:
+    """The grid added up into the scheme's tables, month by month."""
     values: Counter[Node] = Counter()
-    for (place, domain, month), counts in grid.items():
-        named = {"neighbourhood": place, "domain": domain}
-        for table in _TABLES:
+    for (*places, month), counts in grid.items():
+        named = dict(zip(scheme.dims, places, strict=True))
+        for table in scheme.tables:
             key = tuple(named[d] for d in table)
             for name, count in counts.items():
                 values[table, key, month, name] += count
     return values
 
 
-def _relations(values: Mapping[Node, int]) -> list[Relation]:
+def _relations(values: Mapping[Node, int], scheme: Scheme) -> list[Relation]:
     """Each published figure that is the sum of others (zeros left out: they are known)."""
-    return _finer(values) + _breakdowns(values) + _quarters(values)
+    return _finer(values) + _breakdowns(values, scheme) + _quarters(values)
 
 
 def _quarters(values: Mapping[Node, int]) -> list[Relation]:
-    """The whole service's quarter as the sum of its months, where both are figures."""
-    return [
-        (node, [(table, key, m, name) for m in months_of(slot) if (table, key, m, name) in values])
-        for node in values
-        for table, key, slot, name in [node]
-        if not table and "-Q" in slot
-    ]
+    """The whole service's quarter as the sum of its months, where both are figures.
+
+    (A count the service gets by quarter only has no months: no such sum.)
+    """
+    found = []
+    for node in values:
+        table, key, slot, name = node
+        if table or "-Q" not in slot:
+            continue
+        months = [(table, key, m, name) for m in months_of(slot) if (table, key, m, name) in values]
+        if months:
+            found.append((node, months))
+    return found
 
 
 def _finer(values: Mapping[Node, int]) -> list[Relation]:
@@ -170,7 +213,7 @@ def _finer(values: Mapping[Node, int]) -> list[Relation]:
     return [(parent, children) for (parent, _), children in by_parent.items()]
 
 
-def _breakdowns(values: Mapping[Node, int]) -> list[Relation]:
+def _breakdowns(values: Mapping[Node, int], scheme: Scheme) -> list[Relation]:
     """Each whole as the sum of its parts, where the parts are published.
 
     Partners get the breakdowns for the whole service only (absent there, a part is a zero).
@@ -178,16 +221,17 @@ def _breakdowns(values: Mapping[Node, int]) -> list[Relation]:
     found = []
     for node in values:
         table, key, month, name = node
-        parts = _PARTS.get(name)
+        parts = scheme.parts.get(name)
         whole_service_month = not table and "-Q" not in month  # breakdowns: monthly only
-        if parts is not None and (whole_service_month or all(p in MAIN for p in parts)):
+        by_quarter = all(p in scheme.by_quarter(table) for p in parts or ())
+        if parts is not None and (whole_service_month or by_quarter):
             found.append(
                 (node, [(table, key, month, p) for p in parts if (table, key, month, p) in values])
             )
     return found
 
 
-def _suppressed(values: Mapping[Node, int]) -> dict[Node, Shown]:
+def _suppressed(values: Mapping[Node, int], scheme: Scheme) -> dict[Node, Shown]:
     """One quarter's figures with 1 to 4 hidden, and more hidden until none can be worked out.
 
     A hidden count could be worked out from a total and its other parts (Beaulieu's
@@ -200,7 +244,7 @@ def _suppressed(values: Mapping[Node, int]) -> dict[Node, Shown]:
     values = dict(sorted(values.items()))
     small = {node for node, v in values.items() if v < SMALL_COUNT}
     hidden: set[Node] = set()
-    relations = _relations(values)
+    relations = _relations(values, scheme)
     involving: dict[Node, list[Relation]] = defaultdict(list)
     for relation in relations:
         for node in (relation[0], *relation[1]):

@@ -1,4 +1,4 @@
-"""The report command: activity indicators for the service and its funders."""
+"""The report command: activity indicators (cases and the work beside them) for funders."""
 
 from __future__ import annotations
 
@@ -7,7 +7,13 @@ import sys
 
 from mediation_adapters.config import report_period, time_zone
 from mediation_adapters.entrypoints.cli.arguments import EXIT_OK, Commands
-from mediation_adapters.formats.report import FORMATS, LANGUAGES, default_by, render
+from mediation_adapters.formats.report import (
+    CSV_TABLES,
+    FORMATS,
+    LANGUAGES,
+    default_by,
+    render,
+)
 from mediation_adapters.storage.report_view import ReportView
 from mediation_domain.application.service import PrincipalService
 from mediation_domain.authorisation import Action
@@ -22,9 +28,11 @@ def register(commands: Commands) -> None:
         Action.REPORT,
         _report,
         description="Activity indicators by neighbourhood, domain and month, with no personal "
-        "data. Unless --exact, counts from 1 to 4 show as '< 5', the period is whole "
-        "finished quarters, and neighbourhoods and domains come by quarter (the whole "
-        "service by month): what a partner or funder may receive.",
+        "data, then the work beside cases: presence hours and contacts of rounds, watch "
+        "reports by partner, orientations by need and outcome, collective actions. Unless "
+        "--exact, counts from 1 to 4 show as '< 5', the period is whole finished quarters, "
+        "neighbourhoods and domains come by quarter (the whole service by month), and the "
+        "activities by quarter: what a partner or funder may receive.",
     )
     p.add_argument(
         "--from",
@@ -42,6 +50,13 @@ def register(commands: Commands) -> None:
         help="rows by neighbourhood,domain,month (default: all; partners: neighbourhood,domain)",
     )
     p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument(
+        "--table",
+        choices=CSV_TABLES,
+        default="cases",
+        help="with --format csv, what the file holds: the cases' table (default) or the "
+        "activities' tables (rounds, watch reports, orientations, collective actions)",
+    )
     p.add_argument("--lang", choices=LANGUAGES, default="fr")
     p.add_argument("--exact", action="store_true", help="exact counts: the service's own use")
     p.add_argument("--rebuild", action="store_true", help="fold the whole history again first")
@@ -66,6 +81,7 @@ def _report(desk: PrincipalService, args: argparse.Namespace) -> int:
             f"({folded} folded by this command)",
             file=sys.stderr,
         )
-    text = render(desk.report(period, exact=args.exact), args.format, lang=args.lang, by=by)
+    report = desk.report(period, exact=args.exact)
+    text = render(report, args.format, lang=args.lang, by=by, table=args.table)
     sys.stdout.write(text)
     return EXIT_OK

@@ -2,7 +2,9 @@
 
 French by default (the services are French), English on request. Every format shows the
 same numbers: the HTML page's charts and tables are drawn from the rows JSON carries.
-`labels` holds the wording, `text` the table, JSON and CSV, `html` the page and its charts.
+`labels` holds the wording, `text` the table, JSON and CSV, `html` the page and its charts;
+`activities` lays out the activities' tables (rounds, watch, orientations, actions) that
+every format adds after the cases' (a CSV file, in a file of their own).
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from mediation_adapters.formats.report.text import (
     CSV_DELIMITERS,
     DEFAULT_BY,
     as_json,
+    render_activities_csv,
     render_csv,
     render_json,
     render_table,
 )
+from mediation_domain.errors import InvalidInputError, quoted
 from mediation_domain.reports import Report, dimensions
 
 _RENDERERS: dict[str, Callable[[Report, Labels, Sequence[str]], str]] = {
@@ -29,6 +33,8 @@ _RENDERERS: dict[str, Callable[[Report, Labels, Sequence[str]], str]] = {
     "html": render_html,
 }
 FORMATS = tuple(_RENDERERS)
+# What a CSV file holds (one table, or the activities' tables); the other formats, both.
+CSV_TABLES = ("cases", "activities")
 PARTNERS_BY = ("neighbourhood", "domain")  # a partner gets places by quarter, not by month
 
 
@@ -40,6 +46,7 @@ def default_by(*, exact: bool) -> tuple[str, ...]:
 __all__ = [
     "BYTE_ORDER_MARK",
     "CSV_DELIMITERS",
+    "CSV_TABLES",
     "DEFAULT_BY",
     "FORMATS",
     "LANGUAGES",
@@ -51,10 +58,24 @@ __all__ = [
 ]
 
 
-def render(report: Report, fmt: str, *, lang: str = "fr", by: Sequence[str] | None = None) -> str:
+def render(
+    report: Report,
+    fmt: str,
+    *,
+    lang: str = "fr",
+    by: Sequence[str] | None = None,
+    table: str = "cases",
+) -> str:
     """The report in `fmt` (table, json, csv or html), in `lang` (fr or en).
 
-    Rows by `by`; by default the view's (`default_by`).
+    Rows by `by`; by default the view's (`default_by`). Every format holds the cases'
+    figures then the activities', but a CSV file one `table` of CSV_TABLES: the cases'
+    (by default) or the activities'.
     """
     rows = default_by(exact=report.exact) if by is None else by
+    if table not in CSV_TABLES:
+        message = f"cannot give the table {quoted(table)}: choose among {', '.join(CSV_TABLES)}"
+        raise InvalidInputError(message)
+    if fmt == "csv" and table == "activities":
+        return render_activities_csv(report, Labels(lang))
     return _RENDERERS[fmt](report, Labels(lang), dimensions(rows))

@@ -6,18 +6,20 @@ An exact figure is a point or a bar; a range is a band between its bounds ("< 5"
 4), never a point at either end; a figure with no upper bound is an arrow up from its low
 end. A month the period does not hold whole (the one still running, or one its ends cut)
 is hatched and named. Each chart's legend says so, in the series' colours; a partner's
-page says under every chart and table what "< 5" and a range are.
+page says under every chart and table what "< 5" and a range are. The activities come
+last, in a section of their own, as tables (`activities.activity_html`).
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from html import escape
 from typing import Any
 
+from mediation_adapters.formats.report.activities import activity_html
+from mediation_adapters.formats.report.html_parts import small_print, titled_table, unbroken
 from mediation_adapters.formats.report.labels import Labels
 from mediation_adapters.formats.report.text import as_json, detail, heading, indicator_lines
 from mediation_domain.reports import SMALL_COUNT, Period, Report, Shown
@@ -28,6 +30,7 @@ _CSS = """
 body { font: 14px/1.4 system-ui, sans-serif; color: #1d1d1f; margin: 2rem auto;
   max-width: 64rem; padding: 0 1rem; }
 h1 { font-size: 1.5rem; margin-bottom: .25rem; } h2 { font-size: 1.1rem; margin-top: 2rem; }
+h3 { font-size: 1rem; margin: 1.5rem 0 .25rem; }
 p.note { color: #555; margin: .2rem 0; }
 .small-print { margin: .4rem 0 0; } .small-print p { color: #555; font-size: 12px; margin: 0; }
 .charts { display: flex; flex-wrap: wrap; gap: 1.5rem 2rem; margin-top: 1.5rem; }
@@ -68,7 +71,7 @@ def render_html(report: Report, labels: Labels, by: Sequence[str]) -> str:
         f'<html lang="{labels.lang}"><head><meta charset="utf-8">',
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{escape(title)}</h1>",
-        *(f'<p class="note">{_unbroken(line)}</p>' for line in notes),
+        *(f'<p class="note">{unbroken(line)}</p>' for line in notes),
         '<div class="charts">',
         bar_chart(charts["neighbourhood"], "neighbourhood", labels, small),
         bar_chart(charts["domain"], "domain", labels, small),
@@ -86,7 +89,7 @@ def render_html(report: Report, labels: Labels, by: Sequence[str]) -> str:
     tables = [] if report.exact else [t for t in _PARTNER_TABLES if t != tuple(by)]
     for dims in tables:
         table = detail(report, labels, dims)
-        parts += [_table(f"by-{dims[0]}", labels[f"by.{dims[0]}"], table, 1, none), small]
+        parts += [titled_table(f"by-{dims[0]}", labels[f"by.{dims[0]}"], table, 1, none), small]
     if by:
         header, body = detail(report, labels, by)
         # Grouped under the first grouping, in the rows' order (e.g. every neighbourhood's
@@ -94,51 +97,9 @@ def render_html(report: Report, labels: Labels, by: Sequence[str]) -> str:
         order = dict.fromkeys(labels.value(by[0], row[by[0]]) for row in data["rows"])
         rank = {name: i for i, name in enumerate(order)}
         body = sorted(body, key=lambda row: rank[row[0]])
-        parts += [_table("rows", labels["rows"], (header, body), len(by), none), small]
-    parts.append("</body></html>")
+        parts += [titled_table("rows", labels["rows"], (header, body), len(by), none), small]
+    parts += [*activity_html(report, labels), "</body></html>"]
     return "\n".join(parts) + "\n"
-
-
-def small_print(labels: Labels) -> str:
-    """What a partner reads under every chart and table: what "< 5" and a range are."""
-    lines = "".join(f"<p>{_unbroken(labels[k])}</p>" for k in ("legend.small", "legend.range"))
-    return f'<div class="small-print">{lines}</div>'
-
-
-def _unbroken(text: str) -> str:
-    """`text` escaped, with no line break inside "< 5", nor before French ":", ";" or "»"."""
-    for space in ("< 5", "« ", " »", " :", " ;"):
-        text = text.replace(space, space.replace(" ", "\u00a0"))
-    return escape(text)
-
-
-def _table(
-    name: str, title: str, table: tuple[list[str], list[list[str]]], keys: int, none: str
-) -> str:
-    """A titled table; with more than one grouping, rows grouped under the first one's name."""
-    header, body = table
-    cells = "".join(
-        f"<th{' class=n' if i >= keys else ''}>{escape(h)}</th>" for i, h in enumerate(header)
-    )
-    parts = [f'<h2>{escape(title)}</h2><table id="{name}"><thead><tr>{cells}</tr></thead><tbody>']
-    if not body:
-        parts.append(f'<tr><td colspan="{len(header)}">{escape(none)}</td></tr>')
-    sizes = Counter(row[0] for row in body)
-    for i, row in enumerate(body):
-        if keys == 1:
-            parts.append("<tr>")
-        elif i == 0 or body[i - 1][0] != row[0]:  # a group's first row: its own tbody, named
-            parts.append(f'</tbody><tbody><tr><th scope="rowgroup" rowspan="{sizes[row[0]]}">')
-            parts.append(f"{escape(row[0])}</th>")
-        else:
-            parts.append("<tr>")
-        parts += [
-            f"<td{' class=n' if j >= keys else ''}>{escape(text)}</td>"
-            for j, text in enumerate(row)
-            if j or keys == 1
-        ]
-        parts.append("</tr>")
-    return "".join([*parts, "</tbody></table>"])
 
 
 def partial_months(period: Period) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mediation_adapters.formats.report.activity_labels import ACTIVITY_VALUES, ACTIVITY_WORDS
 from mediation_domain.reports import MEASURES, Shown
 
 LANGUAGES = ("fr", "en")
@@ -191,7 +192,7 @@ class Labels:
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
-        self.words = _LABELS[lang]
+        self.words = _LABELS[lang] | ACTIVITY_WORDS[lang]
 
     def __getitem__(self, key: str) -> str:
         return self.words[key]
@@ -205,9 +206,11 @@ class Labels:
         return f"{head}{self.words['detail']}{self.words[name].strip()}"
 
     def value(self, dimension: str, value: str) -> str:
-        """A neighbourhood, a domain or a month as a reader says it."""
+        """A neighbourhood, a domain, a month or an activity's code as a reader says it."""
         if dimension == "domain":
             return _DOMAINS[self.lang][value]
+        if dimension in ACTIVITY_VALUES:  # a partner kind, a need, an action's kind
+            return ACTIVITY_VALUES[dimension][self.lang][value]
         if dimension == "month":
             year, month = value.split("-")
             return f"{_MONTHS[self.lang][int(month) - 1]} {year}"

@@ -5,9 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from mediation_adapters.formats.report.activities import (
+    activities_json,
+    activity_heading,
+    activity_tables,
+    figure_text,
+)
 from mediation_adapters.formats.report.labels import EN_DASH, Labels
 from mediation_domain.reports import COUNTS, MEASURES, SMALL_COUNT, Report, Row, Shown, dimensions
 from mediation_domain.values import InterventionDomain
@@ -21,6 +28,7 @@ _ROW_COUNTS = ("requests", "proposed", "accepted", "refused", "withdrawn", "reso
 _SERVICE_COUNTS = ("requests", "proposed", "accepted", "refused", "withdrawn", "resolved", "closed")
 _PLACE_COUNTS = ("requests", "proposed", "accepted", "closed", "sessions")
 _PARTNER_TABLES = (("month",), ("neighbourhood",), ("domain",))
+_WIDTH = 100  # a note's lines, at most: a page's width
 
 
 # JSON -----------------------------------------------------------------------------------
@@ -42,7 +50,7 @@ def as_json(report: Report, by: Sequence[str] = DEFAULT_BY) -> dict[str, Any]:
         "total": _row_json(report.total(), ()),
         "rows": [_row_json(row, tuple(by)) for row in report.rows(by)],
         "charts": {dim: _series(report, dim) for dim in ("neighbourhood", "domain", "month")},
-    }
+    } | ({} if report.activities is None else {"activities": activities_json(report.activities)})
 
 
 def _row_json(row: Row, by: tuple[str, ...]) -> dict[str, Any]:
@@ -93,6 +101,36 @@ def render_csv(report: Report, labels: Labels, by: Sequence[str]) -> str:
     whole = [labels["total"], *[""] * (len(by) - 1)] if by else []  # under the first grouping
     writer.writerow([*whole, *_csv_figures(report.total(), labels)])
     return out.getvalue()
+
+
+def render_activities_csv(report: Report, labels: Labels) -> str:
+    """The activities' tables for a spreadsheet, in a file of their own (as `render_csv`).
+
+    A CSV file holds the cases' table alone, which programs and spreadsheets read as one;
+    this one holds the activities' tables, each under its title and a blank line before.
+    """
+    out = io.StringIO()
+    out.write(BYTE_ORDER_MARK)
+    writer = csv.writer(out, delimiter=CSV_DELIMITERS[labels.lang], lineterminator="\n")
+    heading = activity_heading(report, labels)
+    writer.writerows([line] for line in heading)
+    legend = [] if report.exact else [[labels["activities.legend"]]]
+    for table in activity_tables(report, labels):
+        note = [[table.note]] if table.note else []
+        writer.writerows([[], [table.title], *note, table.header])
+        writer.writerows([*table.body(_csv_cell(labels)), *legend])
+    return out.getvalue()
+
+
+def _csv_cell(labels: Labels) -> Callable[[Shown | float | None], int | str]:
+    """How the file writes an activity's figure: a count as a spreadsheet takes it, a number."""
+
+    def cell(figure: Shown | float | None) -> int | str:
+        if isinstance(figure, Shown):
+            return _csv_count(figure)
+        return "" if figure is None else labels.number(figure)
+
+    return cell
 
 
 def _csv_figures(row: Row, labels: Labels) -> list[int | str]:
@@ -162,7 +200,19 @@ def render_table(report: Report, labels: Labels, by: Sequence[str]) -> str:
         if not body:
             lines.append(labels["none"])
         lines += legend
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _activity_lines(report, labels)) + "\n"
+
+
+def _activity_lines(report: Report, labels: Labels) -> list[str]:
+    """The activities' tables, each under its title (a partner's with what "< 5" is)."""
+    heading = activity_heading(report, labels)
+    lines = ["", "", *heading] if heading else []
+    legend = [] if report.exact else [labels["activities.legend"]]
+    for table in activity_tables(report, labels):
+        note = textwrap.wrap(table.note, _WIDTH)
+        rows = [list(table.header), *table.body(figure_text(labels))]
+        lines += ["", table.title, *note, *_columns(rows, 1), *legend]
+    return lines
 
 
 def _columns(rows: list[list[str]], keys: int) -> list[str]:
