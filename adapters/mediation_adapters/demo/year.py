@@ -16,7 +16,7 @@ _DOMAIN_WEIGHTS = {
     "schools-and-youth": 4,
     "residents-participation": 2,
 }
-_PLACE_WEIGHTS = {
+PLACE_WEIGHTS = {  # where the service's work comes from, by neighbourhood
     "Beaulieu": 5,
     "Bel-Air": 3,
     "Bellejouanne": 4,
@@ -30,6 +30,7 @@ _OUTCOMES = (
 )
 _CASES_PER_MONTH = 60
 _SEED = 2026  # the same year of stories on every first run
+Step = tuple[datetime, int, Callable[[], None]]  # when, a tie-breaker, the command
 
 
 def record_year(app: Mediations, end: datetime | None = None) -> int:
@@ -42,21 +43,30 @@ def record_year(app: Mediations, end: datetime | None = None) -> int:
     """
     end = end or datetime.now(UTC)
     chance = random.Random(_SEED)  # noqa: S311 - a simulation, not a secret
-    steps: list[tuple[datetime, int, Callable[[], None]]] = []
+    steps: list[Step] = []
     start = end - timedelta(days=365)
     count = _CASES_PER_MONTH * 12
     for number in range(count):
         opened = start + timedelta(days=365 * number / count, hours=chance.uniform(8, 10))
         steps += _story(app, chance, number, opened, end)
-    steps.sort(key=lambda step: (step[0], step[1]))
+    run_in_time_order(app, steps)
+    return count
+
+
+def run_in_time_order(app: Mediations, steps: list[Step]) -> None:
+    """Run the steps in time order, the application's clock set to when each happens."""
     clock_before = app.clock
     try:
-        for moment, _, command in steps:
+        for moment, _, command in sorted(steps, key=lambda step: (step[0], step[1])):
             app.clock = lambda moment=moment: moment
             command()
     finally:
         app.clock = clock_before
-    return count
+
+
+def resident(number: int, side: str) -> str:
+    """A fictitious resident's name: the year's parties, and the persons oriented, are named so."""
+    return f"Habitant {number}-{side}"
 
 
 _NOT_TAKEN_UP, _REFUSED, _MEDIATOR_WITHDRAWS = 0.06, 0.1, 0.08
@@ -90,11 +100,11 @@ def _plan(chance: random.Random, mediator: str) -> list[tuple[float, str, dict[s
 
 def _story(
     app: Mediations, chance: random.Random, number: int, opened: datetime, end: datetime
-) -> list[tuple[datetime, int, Callable[[], None]]]:
+) -> list[Step]:
     """The commands of one generated case, each with when it happens (none after `end`)."""
     case: dict[str, Any] = {}
     domain = chance.choices(list(_DOMAIN_WEIGHTS), weights=list(_DOMAIN_WEIGHTS.values()))[0]
-    place = chance.choices(list(_PLACE_WEIGHTS), weights=list(_PLACE_WEIGHTS.values()))[0]
+    place = chance.choices(list(PLACE_WEIGHTS), weights=list(PLACE_WEIGHTS.values()))[0]
     referral = chance.choice(_REFERRALS)
 
     parties = [f"p-year-{number:04d}-{side}" for side in "ab"]  # named: no read to learn them
@@ -104,7 +114,7 @@ def _story(
             domain=domain,
             neighbourhood=place,
             referral=referral,
-            parties=[f"Habitant {number}-A", f"Habitant {number}-B"],
+            parties=[resident(number, "A"), resident(number, "B")],
             party_ids=parties,
         )
 
@@ -119,7 +129,7 @@ def _story(
 
         return run
 
-    steps: list[tuple[datetime, int, Callable[[], None]]] = [(opened, number, request)]
+    steps: list[Step] = [(opened, number, request)]
     when = opened
     for days, name, fields in _plan(chance, f"med-{number % 5 + 1}"):
         when += timedelta(days=days, minutes=chance.uniform(0, 600))

@@ -37,7 +37,9 @@ def register(commands: Commands, settings: Settings) -> None:
         _erase,
         json_help="print what the erasure did as JSON",
     )
-    p.add_argument("subject", help="a party id, or a case id (its summary and notes)")
+    p.add_argument(
+        "subject", help="a party id, a case id (its summary and notes), or an oriented person's id"
+    )
     p.add_argument("--reason", default="data-subject-request", help="a reason code (no free text)")
     p = commands.add(
         "retention",
