@@ -9,7 +9,7 @@ dates, counts, mediators' ids, and an orientation's person as their pseudonymous
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar
 
 from mediation_domain.activities import CollectiveAction, Orientation, ProximityRound, WatchReport
@@ -31,93 +31,140 @@ def _day(value: Any) -> str | None:  # noqa: ANN401 - a date, a datetime or None
     return None if value is None else value.isoformat()[:10]
 
 
-def _created(event: Any) -> dict[str, Any] | None:  # noqa: ANN401 - any creating event
+def _round(event: Any) -> dict[str, Any]:  # noqa: ANN401 - a RoundRecorded
+    return {
+        "kind": "round",
+        "neighbourhood": event.neighbourhood,
+        "bus_line": event.bus_line,
+        "started_at": event.started_at.isoformat(),
+        "ended_at": event.ended_at.isoformat(),
+        "on": _day(event.started_at),  # the day the round started, where it took place
+        "team": [m.value for m in event.team],
+        "contacts": dict(event.contacts),
+        "observed": dict(event.observed),
+    }
+
+
+def _action(event: Any) -> dict[str, Any]:  # noqa: ANN401 - an ActionHeld
+    return {
+        "kind": "action",
+        "action": event.kind.value,
+        "domain": event.domain.value,
+        "neighbourhood": event.neighbourhood,
+        "on": _day(event.held_on),
+        "attendance": event.attendance,
+        "partners": [p.value for p in event.partners],
+        "team": [m.value for m in event.team],
+    }
+
+
+def _watch(event: Any) -> dict[str, Any]:  # noqa: ANN401 - a WatchReported
+    return {
+        "kind": "watch",
+        "watch": event.kind.value,
+        "domain": event.domain.value,
+        "neighbourhood": event.neighbourhood,
+        "partner": event.partner.value,
+        "on": _day(event.reported_on),
+        "status": "reported",
+        "acknowledged_on": None,
+        "closed_on": None,
+        "answer": None,
+    }
+
+
+def _orientation(event: Any) -> dict[str, Any]:  # noqa: ANN401 - an Oriented
+    return {
+        "kind": "orientation",
+        "need": event.need.value,
+        "partner": event.partner.value,
+        "neighbourhood": event.neighbourhood,
+        "on": _day(event.oriented_on),
+        "due": _day(event.follow_up_on),
+        "mediator": event.by.value,
+        "subject": None if event.person is None else event.person.value,
+        "shared": [item.value for item in event.shared],
+        "case": None if event.case is None else str(event.case),
+        "status": "open",
+        "outcome": None,
+        "last_contact_on": _day(event.oriented_on),
+        "follow_ups": 0,
+        "erased": False,
+    }
+
+
+def _archive(event: Any) -> dict[str, Any]:  # noqa: ANN401 - a RecordArchived
+    return {
+        "kind": "archive",
+        "record": str(event.record),
+        "record_kind": event.kind,
+        "last_contact": event.last_contact.isoformat(),
+        "active_until": event.active_until.isoformat(),
+        "on": _day(event.timestamp),
+        "neighbourhood": None,
+        "reads": 0,
+    }
+
+
+# The row's document of each creating event.
+_CREATED: dict[type, Callable[[Any], dict[str, Any]]] = {
+    ProximityRound.RoundRecorded: _round,
+    CollectiveAction.ActionHeld: _action,
+    WatchReport.WatchReported: _watch,
+    Orientation.Oriented: _orientation,
+    ArchivedRecord.RecordArchived: _archive,
+}
+
+
+def _acknowledged(doc: dict[str, Any], event: Any) -> None:  # noqa: ANN401
+    doc["acknowledged_on"], doc["status"] = _day(event.acknowledged_on), "acknowledged"
+
+
+def _closed(doc: dict[str, Any], event: Any) -> None:  # noqa: ANN401
+    doc["closed_on"], doc["answer"], doc["status"] = (
+        _day(event.closed_on),
+        event.answer.value,
+        "closed",
+    )
+
+
+def _followed_up(doc: dict[str, Any], event: Any) -> None:  # noqa: ANN401
+    doc["outcome"] = event.outcome.value
+    doc["last_contact_on"] = _day(event.followed_up_on)
+    doc["due"] = _day(event.next_follow_up_on)
+    doc["follow_ups"] += 1
+    doc["status"] = "open" if event.next_follow_up_on is not None else "settled"
+
+
+def _erased(doc: dict[str, Any], _: object) -> None:
+    doc["erased"] = True
+
+
+def _read(doc: dict[str, Any], _: object) -> None:
+    doc["reads"] += 1
+
+
+# How each later event changes its activity's document.
+_AFTER: dict[type, Callable[[dict[str, Any], Any], None]] = {
+    WatchReport.WatchAcknowledged: _acknowledged,
+    WatchReport.WatchClosed: _closed,
+    Orientation.FollowedUp: _followed_up,
+    Orientation.PersonErased: _erased,
+    ArchivedRecord.ArchiveRead: _read,
+}
+
+
+def _created(event: object) -> dict[str, Any] | None:
     """The row's document of an activity's first event (None for another event)."""
-    if isinstance(event, ProximityRound.RoundRecorded):
-        return {
-            "kind": "round",
-            "neighbourhood": event.neighbourhood,
-            "bus_line": event.bus_line,
-            "started_at": event.started_at.isoformat(),
-            "ended_at": event.ended_at.isoformat(),
-            "on": _day(event.started_at),  # the day the round started, where it took place
-            "team": [m.value for m in event.team],
-            "contacts": dict(event.contacts),
-            "observed": dict(event.observed),
-        }
-    if isinstance(event, CollectiveAction.ActionHeld):
-        return {
-            "kind": "action",
-            "action": event.kind.value,
-            "domain": event.domain.value,
-            "neighbourhood": event.neighbourhood,
-            "on": _day(event.held_on),
-            "attendance": event.attendance,
-            "partners": [p.value for p in event.partners],
-            "team": [m.value for m in event.team],
-        }
-    if isinstance(event, WatchReport.WatchReported):
-        return {
-            "kind": "watch",
-            "watch": event.kind.value,
-            "domain": event.domain.value,
-            "neighbourhood": event.neighbourhood,
-            "partner": event.partner.value,
-            "on": _day(event.reported_on),
-            "status": "reported",
-            "acknowledged_on": None,
-            "closed_on": None,
-            "answer": None,
-        }
-    if isinstance(event, Orientation.Oriented):
-        return {
-            "kind": "orientation",
-            "need": event.need.value,
-            "partner": event.partner.value,
-            "neighbourhood": event.neighbourhood,
-            "on": _day(event.oriented_on),
-            "due": _day(event.follow_up_on),
-            "mediator": event.by.value,
-            "subject": None if event.person is None else event.person.value,
-            "shared": [item.value for item in event.shared],
-            "case": None if event.case is None else str(event.case),
-            "status": "open",
-            "outcome": None,
-            "last_contact_on": _day(event.oriented_on),
-            "follow_ups": 0,
-            "erased": False,
-        }
-    if isinstance(event, ArchivedRecord.RecordArchived):
-        return {
-            "kind": "archive",
-            "record": str(event.record),
-            "record_kind": event.kind,
-            "last_contact": event.last_contact.isoformat(),
-            "active_until": event.active_until.isoformat(),
-            "on": _day(event.timestamp),
-            "neighbourhood": None,
-            "reads": 0,
-        }
-    return None
+    make = _CREATED.get(type(event))
+    return None if make is None else make(event)
 
 
-def _after(doc: dict[str, Any], event: Any) -> None:  # noqa: ANN401 - any later event
-    """Apply a later event of an activity to its document."""
-    if isinstance(event, WatchReport.WatchAcknowledged):
-        doc["acknowledged_on"], doc["status"] = _day(event.acknowledged_on), "acknowledged"
-    elif isinstance(event, WatchReport.WatchClosed):
-        doc["closed_on"], doc["answer"] = _day(event.closed_on), event.answer.value
-        doc["status"] = "closed"
-    elif isinstance(event, Orientation.FollowedUp):
-        doc["outcome"] = event.outcome.value
-        doc["last_contact_on"] = _day(event.followed_up_on)
-        doc["due"] = _day(event.next_follow_up_on)
-        doc["follow_ups"] += 1
-        doc["status"] = "open" if event.next_follow_up_on is not None else "settled"
-    elif isinstance(event, Orientation.PersonErased):
-        doc["erased"] = True
-    elif isinstance(event, ArchivedRecord.ArchiveRead):
-        doc["reads"] += 1
+def _after(doc: dict[str, Any], event: object) -> None:
+    """Apply a later event of an activity to its document (a case's changes nothing)."""
+    change = _AFTER.get(type(event))
+    if change is not None:
+        change(doc, event)
 
 
 def _named(doc: dict[str, Any]) -> bool:
