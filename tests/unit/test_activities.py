@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -27,6 +28,7 @@ from mediation_domain.errors import (
 from mediation_domain.privacy import ERASED
 
 NOW = datetime(2026, 6, 15, 17, 0, tzinfo=UTC)
+PARIS = ZoneInfo("Europe/Paris")
 TODAY = NOW.date()
 
 
@@ -104,6 +106,15 @@ def test_a_round_is_recorded_with_its_place_team_and_counts(app: Mediations) -> 
         ({"neighbourhood": "Atlantis"}, "Atlantis"),
         ({"started_at": "yesterday"}, "invalid start"),
         ({"bus_line": "x" * 17}, "invalid bus line"),
+        ({"started_at": "1999-12-31T09:00"}, "from 2000-01-01"),
+        # 02:30 on the spring-forward night is 03:30: no time passed, in UTC as stored.
+        (
+            {
+                "started_at": datetime(2026, 3, 29, 2, 30, tzinfo=PARIS),
+                "ended_at": datetime(2026, 3, 29, 3, 30, tzinfo=PARIS),
+            },
+            "when or before it starts",
+        ),
     ],
 )
 def test_a_round_that_breaks_a_rule_is_refused_and_stores_nothing(

@@ -18,7 +18,7 @@ from mediation_domain import Mediations, rules
 from mediation_domain.application.service import MediationService
 from mediation_domain.archive import ArchivedRecord, archive_id
 from mediation_domain.authorisation import NotAllowedError, Principal, Role
-from mediation_domain.errors import CaseNotFoundError, InvalidInputError
+from mediation_domain.errors import CaseNotFoundError, InvalidInputError, LifecycleError
 from mediation_domain.privacy import ARCHIVED, ERASED
 from mediation_domain.values import ReasonCode
 
@@ -189,3 +189,18 @@ def test_the_replay_finds_an_early_archiving_and_a_read_by_someone_else(
         "archived-after-the-active-period",
         "archive-read-by-a-coordinator",
     ]
+
+
+def test_an_archived_orientation_is_not_followed_up_and_says_erased_once_erased(
+    app: Mediations,
+) -> None:
+    _, oriented, person = old_records(app)
+    app.apply_archive("2y", now=NOW)
+    listed = {doc["id"]: doc for doc in app.activities("orientation")}
+    assert listed[str(oriented)]["archived"] is True
+    before = app.recorder.max_notification_id()
+    with pytest.raises(LifecycleError, match="in the archive"):
+        app.follow_up(oriented, outcome="right-opened")
+    assert app.recorder.max_notification_id() == before
+    app.erase_subject(person)
+    assert app.orientation_person(oriented) == ERASED  # no archive read needed to learn it

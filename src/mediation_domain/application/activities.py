@@ -9,10 +9,9 @@ save. Lists read the activity index.
 from __future__ import annotations
 
 import functools
-import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
@@ -43,13 +42,13 @@ from mediation_domain.application.activity_input import (
     _moment,
     _on,
 )
+from mediation_domain.application.activity_reads import ActivityReads
 from mediation_domain.application.interface import _items, _personal_text
 from mediation_domain.case import MediationCase
 from mediation_domain.clock import stamped_by
-from mediation_domain.errors import CaseNotFoundError, StaleVersionError
+from mediation_domain.errors import CaseNotFoundError, LifecycleError
 from mediation_domain.ports import Condition
-from mediation_domain.privacy import ARCHIVED, Sealed
-from mediation_domain.projections.activity_index import ActivityIndex
+from mediation_domain.privacy import Sealed
 from mediation_domain.values import (
     MAX_NAME_LENGTH,
     InterventionDomain,
@@ -65,13 +64,9 @@ if TYPE_CHECKING:
 
     from mediation_domain.privacy import Sealer
 
-_A = TypeVar("_A", bound=Activity)
 _R = TypeVar("_R")
 _P = ParamSpec("_P")
 _PROBE = Sealed("", "probe", "")  # stands for a name while the rules run, never stored
-_LOCK = threading.Lock()
-WORDS = {ProximityRound: "round", WatchReport: "watch report", Orientation: "orientation"}
-WORDS[CollectiveAction] = "collective action"
 
 
 def _stamped(
@@ -87,7 +82,7 @@ def _stamped(
     return stamped
 
 
-class Activities:
+class Activities(ActivityReads):
     """The commands and reads of the activities, mixed into `Mediations`."""
 
     if TYPE_CHECKING:  # what Mediations provides
@@ -272,79 +267,14 @@ class Activities:
         result = OrientationOutcome.parse(outcome)
         following = None if next_on is None else _on(next_on, "next follow-up date")
         orientation = self._load_activity(Orientation, orientation_id, expected_version)
+        if self.archived([orientation.id]):
+            message = (
+                f"orientation {orientation.id} is in the archive (no contact for its active "
+                "period): it is no longer followed up"
+            )
+            raise LifecycleError(message, rule="archived-records-are-not-followed-up")
         orientation.follow_up(_on(on, "follow-up date"), result, following)
         self._save_activity(orientation)
-
-    # Reads ----------------------------------------------------------------------------------
-
-    @property
-    def activity_index(self) -> ActivityIndex:
-        """The index of the activities, in the store's projection store (opened on first use)."""
-        with _LOCK:
-            index = self.__dict__.get("_activity_index")
-            if index is None:
-                index = self.__dict__["_activity_index"] = ActivityIndex(self)  # type: ignore[arg-type]
-        return cast("ActivityIndex", index)
-
-    def _close_activity_index(self) -> None:
-        index = self.__dict__.pop("_activity_index", None)
-        if index is not None:
-            index.close()
-
-    def activities(self, kind: str, *, mediator: str | None = None) -> Iterator[dict[str, Any]]:
-        """Every activity of `kind` (round, watch, orientation, action), in the order recorded."""
-        where = [Condition("kind", "=", kind)]
-        if mediator is not None:
-            where.append(Condition("mediator", "=", mediator))
-        return self.activity_index.select(where)
-
-    def orientations_due(
-        self, on: date | str | None = None, *, mediator: str | None = None
-    ) -> list[dict[str, Any]]:
-        """Open orientations whose follow-up is due on or before `on` (today), soonest first."""
-        day = _on(on, "date").isoformat()
-        where = [Condition("kind", "=", "orientation"), Condition("due", "<=", day)]
-        if mediator is not None:
-            where.append(Condition("mediator", "=", mediator))
-        found = [doc for doc in self.activity_index.select(where) if doc.get("status") == "open"]
-        archived = self.archived(UUID(doc["id"]) for doc in found)  # no longer in active use
-        found = [doc for doc in found if UUID(doc["id"]) not in archived]
-        return sorted(found, key=lambda doc: (doc["due"], doc["seq"]))
-
-    def open_watch_reports(self) -> list[dict[str, Any]]:
-        """The watch reports a partner has not closed yet, oldest first."""
-        found = [
-            doc
-            for status in ("reported", "acknowledged")
-            for doc in self.activity_index.select(
-                [Condition("kind", "=", "watch"), Condition("status", "=", status)]
-            )
-        ]
-        return sorted(found, key=lambda doc: (doc["on"], doc["seq"]))
-
-    def get_activity(self, activity_id: UUID | str) -> dict[str, Any]:
-        """An activity's facts as the index holds them (no personal value)."""
-        uuid = _activity_id(activity_id, "activity")
-        found = self.activity_index.get(str(uuid))
-        if found is None:
-            msg = f"no activity {uuid}"
-            raise CaseNotFoundError(msg)
-        return found
-
-    def orientation_person(
-        self, orientation_id: UUID | str, *, from_archive: bool = False
-    ) -> str | None:
-        """The oriented person's name, opened (ERASED once erased); None when anonymous.
-
-        ARCHIVED for an archived orientation, unless `from_archive` (a read recorded first).
-        """
-        orientation = self._load_activity(Orientation, orientation_id)
-        if orientation.name is None:
-            return None
-        if not from_archive and self.archived([orientation.id]):
-            return ARCHIVED
-        record = str(orientation.id)
-        return self.sealer.open_all([(record, PERSON_NAME, orientation.name)])[0]
 
     # Internals ------------------------------------------------------------------------------
 
@@ -365,26 +295,6 @@ class Activities:
     def _save_activity(self, activity: Activity) -> None:
         if activity.pending_events:
             self.save(activity)
-
-    def _load_activity(
-        self, kind: type[_A], activity_id: UUID | str, expected_version: int | None = None
-    ) -> _A:
-        """The activity of that kind; CaseNotFoundError for any other id."""
-        word = WORDS[kind]
-        uuid = _activity_id(activity_id, word)
-        try:
-            found: object = self.repository.get(uuid)
-        except AggregateNotFoundError:
-            found = None
-        if not isinstance(found, kind):
-            msg = f"no {word} {uuid}"
-            raise CaseNotFoundError(msg)
-        if expected_version is not None and found.version != expected_version:
-            message = (
-                f"{word} {uuid} is at version {found.version}, not {expected_version}: reload it"
-            )
-            raise StaleVersionError(message)
-        return found
 
     def _existing_case(self, case_id: UUID | str) -> UUID:
         uuid = _activity_id(case_id, "case")

@@ -25,10 +25,12 @@ def _on(value: object, what: str) -> date:
     if value is None:
         return _local_today()
     try:
-        return _day(value)
+        day = _day(value)
     except InvalidInputError:
         message = f"invalid {what} {quoted(value)}: expected a date, YYYY-MM-DD"
         raise InvalidInputError(message) from None
+    _plausible(day, what, quoted(day.isoformat()))
+    return day
 
 
 def _moment(value: object, what: str) -> datetime:
@@ -39,10 +41,21 @@ def _moment(value: object, what: str) -> datetime:
             moment = datetime.fromisoformat(value.strip())
         except ValueError:
             moment = None
-    if not isinstance(moment, datetime) or not EARLIEST.year <= moment.year < LATEST.year:
-        message = f"invalid {what} {quoted(value)}: expected a date and time, YYYY-MM-DDTHH:MM"
+    shown = quoted(value.isoformat() if isinstance(value, datetime) else value)
+    if not isinstance(moment, datetime):
+        message = f"invalid {what} {shown}: expected a date and time, YYYY-MM-DDTHH:MM"
         raise InvalidInputError(message)
-    return moment.astimezone() if moment.tzinfo is None else moment
+    _plausible(moment.date(), what, shown)
+    aware = moment.astimezone() if moment.tzinfo is None else moment
+    # As stored (a fixed offset): the rules then see what the auditor's replay will read.
+    return datetime.fromisoformat(aware.isoformat())
+
+
+def _plausible(day: date, what: str, shown: str) -> None:
+    """A day of the service's work: from 2000 to 2999 (a typo otherwise, or an overflow)."""
+    if not EARLIEST <= day < LATEST:
+        message = f"invalid {what} {shown}: expected a day from {EARLIEST} to 2999"
+        raise InvalidInputError(message)
 
 
 def _counts(

@@ -7,7 +7,7 @@ commands run them before recording, the auditor's replay over what was stored.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 from mediation_domain.activity_values import (
@@ -57,11 +57,14 @@ class RoundFacts(Protocol):
 
 def round_ends_after_it_starts(_: None, event: RoundFacts) -> Violation | None:
     """A round ends after it starts, and lasts one stretch of presence (a long day at most)."""
-    if event.ended_at <= event.started_at:
+    # In UTC: two times of one zone compare by their wall clocks, which a clock change
+    # makes lie (02:30 on the spring-forward night is 03:30); stored, they compare in UTC.
+    start, end = event.started_at.astimezone(UTC), event.ended_at.astimezone(UTC)
+    if end <= start:
         ends, starts = event.ended_at.isoformat(), event.started_at.isoformat()
-        message = f"the round ends ({ends}) before it starts ({starts})"
+        message = f"the round ends ({ends}) when or before it starts ({starts})"
         return _invalid("round-ends-after-it-starts", message)
-    if event.ended_at - event.started_at > timedelta(hours=MAX_ROUND_HOURS):
+    if end - start > timedelta(hours=MAX_ROUND_HOURS):
         message = f"a round lasts {MAX_ROUND_HOURS} hours at most: record each stretch of presence"
         return _invalid("round-ends-after-it-starts", message)
     return None
@@ -232,8 +235,13 @@ def anonymous_person_shares_no_name(_: None, event: Any) -> Violation | None:  #
         items = ", ".join(sorted(item.value for item in personal))
         message = f"an anonymous person has no {items} to share with the partner"
         return _invalid("anonymous-person-shares-no-name", message)
+    return None
+
+
+def shared_items_are_listed_once(_: None, event: Any) -> Violation | None:  # noqa: ANN401
+    """What a person agreed to share is a list of items, each once."""
     if len(set(event.shared)) != len(event.shared):
-        return _invalid("anonymous-person-shares-no-name", "each shared item is listed once")
+        return _invalid("shared-items-are-listed-once", "each shared item is listed once")
     return None
 
 

@@ -20,6 +20,7 @@ from mediation_domain.rules.activities import (
     round_ends_after_it_starts,
     round_has_a_team,
     round_is_not_in_the_future,
+    shared_items_are_listed_once,
     watch_acknowledged_once,
     watch_dates_in_order,
     watch_report_is_dated,
@@ -99,7 +100,11 @@ RULES: Mapping[str, tuple[Rule, ...]] = {
     "WatchReported": (watch_report_is_dated,),
     "WatchAcknowledged": (watch_report_is_open, watch_acknowledged_once, watch_dates_in_order),
     "WatchClosed": (watch_report_is_open, watch_dates_in_order),
-    "Oriented": (orientation_is_dated, anonymous_person_shares_no_name),
+    "Oriented": (
+        orientation_is_dated,
+        anonymous_person_shares_no_name,
+        shared_items_are_listed_once,
+    ),
     "FollowedUp": (orientation_is_open, follow_up_is_plausible),
     "PersonErased": (erased_person_belongs_to_orientation,),
     # The intermediate archive: a record past its active period, and each read of it.
