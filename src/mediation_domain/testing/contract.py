@@ -32,7 +32,7 @@ from mediation_domain.errors import (
     InvalidInputError,
     MediationError,
 )
-from mediation_domain.privacy import ARCHIVED, ERASED, SubjectErasedError
+from mediation_domain.privacy import ERASED, SubjectErasedError
 from mediation_domain.testing import strategies
 from mediation_domain.values import CaseStatus, PartyId
 
@@ -209,7 +209,7 @@ class MediationsContract:
         for activity in found.values():
             assert reader.get_activity(activity) == writer.get_activity(activity)
         assert reader.get_activity(found["watch"])["answer"] == "fixed"
-        assert reader.orientation_person(found["orientation"]) == ARCHIVED
+        assert reader.orientation_person(found["orientation"]) == ERASED  # archived, then erased
         assert reader.archived([found["orientation"]]) == {found["orientation"]}
 
     def test_an_erasure_holds_for_every_application_on_the_store(self, opener: Opener) -> None:
