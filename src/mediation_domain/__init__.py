@@ -2,6 +2,7 @@
 
 from mediation_domain.application import CasePage, Mediations
 from mediation_domain.case import MediationCase
+from mediation_domain.case_values import Institution
 from mediation_domain.errors import (
     CaseClosedError,
     CaseNotFoundError,
@@ -35,6 +36,7 @@ __all__ = [
     "ConcurrencyError",
     "ConsentError",
     "ConsentStatus",
+    "Institution",
     "InterventionDomain",
     "InvalidInputError",
     "LifecycleError",

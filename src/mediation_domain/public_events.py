@@ -3,9 +3,9 @@
 Published events (mediation_adapters.publishing) say what happened, never who: a value
 sealed or not that could identify someone is left out, and ids of parties and mediators
 are replaced by keyed pseudonyms (`Pseudonyms`: a key of the publisher's own, so they
-match nothing outside what it publishes). Each field of each event is declared here, once:
-a field added to an event and not declared stops publishing (`UndeclaredFieldError`)
-instead of leaking or being dropped unseen.
+match nothing outside what it publishes). Each field of each event, and of a party inside
+one, is declared here, once: a field added and not declared stops publishing
+(`UndeclaredFieldError`) instead of leaking or being dropped unseen.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
+import attrs
+
 from mediation_domain.activities import (
     CollectiveAction,
     Orientation,
@@ -25,6 +27,7 @@ from mediation_domain.activities import (
 )
 from mediation_domain.archive import ArchivedRecord
 from mediation_domain.case import MediationCase
+from mediation_domain.case_values import Party
 from mediation_domain.errors import MediationError
 
 # The fields every event has: they give the CloudEvent's subject, time and version.
@@ -32,14 +35,28 @@ ENVELOPE = frozenset({"originator_id", "originator_version", "timestamp", "origi
 
 PLAIN = "plain"  # a code, a place or a date: published as it is
 PSEUDONYM = "pseudonym"  # a party's or mediator's id, or a list of them: a keyed pseudonym
-PARTIES = "parties"  # parties: their pseudonyms only (names and contacts are sealed values)
-PARTY = "party"  # one party: its pseudonym only
+PARTIES = "parties"  # parties: their pseudonyms (names and contacts are sealed values)
+PARTY = "party"  # one party: its pseudonym
+INSTITUTION = "institution"  # the institution a party is: its kind only, beside the pseudonym
 SUBJECT = "subject"  # an erased subject: a party's pseudonym, or the case id itself
 REASON = "reason"  # a reason code: as it is when it is a common one (below), else "other"
 LEFT_OUT = "left-out"  # a personal value (sealed): never published, not even sealed
 CASE_LINK = "case-link"  # the case an activity came from: its id, as a case's subject is
 
 KNOWN_MOST = 100_000
+# A party's own fields, inside Requested (`parties`) and PartyJoined (`party`), declared as
+# an event's are: a field added to Party and not declared here stops publishing too.
+PARTY_FIELDS: Mapping[str, str] = {
+    "id": PSEUDONYM,
+    "name": LEFT_OUT,
+    "contact": LEFT_OUT,
+    # An institution's kind is published beside its party's pseudonym ("institutions" in
+    # Requested, "institution" in PartyJoined: only for a party that is one), and its name
+    # is not. The name is no one's personal data, but with the neighbourhood and the day,
+    # a small institution's (a school, an association) points at one case and the people
+    # in it; a kind is one code of ten. A tool that needs the name reads the case.
+    "institution": INSTITUTION,
+}
 C = MediationCase
 PUBLIC_FIELDS: Mapping[type, Mapping[str, str]] = {
     C.Requested: {
@@ -203,7 +220,26 @@ def public_data(event: object, pseudonym: Callable[[str], str]) -> dict[str, Any
             raise UndeclaredFieldError(message)
         if kind != LEFT_OUT:
             data[name] = _public(kind, getattr(event, name), pseudonym, case)
+            if kind in {PARTIES, PARTY}:
+                data |= _institutions(kind, getattr(event, name), pseudonym)
     return data
+
+
+def _institutions(kind: str, value: Any, pseudonym: Callable[[str], str]) -> dict[str, Any]:  # noqa: ANN401
+    """The kinds of the institutions among a field's parties, by pseudonym ({} for persons)."""
+    parties: tuple[Party, ...] = tuple(value) if kind == PARTIES else (value,)
+    for field in attrs.fields(Party):
+        if field.name not in PARTY_FIELDS:
+            message = f"Party.{field.name} has no declared public form: nothing published"
+            raise UndeclaredFieldError(message)
+    kinds = {
+        pseudonym(str(party.id)): party.institution.kind.value
+        for party in parties
+        if party.institution is not None
+    }
+    if not kinds:
+        return {}
+    return {"institutions": kinds} if kind == PARTIES else {"institution": kinds.popitem()[1]}
 
 
 def _fields(event_class: type) -> tuple[str, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from datetime import date
 from enum import Enum
 from typing import Any
@@ -19,7 +20,7 @@ from mediation_domain.activity_values import (
     WatchAnswer,
     WatchKind,
 )
-from mediation_domain.case import Party
+from mediation_domain.case_values import Institution, Party
 from mediation_domain.privacy import Sealed
 from mediation_domain.values import (
     InterventionDomain,
@@ -33,7 +34,11 @@ from mediation_domain.values import (
 )
 
 # Names under which values are stored: part of the stored format, never to be renamed.
-_VALUE_TYPES: tuple[type, ...] = (PartyId, MediatorId, ReasonCode, Sealed, Party)
+_VALUE_TYPES: tuple[type, ...] = (PartyId, MediatorId, ReasonCode, Sealed, Party, Institution)
+# Fields added to a value after values of its kind were stored: written only when set, so
+# a value without one is stored as before the field came, and one stored before reads with
+# the field's default (None). Party.institution: a person's party is stored as it always was.
+_ADDED_LATER: Mapping[type, frozenset[str]] = {Party: frozenset({"institution"})}
 _VOCABULARIES: tuple[type[Enum], ...] = (
     InterventionDomain,
     ReferralSource,
@@ -57,6 +62,7 @@ class AttrsTranscoding(Transcoding):
         self.type = cls
         self.name = cls.__name__
         self._fields = tuple(field.name for field in attrs.fields(cls))
+        self._added_later = _ADDED_LATER.get(cls, frozenset())
         # Ids repeat along a case's history: rebuilding (and re-validating) each is wasted.
         self._decode_one = functools.lru_cache(maxsize=4096)(cls)
 
@@ -64,7 +70,12 @@ class AttrsTranscoding(Transcoding):
         """Return the fields (or the one field) of `obj`."""
         if len(self._fields) == 1:
             return getattr(obj, self._fields[0])
-        return {name: getattr(obj, name) for name in self._fields}
+        fields = {name: getattr(obj, name) for name in self._fields}
+        return {
+            name: value
+            for name, value in fields.items()
+            if value is not None or name not in self._added_later
+        }
 
     def decode(self, data: Any) -> Any:  # noqa: ANN401 - JSON data
         """Rebuild the value object, validators included."""

@@ -17,6 +17,7 @@ from mediation_domain.case import (
     MediationCase,
     session_notes,
 )
+from mediation_domain.case_values import Institution
 from mediation_domain.privacy import ARCHIVED, ERASED, SEALED, Sealed, Sealer
 from mediation_domain.values import (
     CaseStatus,
@@ -31,12 +32,17 @@ from mediation_domain.values import (
 
 @attrs.frozen
 class PartyView:
-    """A party: pseudonymous id (use it in commands), display name, consent, contact."""
+    """A party: pseudonymous id (use it in commands), display name, consent, contact.
+
+    For an institution (`institution`, its kind and name, in clear for every reader), the
+    name and contact are its representative's, opened as a person's are.
+    """
 
     id: str
     name: str
     consent: ConsentStatus
     contact: str = ""
+    institution: Institution | None = None
 
     @property
     def consents(self) -> bool:
@@ -118,6 +124,7 @@ class CaseView:
                     opened[PARTY_NAME, p.name],
                     case.consents[p.id],
                     opened[PARTY_CONTACT, p.contact],
+                    p.institution,
                 )
                 for p in case.parties.values()
             ),

@@ -18,6 +18,7 @@ from unit import (
     test_archive,
     test_audit,
     test_deontology,
+    test_institutions,
     test_privacy,
     test_review,
 )
@@ -40,6 +41,7 @@ MODULES = (
     test_application,
     test_audit,
     test_deontology,
+    test_institutions,
     test_privacy,
     test_review,
 )

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -19,9 +20,10 @@ from mediation_adapters.publishing import Envelope
 from mediation_adapters.stores import open_store
 from mediation_domain import MediationError, Mediations, activities, public_events
 from mediation_domain.archive import ArchivedRecord
-from mediation_domain.case import MediationCase
+from mediation_domain.case import MediationCase, Party
 from mediation_domain.public_events import (
     ENVELOPE,
+    PARTY_FIELDS,
     PUBLIC_FIELDS,
     Pseudonyms,
     UndeclaredFieldError,
@@ -117,6 +119,56 @@ def test_the_same_id_has_the_same_pseudonym_in_every_event_and_another_under_ano
     n = app.recorder.select_notifications(None, 1)[0]
     again = json.loads(other.message(n.id, app.mapper.to_domain_event(n)).body)
     assert party not in again["data"]["parties"]
+
+
+def test_every_field_of_a_party_has_a_declared_public_form():
+    assert set(PARTY_FIELDS) == {field.name for field in attrs.fields(Party)}
+    assert PARTY_FIELDS["name"] == PARTY_FIELDS["contact"] == public_events.LEFT_OUT
+
+
+def _with_institutions(app: Mediations) -> str:
+    """A tenant and her landlord's representative; a school's joins: the case's id."""
+    case = app.request_mediation(
+        domain="public-space-and-housing",
+        neighbourhood="Couronneries",
+        referral="landlord",
+        parties=["Mme Lefèvre", "M. Martin"],
+        party_ids=["p-lefevre", "p-martin"],
+        institutions=[None, ("landlord", "Habitat de la Vienne")],
+        summary="Infiltrations",
+    )
+    app.join_party(case, name="Mme Dubois", party_id="p-dubois", institution=("school", "Lycée"))
+    app.join_party(case, name="M. Diallo", party_id="p-diallo")
+    return str(case)
+
+
+def test_an_institution_is_published_with_its_kind_beside_its_pseudonym_never_its_name():
+    app = open_store("memory://")
+    _with_institutions(app)
+    requested, school, person = (e["data"] for e in published(app))
+    pseudonym = Pseudonyms(b"k" * 32)
+    assert requested["parties"] == [pseudonym("p-lefevre"), pseudonym("p-martin")]
+    assert requested["institutions"] == {pseudonym("p-martin"): "landlord"}
+    assert school == {"party": pseudonym("p-dubois"), "institution": "school"}
+    assert person == {"party": pseudonym("p-diallo")}  # a person's, as it always was
+    body = json.dumps(published(app), ensure_ascii=False)
+    for value in ("Habitat de la Vienne", "Lycée", "M. Martin", "Mme Dubois", "p-martin"):
+        assert value not in body
+
+
+def test_parties_that_are_all_persons_are_published_as_they_always_were():
+    app = open_store("memory://")
+    record_every_event(app)
+    for event in published(app):
+        assert not {"institution", "institutions"} & set(event["data"])
+
+
+def test_a_party_field_without_a_declared_public_form_publishes_nothing(monkeypatch):
+    app = open_store("memory://")
+    _with_institutions(app)
+    monkeypatch.delitem(PARTY_FIELDS, "institution")
+    with pytest.raises(UndeclaredFieldError, match=r"Party\.institution has no declared public"):
+        published(app)
 
 
 def test_a_case_erased_as_a_whole_is_published_with_its_own_id():

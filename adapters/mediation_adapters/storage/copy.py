@@ -75,7 +75,8 @@ class _Resealer:
     def party(self, party: Party, case: str) -> Party:
         name = self.value(party.name, case, PARTY_NAME)
         assert name is not None  # noqa: S101 - a party always has a name
-        return Party(party.id, name, self.value(party.contact, case, PARTY_CONTACT))
+        contact = self.value(party.contact, case, PARTY_CONTACT)
+        return attrs.evolve(party, name=name, contact=contact)  # an institution's kept
 
     def event(self, event: Any) -> Any:  # noqa: ANN401 - any recorded event
         case = str(event.originator_id)

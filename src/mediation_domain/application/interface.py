@@ -5,11 +5,14 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID, uuid4
 
+from mediation_domain.activity_values import PartnerKind
+from mediation_domain.case_values import PARTY_CONTACT, PARTY_NAME, Institution, Party
 from mediation_domain.errors import InvalidInputError, quoted
 from mediation_domain.names import direction_controls
+from mediation_domain.privacy import Sealed, Sealing
 from mediation_domain.values import (
     MAX_NAME_LENGTH,
     MAX_PARTIES,
@@ -19,7 +22,25 @@ from mediation_domain.values import (
 )
 
 _CURSOR_DIGITS = 18
-_PartyFacts = tuple[PartyId, str, str]
+_PAIR = 2  # an institution is given as (kind, name)
+
+
+class _PartyFacts(NamedTuple):
+    """A party as given, checked: its id, name and contact (to seal), its institution."""
+
+    id: PartyId
+    name: str
+    contact: str
+    institution: Institution | None = None
+
+    def sealings(self) -> list[Sealing]:
+        """What is sealed of the party, for it: its name, then its contact if it has one."""
+        name = (self.id.value, PARTY_NAME, self.name)
+        return [name, (self.id.value, PARTY_CONTACT, self.contact)] if self.contact else [name]
+
+    def party(self, name: Sealed, contact: Sealed | None = None) -> Party:
+        """The party, its values as sealed (or stand-ins, while the rules run)."""
+        return Party(self.id, name, contact, self.institution)
 
 
 def _personal_text(value: object, what: str, *, limit: int, required: bool) -> str:
@@ -76,29 +97,59 @@ def _cursor(after: object) -> int | None:
     raise InvalidInputError(message)
 
 
-def _party_facts(name: object, party_id: str | None, contact: object) -> _PartyFacts:
-    """A party's id (generated unless given), name and contact, checked."""
+def _institution(given: object) -> Institution | None:
+    """The institution a party is, given as (kind, name); None (or "") for a person."""
+    if given is None or given == "":
+        return None
+    if isinstance(given, str | bytes) or not isinstance(given, Sequence) or len(given) != _PAIR:
+        message = f"give an institution as (kind, name), not {quoted(given)}"
+        raise InvalidInputError(message)
+    kind, name = given
+    if not isinstance(name, str):
+        message = f"institution name must be text, not {type(name).__name__}"
+        raise InvalidInputError(message)
+    return Institution(PartnerKind.parse(kind), unicodedata.normalize("NFC", name.strip()))
+
+
+def _party_facts(
+    name: object, party_id: str | None, contact: object, institution: object = None
+) -> _PartyFacts:
+    """A party's id (generated unless given), name, contact and institution, checked.
+
+    For an institution, the name and contact are those of the person representing it.
+    """
     pid = PartyId(party_id) if party_id is not None else PartyId(f"p-{uuid4().hex[:10]}")
     text = _personal_text(name, "party name", limit=MAX_NAME_LENGTH, required=True)
     reach = _personal_text(contact, "contact", limit=MAX_NAME_LENGTH, required=False)
-    return pid, text, reach
+    return _PartyFacts(pid, text, reach, _institution(institution))
 
 
 def _parties_facts(
-    parties: Sequence[str], party_ids: Sequence[str] | None, contacts: Sequence[str] | None
+    parties: Sequence[str],
+    party_ids: Sequence[str] | None,
+    contacts: Sequence[str] | None,
+    institutions: Sequence[object] | None = None,
 ) -> list[_PartyFacts]:
-    """The facts of a request's parties: their names, with one id and one contact each, or none."""
+    """The facts of a request's parties: their names, with one id, contact, institution each."""
     names = _items(parties, "parties")
     if len(names) > MAX_PARTIES:
         message = f"a case holds at most {MAX_PARTIES} parties, not {len(names)}"
         raise InvalidInputError(message)
-    ids = [None] * len(names) if party_ids is None else _items(party_ids, "party ids")
-    if len(ids) != len(names):
-        raise InvalidInputError("give one party id per party, or none")
-    reach = [""] * len(names) if contacts is None else _items(contacts, "contacts")
-    if len(reach) != len(names):
-        raise InvalidInputError('give one contact per party ("" for none), or none')
-    return [_party_facts(*fact) for fact in zip(names, ids, reach, strict=True)]
+    ids = _aligned(names, party_ids, "party id", None)
+    reach = _aligned(names, contacts, "contact", "", ' ("" for none)')
+    kinds = _aligned(names, institutions, "institution", None, ' ("" for a person)')
+    return [_party_facts(*fact) for fact in zip(names, ids, reach, kinds, strict=True)]
+
+
+def _aligned(
+    names: list[Any], given: Sequence[object] | None, word: str, none: object, hint: str = ""
+) -> list[Any]:
+    """One `word` per party, as `given`, or `none` for each when `given` is None."""
+    items = [none] * len(names) if given is None else _items(given, f"{word}s")
+    if len(items) != len(names):
+        message = f"give one {word} per party{hint}, or none"
+        raise InvalidInputError(message)
+    return items
 
 
 def _case_id(value: UUID | str) -> UUID:

@@ -34,8 +34,6 @@ from mediation_domain.application.interface import (
 )
 from mediation_domain.application.queries import Queries
 from mediation_domain.case import (
-    PARTY_CONTACT,
-    PARTY_NAME,
     SUMMARY,
     MediationCase,
     Party,
@@ -204,13 +202,16 @@ class Mediations(Queries, Erasing, Archiving, Activities, Application[UUID]):
         summary: str = "",
         party_ids: Sequence[str] | None = None,
         contacts: Sequence[str] | None = None,
+        institutions: Sequence[tuple[str, str] | None] | None = None,
     ) -> UUID:
         """Open a case; parties are display names, given pseudonymous ids unless `party_ids`.
 
         `contacts`, if given, holds one contact per party ("" for none); like the names and
-        the summary, contacts are sealed before they are stored.
+        the summary, contacts are sealed before they are stored. `institutions`, if given,
+        holds one per party: None for a person, (kind, name) for an institution, whose
+        name is kept in clear, the party's name and contact being its representative's.
         """
-        facts = _parties_facts(parties, party_ids, contacts)
+        facts = _parties_facts(parties, party_ids, contacts, institutions)
         summary = _personal_text(summary, "summary", limit=MAX_TEXT_LENGTH, required=False)
         case_id = uuid4()
         what = InterventionDomain.parse(domain)
@@ -228,7 +229,7 @@ class Mediations(Queries, Erasing, Archiving, Activities, Application[UUID]):
             )
 
         # The rules first, on unsealed stand-ins: a refused request makes no key.
-        opened([Party(pid, _PROBE) for pid, _, _ in facts], _PROBE)
+        opened([fact.party(_PROBE) for fact in facts], _PROBE)
         sealed_parties, (sealed_summary,) = self._sealed(
             case_id, facts, [(str(case_id), SUMMARY, summary)]
         )
@@ -237,22 +238,23 @@ class Mediations(Queries, Erasing, Archiving, Activities, Application[UUID]):
         return case_id
 
     @_stamped
-    def join_party(
+    def join_party(  # noqa: PLR0913 - a party has this many facts
         self,
         case_id: UUID | str,
         *,
         name: str,
         party_id: str | None = None,
         contact: str = "",
+        institution: tuple[str, str] | None = None,
         expected_version: int | None = None,
     ) -> str:
-        """Add a party to a case; returns its pseudonymous id."""
+        """Add a party (a person, or an `institution` (kind, name)); returns its id."""
         case = self._load(case_id, expected_version)
         if len(case.parties) >= MAX_PARTIES:
             message = f"case {case.id} has {MAX_PARTIES} parties already: the most a case holds"
             raise InvalidInputError(message)
-        fact = _party_facts(name, party_id, contact)
-        case.check(case.PartyJoined, party=Party(fact[0], _PROBE))
+        fact = _party_facts(name, party_id, contact, institution)
+        case.check(case.PartyJoined, party=fact.party(_PROBE))
         (party,), _ = self._sealed(case.id, [fact])  # sealed once the rules accept the party
         case.join(party)
         self.save(case)
@@ -373,14 +375,11 @@ class Mediations(Queries, Erasing, Archiving, Activities, Application[UUID]):
         self, case_id: UUID, facts: Sequence[_PartyFacts], more: Sequence[Sealing] = ()
     ) -> tuple[list[Party], list[Sealed]]:
         """The parties with their values sealed in the case, and `more`, in one key lookup."""
-        values = [(pid.value, PARTY_NAME, name) for pid, name, _ in facts]
-        values += [(pid.value, PARTY_CONTACT, contact) for pid, _, contact in facts if contact]
+        values = [value for fact in facts for value in fact.sealings()]
         sealed = iter(self.sealer.seal_all(str(case_id), [*values, *more]))
-        names = [next(sealed) for _ in facts]
-        contacts = [next(sealed) if contact else None for _, _, contact in facts]
+        # Each party's name, then its contact if it has one: in the order `sealings` gave.
         parties = [
-            Party(pid, name, contact)
-            for (pid, _, _), name, contact in zip(facts, names, contacts, strict=True)
+            fact.party(next(sealed), next(sealed) if fact.contact else None) for fact in facts
         ]
         return parties, list(sealed)
 

@@ -79,6 +79,7 @@ class PrincipalService(ActivityDesk, Access):
         summary: str = "",
         party_ids: Sequence[str] | None = None,
         contacts: Sequence[str] | None = None,
+        institutions: Sequence[tuple[str, str] | None] | None = None,
     ) -> Recorded:
         """Open a case (Mediations.request_mediation); chosen `party_ids` need that right."""
         self.require(Action.REQUEST)
@@ -92,19 +93,24 @@ class PrincipalService(ActivityDesk, Access):
             summary=summary,
             party_ids=party_ids,
             contacts=contacts,
+            institutions=institutions,
         )
         return Recorded(self._app.get_case(case_id), recorded=True)
 
-    def join_party(
+    def join_party(  # noqa: PLR0913 - a party has this many facts
         self,
         case_id: UUID | str,
         *,
         name: str,
         party_id: str | None = None,
         contact: str = "",
+        institution: tuple[str, str] | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        """Add a party; a chosen `party_id` is the coordinator's (others get generated ids)."""
+        """Add a party (a person, or an `institution` (kind, name) its `name` represents).
+
+        A chosen `party_id` is the coordinator's (others get generated ids).
+        """
         if party_id is not None:
             self.require(Action.NAME_PARTY_IDS)  # the role: refused before the case is read
         added: list[str] = []
@@ -112,7 +118,7 @@ class PrincipalService(ActivityDesk, Access):
         def join(case: UUID, **facts: object) -> None:
             added.append(self._app.join_party(case, **facts))  # type: ignore[arg-type]
 
-        facts = {"name": name, "party_id": party_id, "contact": contact}
+        facts = {"name": name, "party_id": party_id, "contact": contact, "institution": institution}
         done = self._on_case(Action.ACT_ON_CASE, case_id, expected_version, join, **facts)
         return attrs.evolve(done, party=added[0])
 

@@ -3,6 +3,7 @@
 The generator runs in a temporary folder on the server's own document; the test then
 uses nothing but the generated package, all 31 operations of the document: a whole case
 through each role's allowed calls (a party added, a mediator stepping down, an erasure),
+institutions among the parties (one Institution type, in the bodies and the cases),
 paging by the Link header to the end, every report format, the audit export, the
 activities (a round, a collective action, a watch report to its closing, an orientation
 followed up), and the typed problems (403, 404, 409, 412, 422). The last test checks that
@@ -152,6 +153,42 @@ def test_a_whole_case_through_each_role_s_calls(clients):
         parties[0], client=coordinator, body=models.Erasure.from_dict({"reason": "request"})
     )
     assert erased.status_code in (200, 202), erased.content
+
+
+def test_an_institution_and_its_representative_round_trip(clients):
+    models = _models()
+    coordinator = clients["coordinator"]
+    request = models.Request.from_dict(
+        {
+            "domain": "public-transport",
+            "neighbourhood": "Beaulieu",
+            "referral": "transport-operator",
+            "parties": [{"name": "A. Martin"}],
+        }
+    )
+    request.parties.append(
+        models.RequestPartiesItem(
+            name="M. Roux",
+            institution=models.Institution(
+                kind=models.PartnerKind.TRANSPORT_OPERATOR, name="Vitalis"
+            ),
+        )
+    )
+    case = _ok(_api("open_case").sync_detailed(client=coordinator, body=request), 201)
+    school = models.Institution(kind=models.PartnerKind.SCHOOL, name="École Jules Ferry")
+    joined = _api("add_party").sync_detailed(
+        case.case_id, client=coordinator, body=models.Party(name="Mme Dubois", institution=school)
+    )
+    person, operator, teacher = _ok(joined).parties
+    assert person.institution is None
+    assert isinstance(operator.institution, models.Institution)  # one type, bodies and cases
+    assert (operator.institution.kind, operator.institution.name) == (
+        models.PartnerKind.TRANSPORT_OPERATOR,
+        "Vitalis",
+    )
+    assert (teacher.name, teacher.institution.name) == ("Mme Dubois", "École Jules Ferry")
+    read = _ok(_api("read_case").sync_detailed(case.case_id, client=coordinator))
+    assert read.parties[2].institution.kind == models.PartnerKind.SCHOOL
 
 
 def test_paging_to_the_end_by_the_link_header(clients):

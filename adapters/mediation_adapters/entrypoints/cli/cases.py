@@ -28,6 +28,7 @@ from mediation_adapters.entrypoints.cli.output import (
     emit_json,
     emit_json_list,
     invoked_as,
+    party_line,
     print_case,
     print_list,
     recorded,
@@ -44,6 +45,7 @@ from mediation_domain import (
     SessionKind,
     WithdrawnBy,
 )
+from mediation_domain.activity_values import PartnerKind
 from mediation_domain.application import MOST_CASES
 from mediation_domain.application.service import PrincipalService
 from mediation_domain.authorisation import Action
@@ -65,17 +67,24 @@ def _request(desk: PrincipalService, args: argparse.Namespace) -> int:
         summary=args.summary,
         party_ids=args.party_id,
         contacts=args.contact,
+        institutions=args.institution,
     )
     if args.json:
         return recorded(done, args)
     print(f"case {done.case.case_id}")
     for party in done.case.parties:
-        print(f"  party {party.id}  {party.name}")
+        print(f"  party {party_line(party)}")
     return EXIT_OK
 
 
 def _join(desk: PrincipalService, args: argparse.Namespace) -> int:
-    done = desk.join_party(args.case, name=args.name, party_id=args.party_id, contact=args.contact)
+    done = desk.join_party(
+        args.case,
+        name=args.name,
+        party_id=args.party_id,
+        contact=args.contact,
+        institution=args.institution,
+    )
     if not args.json:
         print(f"party {done.party}")
     return recorded(done, args)
@@ -197,11 +206,29 @@ def _add_commands(commands: Commands) -> None:
     p.add_argument("--party-id", action="append", help="pseudonymous id per party (repeat)")
     p.add_argument("--summary", default="", help="what the mediation is about")
     p.add_argument("--contact", action="append", help="a contact per party, in order (repeat)")
+    p.add_argument(
+        "--institution",
+        action="append",
+        type=_institution,
+        metavar="KIND:NAME",
+        help='per party, in order (repeat; "" for a person): the party is this institution, '
+        "its --party the person who represents it; e.g. 'landlord:Habitat de la Vienne'; "
+        f"kinds: {codes(PartnerKind)}",
+    )
 
     p = _on_case(commands, "join", "add a party to a case", Action.ACT_ON_CASE, _join)
-    p.add_argument("--name", required=True, help="the party's name")
+    p.add_argument(
+        "--name", required=True, help="the party's name (an institution's: its representative's)"
+    )
     p.add_argument("--party-id", help="a pseudonymous id (generated if omitted)")
     p.add_argument("--contact", default="", help="how to reach the party (sealed)")
+    p.add_argument(
+        "--institution",
+        type=_institution,
+        metavar="KIND:NAME",
+        help="the party is this institution, --name the person who represents it "
+        f"(e.g. 'school:École Jules Ferry'); kinds: {codes(PartnerKind)}",
+    )
 
     summary = "assign a mediator (with their declaration of ties)"
     p = _on_case(commands, "assign", summary, Action.ASSIGN, _assign)
@@ -278,6 +305,17 @@ def _add_queries(commands: Commands) -> None:
 
 
 _CASE_JSON = "print the case as JSON"
+
+
+def _institution(text: str) -> tuple[str, str] | None:
+    """An institution as --institution gives it, KIND:NAME ("" for a person)."""
+    if not text:
+        return None
+    kind, colon, name = text.partition(":")
+    if not colon:
+        message = f"invalid --institution {quoted(text)}: KIND:NAME, e.g. 'landlord:Habitat'"
+        raise argparse.ArgumentTypeError(message)
+    return kind, name
 
 
 def _on_case(

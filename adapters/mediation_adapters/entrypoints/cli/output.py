@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from mediation_adapters.entrypoints.cli.arguments import EXIT_OK
 from mediation_adapters.storage import redacted
-from mediation_domain import CaseView
+from mediation_domain import CaseView, PartyView
 from mediation_domain.application.service import Recorded
 
 
@@ -38,6 +38,17 @@ def emit_json(data: object) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+def party_line(party: PartyView) -> str:
+    """A party's id and name; for an institution, its name and kind after its representative's.
+
+    `p-martin  M. Martin, for Habitat de la Vienne (landlord)`.
+    """
+    line = f"{party.id}  {party.name}"
+    if party.institution is None:
+        return line
+    return f"{line}, for {party.institution.name} ({party.institution.kind.value})"
+
+
 def print_case(view: CaseView, zone: ZoneInfo) -> None:
     """A case, one fact a line, times in the service's zone."""
     rows = [
@@ -52,7 +63,7 @@ def print_case(view: CaseView, zone: ZoneInfo) -> None:
     ]
     for p in view.parties:
         contact = f"  {p.contact}" if p.contact else ""
-        rows.append(("party", f"{p.id}  {p.name}  (consent {p.consent.value}){contact}"))
+        rows.append(("party", f"{party_line(p)}  (consent {p.consent.value}){contact}"))
     for s in view.sessions:
         rows.append(("session", f"{s.held_on}  {s.kind.value}  {', '.join(s.attendees)}"))
         if s.notes:

@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from mediation_adapters.config import time_zone
 from mediation_adapters.entrypoints.http.activity_endpoints import ActivityEndpoints
-from mediation_adapters.entrypoints.http.endpoints import Api
+from mediation_adapters.entrypoints.http.endpoints import Api, join_party
 from mediation_adapters.entrypoints.http.problems import Problem, problem_response, wrapped
 from mediation_adapters.security.tokens import Tokens
 from mediation_domain import Mediations
@@ -23,16 +23,6 @@ from mediation_domain.application.service import PrincipalService, Recorded
 from mediation_domain.authorisation import Action
 
 _log = logging.getLogger("mediation.http")
-
-
-def _join(desk: PrincipalService, case: str, body: dict[str, Any], v: int | None) -> Recorded:
-    return desk.join_party(
-        case,
-        name=body["name"],
-        party_id=body.get("party_id"),
-        contact=body.get("contact", ""),
-        expected_version=v,
-    )
 
 
 def _consent(desk: PrincipalService, case: str, body: dict[str, Any], v: int | None) -> Recorded:
@@ -70,7 +60,7 @@ def create_app(
     """The ASGI application over `mediations`, authenticating with `tokens`."""
     api = Api(mediations, tokens, zone or time_zone())
     commands: dict[str, tuple[str, Action, Any]] = {
-        "parties": ("Party", Action.ACT_ON_CASE, _join),
+        "parties": ("Party", Action.ACT_ON_CASE, join_party),
         "assignment": (
             "Assignment",
             Action.ASSIGN,

@@ -118,6 +118,7 @@ class Api:
                 parties=[p["name"] for p in parties],
                 party_ids=[p["party_id"] for p in parties] if named else None,
                 contacts=[p.get("contact", "") for p in parties],
+                institutions=[_institution(p) for p in parties],
                 summary=body.get("summary", ""),
             ).case
 
@@ -252,6 +253,24 @@ class Api:
     async def openapi(self, _: Request) -> Response:
         """GET /openapi.json: the OpenAPI document."""
         return JSONResponse(document(self.mediations.neighbourhoods.names))
+
+
+def join_party(desk: PrincipalService, case: str, body: dict[str, Any], v: int | None) -> Recorded:
+    """POST /cases/{case_id}/parties: a party joins, a person or an institution."""
+    return desk.join_party(
+        case,
+        name=body["name"],
+        party_id=body.get("party_id"),
+        contact=body.get("contact", ""),
+        institution=_institution(body),
+        expected_version=v,
+    )
+
+
+def _institution(party: dict[str, Any]) -> tuple[str, str] | None:
+    """The institution a party of a body is, as (kind, name); None for a person."""
+    given = party.get("institution")
+    return None if given is None else (given["kind"], given["name"])
 
 
 def _case_id(request: Request) -> str:

@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from mediation_adapters.entrypoints.http.activity_openapi import activity_components, activity_paths
+from mediation_adapters.entrypoints.http.activity_openapi import (
+    activity_components,
+    activity_paths,
+    referred,
+)
 from mediation_adapters.entrypoints.http.operations import operation, query
 from mediation_adapters.entrypoints.http.schema import (
     AFTER_COMMAND,
     BODIES,
     CASE,
     ERASURE,
+    INSTITUTION,
     PROBLEM_DETAILS,
     REPORT,
     REPORT_MEDIA,
@@ -19,6 +24,7 @@ from mediation_adapters.entrypoints.http.schema import (
     request_body,
 )
 from mediation_domain import CaseStatus, InterventionDomain, Outcome, WithdrawnBy
+from mediation_domain.activity_values import PartnerKind
 from mediation_domain.application import MOST_CASES
 
 _REPORT_PARAMS = [
@@ -88,6 +94,8 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
         "Resolution": _shared(bodies["Resolution"], "outcome", "Outcome"),
         "Withdrawal": _shared(bodies["Withdrawal"], "by", "WithdrawnBy"),
     }
+    # An institution, in a body or a case, is one shared schema: one generated type.
+    institution = {"Institution": INSTITUTION}
 
     def command(
         operation_id: str, summary: str, body: str, roles: str = "coordinator, the case's mediator"
@@ -229,12 +237,13 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
         },
         "components": {
             "schemas": {
-                "Case": CASE,
-                "CaseAfterCommand": AFTER_COMMAND,
+                "Case": referred(CASE, institution),
+                "CaseAfterCommand": referred(AFTER_COMMAND, institution),
                 "Problem": PROBLEM_DETAILS,
                 "Outcome": codes(Outcome),
                 "WithdrawnBy": codes(WithdrawnBy),
-                **bodies,
+                "Institution": referred(INSTITUTION, {"PartnerKind": codes(PartnerKind)}),
+                **referred(bodies, institution),
                 **activity_components(place),
             },
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

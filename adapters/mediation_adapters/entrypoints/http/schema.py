@@ -22,6 +22,7 @@ from mediation_domain import (
     SessionKind,
     WithdrawnBy,
 )
+from mediation_domain.activity_values import PartnerKind
 from mediation_domain.errors import quoted
 from mediation_domain.values import MAX_NAME_LENGTH, MAX_PARTIES, MAX_TEXT_LENGTH
 
@@ -52,7 +53,10 @@ def _ids() -> dict[str, Any]:
     return {"type": "array", "items": _ID, "maxItems": MAX_ITEMS}
 
 
-PARTY = body(["name"], name=_NAME, party_id=_ID, contact=_CONTACT)
+# The institution a party is (absent: a person), its name in clear; the party's name and
+# contact are then those of the person who represents it (sealed).
+INSTITUTION = body(["kind", "name"], kind=codes(PartnerKind), name=_NAME)
+PARTY = body(["name"], name=_NAME, party_id=_ID, contact=_CONTACT, institution=INSTITUTION)
 
 
 def request_body(neighbourhood: dict[str, Any]) -> dict[str, Any]:
@@ -113,12 +117,14 @@ CASE: dict[str, Any] = {
             "type": "array",
             "items": {
                 "type": "object",
-                "required": ["id", "name", "consent", "contact"],
+                "required": ["id", "name", "consent", "contact", "institution"],
                 "properties": {
                     "id": {"type": "string"},
                     "name": {"type": "string"},
                     "consent": codes(ConsentStatus),
                     "contact": {"type": "string"},
+                    # null: a person
+                    "institution": {"anyOf": [INSTITUTION, {"type": "null"}]},
                 },
             },
         },
