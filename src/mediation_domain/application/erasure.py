@@ -124,7 +124,10 @@ class Erasing:
         The case index finds the cases: only they are loaded.
         """
         if not isinstance(subject, str) or not subject.strip():
-            message = f"invalid data subject {quoted(subject)}: give a party id or a case id"
+            message = (
+                f"invalid data subject {quoted(subject)}: give a party id, a case id or an "
+                "oriented person's id"
+            )
             raise InvalidInputError(message)
         text = subject.strip()
         spellings = [text]
@@ -136,7 +139,7 @@ class Erasing:
             if holding or self.sealer.knows(who):
                 return who, list(self._load_many([UUID(case) for case in holding]).values())
         PartyId(text)  # a malformed id is invalid input, not merely unknown
-        message = f"no case holds personal data of {text}"
+        message = f"no case nor orientation holds personal data of {text}"
         raise SubjectNotFoundError(message)
 
     def retention_due(
@@ -173,7 +176,7 @@ class Erasing:
             RetentionDue(
                 UUID(doc["id"]),
                 None,
-                datetime.fromisoformat(doc["last_contact_on"]).replace(tzinfo=UTC),
+                _end_of_day(doc["last_contact_on"]),
                 (doc["subject"],),
                 (),
                 kind="orientation",
@@ -283,3 +286,8 @@ def _in_clear(case: MediationCase, subjects: Sequence[str]) -> int:
         value.scheme == LEGACY_CLEAR and value.subject in subjects
         for _, _, value in case.sealed_values()
     )
+
+
+def _end_of_day(day: str) -> datetime:
+    """An orientation's last contact, a day, taken as its end (UTC), as the archive takes it."""
+    return datetime.fromisoformat(day).replace(hour=23, minute=59, second=59, tzinfo=UTC)

@@ -271,7 +271,7 @@ _REFUSALS = [
     # roles that record or read no activity
     (("--as", "partner:ville", "rounds"), "a partner may not read activities"),
     (("--as", "auditor:cabinet", *_WATCH, "--partner", "landlord"), "may not record activities"),
-    (("--as", "partner:ville", "orientation", "OPEN"), "may not follow up"),
+    (("--as", "partner:ville", "orientation", "OPEN"), "a partner may not read activities"),
 ]
 
 

@@ -316,7 +316,7 @@ def test_erase_from_the_command_line(tmp_path):
     shown = json.loads(run("show", case["case_id"], "--json", store=store).stdout)
     assert shown["parties"][0]["name"] == ERASED
     assert shown["erased"] == [party]
-    assert "no case holds personal data of p-nobody" in _refused(
+    assert "no case nor orientation holds personal data of p-nobody" in _refused(
         run("erase", "p-nobody", store=store)
     )
     assert "reason" in _refused(run("erase", party, "--reason", "she asked", store=store))

@@ -315,7 +315,7 @@ def _add_orientation(commands: Commands) -> None:
 
     summary = "show an orientation with the person's name (its mediator or the coordinator)"
     p = commands.add(
-        "orientation", summary, Action.FOLLOW_UP, _orientation, json_help="print it as JSON"
+        "orientation", summary, Action.READ_ACTIVITIES, _orientation, json_help="print it as JSON"
     )
     p.add_argument("orientation", help="the orientation's id")
     p.add_argument(

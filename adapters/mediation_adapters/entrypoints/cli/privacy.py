@@ -103,7 +103,7 @@ def _erase(desk: PrincipalService, args: argparse.Namespace) -> int:
     elif erasure.recorded:
         print(f"erased {erasure.subject}: recorded on {erasure.recorded} of {cases} case(s)")
     else:
-        print(f"{erasure.subject} was already erased ({cases} case(s)): nothing to do")
+        print(f"{erasure.subject} was already erased ({cases} case(s){oriented}): nothing to do")
     return _erasure_residue([erasure.subject], erasure.in_clear, purged=erasure.purged)
 
 
@@ -174,7 +174,8 @@ def _due_as_json(due: RetentionDue) -> dict[str, object]:
     return {
         "action": "erase",
         "kind": due.kind,
-        "case_id": str(due.case_id),
+        "record": str(due.case_id),
+        "case_id": str(due.case_id),  # the record's id, for a case or an orientation alike
         "status": due.status.value if due.status else None,
         "last_contact": due.last_contact.isoformat(),
         "erase": list(due.subjects),
