@@ -134,7 +134,7 @@ def test_an_archive_read_without_the_role_or_a_reason_is_refused_and_stores_noth
 def test_a_record_not_in_the_archive_is_not_read_through_it(app: Mediations) -> None:
     case, _, _ = old_records(app)
     desk = MediationService(app).for_principal(COORDINATOR)
-    with pytest.raises(CaseNotFoundError, match="not in the archive"):
+    with pytest.raises(CaseNotFoundError, match="no archived case"):
         desk.read_archived_case(case, reason="litigation")
 
 
@@ -204,3 +204,15 @@ def test_an_archived_orientation_is_not_followed_up_and_says_erased_once_erased(
     assert app.recorder.max_notification_id() == before
     app.erase_subject(person)
     assert app.orientation_person(oriented) == ERASED  # no archive read needed to learn it
+
+
+def test_an_archive_read_of_a_record_of_another_kind_records_nothing(app: Mediations) -> None:
+    case, oriented, _ = old_records(app)
+    app.apply_archive("2y", now=NOW)
+    desk = MediationService(app).for_principal(COORDINATOR)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(CaseNotFoundError, match="no archived case"):
+        desk.read_archived_case(oriented, reason="litigation")
+    with pytest.raises(CaseNotFoundError, match="no archived orientation"):
+        desk.read_archived_person(case, reason="litigation")
+    assert app.recorder.max_notification_id() == before

@@ -125,7 +125,9 @@ def test_erasing_twice_is_harmless(app):
 def test_erasing_an_unknown_subject_is_a_clear_error_and_stores_nothing(app):
     _resolved_case(app)
     last = app.recorder.max_notification_id()
-    with pytest.raises(SubjectNotFoundError, match="no case nor orientation holds personal data of p-nobody"):
+    with pytest.raises(
+        SubjectNotFoundError, match="no case nor orientation holds personal data of p-nobody"
+    ):
         app.erase_subject("p-nobody")
     for bad in ("", "  ", None, 42, "two words"):
         with pytest.raises(InvalidInputError):

@@ -120,16 +120,22 @@ class Archiving:
         wanted = {str(archive_id(record)): record for record in records}
         return {wanted[key] for key in self.activity_index.get_many(list(wanted))}
 
-    def record_archive_read(self, record: UUID | str, *, by: str, reason: str) -> None:
-        """Record that `by` (ROLE:IDENTITY) read the archived record, for `reason` (a code)."""
+    def record_archive_read(
+        self, record: UUID | str, *, by: str, reason: str, kind: str | None = None
+    ) -> None:
+        """Record that `by` (ROLE:IDENTITY) read the archived record, for `reason` (a code).
+
+        With `kind` (case, orientation), only a record of that kind: nothing is recorded
+        for an id of another kind.
+        """
         code = _reason(reason)
         uuid = _record_id(record)
         try:
             entry: object = self.repository.get(archive_id(uuid))
         except AggregateNotFoundError:
             entry = None
-        if not isinstance(entry, ArchivedRecord):
-            message = f"{uuid} is not in the archive: read it as any record"
+        if not isinstance(entry, ArchivedRecord) or kind not in {None, entry.kind}:
+            message = f"no archived {kind or 'record'} {uuid}: read it as any record"
             raise CaseNotFoundError(message)
         with stamped_by(self.clock):
             entry.read(by, code)

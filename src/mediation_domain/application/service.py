@@ -272,13 +272,15 @@ class PrincipalService(ActivityDesk, Access):
     def read_archived_case(self, case_id: UUID | str, *, reason: str) -> CaseView:
         """An archived case with its personal values, the read recorded first (coordinator)."""
         self.require(Action.READ_ARCHIVE)
-        self._app.record_archive_read(case_id, by=self._reader(), reason=reason)
+        self._app.record_archive_read(case_id, by=self._reader(), reason=reason, kind="case")
         return self._app.get_case_from_archive(case_id)
 
     def read_archived_person(self, orientation_id: UUID | str, *, reason: str) -> str | None:
         """An archived orientation's person's name, the read recorded first (coordinator)."""
         self.require(Action.READ_ARCHIVE)
-        self._app.record_archive_read(orientation_id, by=self._reader(), reason=reason)
+        self._app.record_archive_read(
+            orientation_id, by=self._reader(), reason=reason, kind="orientation"
+        )
         return self._app.orientation_person(orientation_id, from_archive=True)
 
     def _reader(self) -> str:

@@ -162,6 +162,21 @@ def test_an_anonymous_orientation_has_no_name_and_an_erased_one_says_so(server):
 # Roles -------------------------------------------------------------------------------------
 
 
+ON_FOOT = {
+    "null": ROUND | {"bus_line": None},
+    "empty": ROUND | {"bus_line": ""},
+    "absent": {name: value for name, value in ROUND.items() if name != "bus_line"},
+}
+
+
+@pytest.mark.parametrize("body", ON_FOOT.values(), ids=ON_FOOT.keys())
+def test_a_round_on_foot_is_sent_as_null_an_empty_line_or_no_line(server, body):
+    made = _record(server, "mediator", "/rounds", body)
+    assert made["bus_line"] is None  # as answers send it: what was read may be sent back
+    with server.client("mediator") as mediator:
+        assert mediator.get(f"/rounds/{made['id']}").json() == made
+
+
 def test_a_mediator_records_only_the_work_they_took_part_in(server):
     before = _everything(server)
     someone_elses = {
@@ -261,7 +276,9 @@ def test_partners_and_auditors_get_no_activity_at_all(server, who, status, kind)
     with server.client(who) as client:
         for method, path, body in CALLS:
             response = client.request(method, path.format(**ids), json=body)
-            _problem(response, status, kind)
+            detail = _problem(response, status, kind)["detail"]
+            if who is not None and method == "GET":  # reading one, as listing them
+                assert detail == f"a{'n' * (who == 'auditor')} {who} may not read activities"
     assert _everything(server) == before
 
 
@@ -272,9 +289,14 @@ BAD = [
     ("/rounds", {k: v for k, v in ROUND.items() if k != "team"}, "body.team is required"),
     ("/rounds", ROUND | {"contacts": {"hugging": 1}}, "unknown field 'hugging'"),
     ("/rounds", ROUND | {"contacts": {"greeting": -1}}, "out of bounds"),
-    ("/rounds", ROUND | {"started_at": "yesterday"}, "from the year 1900 on"),
-    ("/rounds", ROUND | {"started_at": "0001-01-01T00:00:00+23:59"}, "from the year 1900 on"),
-    ("/rounds", ROUND | {"started_at": "2026-99-01T00:00"}, "invalid start"),
+    ("/rounds", ROUND | {"started_at": "yesterday"}, "of the years 2000 to 2999"),
+    ("/rounds", ROUND | {"started_at": "0001-01-01T00:00:00+23:59"}, "of the years 2000 to 2999"),
+    ("/rounds", ROUND | {"started_at": "1999-12-31T23:00:00+01:00"}, "of the years 2000 to 2999"),
+    ("/rounds", ROUND | {"started_at": "2026-11-27T16:00:00"}, "give an offset, e.g."),
+    ("/rounds", ROUND | {"ended_at": "2026-11-27"}, "give an offset, e.g."),
+    ("/rounds", ROUND | {"started_at": "2026-99-01T00:00+01:00"}, "invalid start"),
+    ("/rounds", ROUND | {"bus_line": 2}, "body.bus_line must be a string"),
+    ("/rounds", ROUND | {"bus_line": "2\u202e"}, "invalid bus line"),
     ("/rounds", ROUND | {"ended_at": ROUND["started_at"]}, "before it starts"),
     ("/rounds", ROUND | {"ended_at": (NOW + timedelta(hours=1)).isoformat()}, "in the future"),
     ("/rounds", ROUND | {"neighbourhood": "Atlantis"}, "Atlantis"),
@@ -353,7 +375,7 @@ def test_the_document_declares_each_activity_operation_its_types_and_its_problem
         *("recordRound", "listRounds", "readRound", "recordAction", "listActions"),
         *("readAction", "recordWatchReport", "listWatchReports", "readWatchReport"),
         *("acknowledgeWatchReport", "closeWatchReport", "recordOrientation"),
-        *("listOrientations", "readOrientation", "recordFollowUp"),
+        *("listOrientations", "readOrientation", "recordFollowUp", "readArchivedOrientation"),
     }
     for collection in LISTS:
         created = paths[collection]["post"]["responses"]
@@ -371,6 +393,9 @@ def test_the_document_declares_each_activity_operation_its_types_and_its_problem
     }
     assert "landlord" in schemas["PartnerKind"]["enum"]
     assert schemas["Round"]["properties"]["started_at"]["format"] == "date-time"
+    started = schemas["NewRound"]["properties"]["started_at"]
+    assert "2000 to 2999 with its offset" in started["description"]
+    assert schemas["NewRound"]["properties"]["bus_line"]["type"] == ["string", "null"]
     assert schemas["Orientation"]["properties"]["oriented_on"]["format"] == "date"
     assert schemas["OrientationRead"]["required"][-1] == "person_name"
     (due,) = paths["/orientations"]["get"]["parameters"]

@@ -263,6 +263,9 @@ def test_the_report_comes_in_every_format(server):
     with server.client("coordinator") as coordinator:
         html = coordinator.get("/report", params={"format": "html", "lang": "en"})
         csv = coordinator.get("/report", params={"format": "csv", "exact": "true"})
+        activities = coordinator.get("/report/csv", params={"table": "activities", "lang": "en"})
+        same = coordinator.get("/report", params={"format": "csv", "table": "activities"})
+        _problem(coordinator.get("/report/csv", params={"table": "rounds"}), 422, "invalid-input")
         _problem(coordinator.get("/report", params={"exact": "maybe"}), 422, "invalid-input")
         _problem(coordinator.get("/report", params={"format": "pdf"}), 422, "invalid-input")
         _problem(coordinator.get("/report", params={"from": "2026-01-15"}), 422, "invalid-input")
@@ -271,6 +274,8 @@ def test_the_report_comes_in_every_format(server):
     assert html.text.count("<svg") == 3
     assert csv.headers["content-type"] == "text/csv; charset=utf-8"
     assert csv.text.splitlines()[0].startswith("\ufeffQuartier;Domaine;Mois;Demandes")
+    assert activities.text.splitlines()[0] == "\ufeffOther mediation work"
+    assert same.text.splitlines()[0] == "\ufeffAutres activités de médiation"
 
 
 def test_cases_come_in_pages_linked_to_the_next(server):
@@ -355,6 +360,7 @@ def _calls(case_id: str, other_case: str, party: str) -> dict[str, tuple[str, st
         ),
         "assign": ("POST", f"{other}/assignment", {"mediator": "med-5"}),
         "erase": ("POST", "/subjects/p-nobody/erasure", {}),
+        "archive read": ("POST", f"{own}/archive-reads", {"reason": "litigation"}),
         "report": ("GET", "/report", None),
         "audit export": ("GET", "/audit/export", None),
     }
@@ -368,13 +374,13 @@ MATRIX = {
         "list": 200, "request": 201, "read own": 200, "read other's": 200, "join own": 200,
         "consent own": 200, "consent other's": 422, "session own": 409, "resolve own": 409,
         "withdraw own": 200, "withdraw other's": 200, "mediator leaves own": 200,
-        "assign": 409, "erase": 404, "report": 200, "audit export": 200,
+        "assign": 409, "erase": 404, "archive read": 404, "report": 200, "audit export": 200,
     },
     "mediator": {
         "list": 200, "request": 403, "read own": 200, "read other's": 404, "join own": 200,
         "consent own": 200, "consent other's": 404, "session own": 409, "resolve own": 409,
         "withdraw own": 200, "withdraw other's": 404, "mediator leaves own": 200,
-        "assign": 403, "erase": 403, "report": 403, "audit export": 403,
+        "assign": 403, "erase": 403, "archive read": 403, "report": 403, "audit export": 403,
     },
     "partner": dict.fromkeys(CALLS, 403) | {"report": 200},
     "auditor": dict.fromkeys(CALLS, 403) | {"audit export": 200},

@@ -1,13 +1,14 @@
 """A client generated from /openapi.json (openapi-python-client) drives the API alone (#19).
 
 The generator runs in a temporary folder on the server's own document; the test then
-uses nothing but the generated package, all 31 operations of the document: a whole case
+uses nothing but the generated package, all 33 operations of the document: a whole case
 through each role's allowed calls (a party added, a mediator stepping down, an erasure),
 institutions among the parties (one Institution type, in the bodies and the cases),
-paging by the Link header to the end, every report format, the audit export, the
-activities (a round, a collective action, a watch report to its closing, an orientation
-followed up), and the typed problems (403, 404, 409, 412, 422). The last test checks that
-every operation the generator made a function for was driven.
+paging by the Link header to the end, every report format (the activities' figures typed,
+their CSV tables), the audit export, the activities (a round, a collective action, a
+watch report to its closing, an orientation followed up), reads of the archive, and the
+typed problems (403, 404, 409, 412, 422). The last test checks that every operation the
+generator made a function for was driven.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import httpx
 import pytest
 
 from .conftest import Server
+from .test_archive_api import archive_old_records
 
 pytestmark = pytest.mark.slow
 
@@ -59,7 +61,7 @@ def generated(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Modul
             del sys.modules[name]
 
 
-OPERATIONS = 31  # in the document: the cases' 16, the activities' 15
+OPERATIONS = 33  # in the document: the cases' 17, the activities' 16
 DRIVEN: set[str] = set()  # the operations the tests below called
 
 
@@ -208,6 +210,7 @@ def test_paging_to_the_end_by_the_link_header(clients):
 
 
 def test_every_report_format_and_the_audit_export(clients):
+    models = _models()
     partner, auditor = clients["partner"], clients["auditor"]
     report = _ok(_api("get_report").sync_detailed(client=partner))
     assert report.suppressed_below == 5
@@ -216,9 +219,19 @@ def test_every_report_format_and_the_audit_export(clients):
     assert [point.month for point in report.charts.month][:1] == [
         report.period.from_.strftime("%Y-%m")
     ]
+    activities = report.activities  # typed too, one type per part
+    assert isinstance(activities, models.ReportActivities)
+    assert isinstance(activities.presence, models.PresenceSection)
+    assert isinstance(activities.watch, models.ActivitySection)
+    assert activities.presence.by == activities.presence.hours.by == models.ActivitySlots.QUARTER
+    assert isinstance(activities.orientations.total, models.ActivityRow)
     for name, marker in (("csv", "Quartier"), ("html", "<svg"), ("table", "Vue partenaires")):
         text = _ok(_api(f"get_report_{name}").sync_detailed(client=partner))
         assert marker in text
+    tables = models.GetReportCsvTable.ACTIVITIES
+    text = _ok(_api("get_report_csv").sync_detailed(client=partner, table=tables))
+    assert "Autres activités de médiation" in text
+    assert "Quartier;Domaine" not in text  # the activities' tables alone
     export = _ok(_api("export_audit").sync_detailed(client=auditor))
     lines = export.payload.read().splitlines()  # bytes, typed as such (a File)
     first = json.loads(lines[0])
@@ -354,6 +367,23 @@ def test_the_activities_through_each_role_s_calls(clients):
     refused = _api("list_rounds").sync_detailed(client=clients["partner"])
     assert refused.status_code == 403
     assert refused.parsed.type_ == "/problems/forbidden"
+
+
+def test_a_coordinator_reads_the_archive_stating_why(clients, server):
+    models = _models()
+    coordinator = clients["coordinator"]
+    case, oriented = archive_old_records(server.store)
+    why = models.ArchiveRead(reason="litigation")
+    read = _ok(_api("read_archived_case").sync_detailed(case, client=coordinator, body=why))
+    assert isinstance(read, models.Case)
+    assert [party.name for party in read.parties] == ["Mme Garnier", "M. Leroy"]
+    named = _api("read_archived_orientation").sync_detailed(oriented, client=coordinator, body=why)
+    assert isinstance(_ok(named), models.OrientationRead)
+    assert named.parsed.person_name == "Mme Nguyễn Thị Hoa"
+    refused = _api("read_archived_case").sync_detailed(case, client=clients["mediator"], body=why)
+    assert (refused.status_code, refused.parsed.type_) == (403, "/problems/forbidden")
+    absent = _api("read_archived_orientation").sync_detailed(case, client=coordinator, body=why)
+    assert (absent.status_code, absent.parsed.type_) == (404, "/problems/not-found")
 
 
 @pytest.mark.usefixtures("generated")

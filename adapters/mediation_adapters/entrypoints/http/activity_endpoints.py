@@ -27,7 +27,7 @@ from mediation_adapters.entrypoints.http.activity_schema import (
 )
 from mediation_adapters.entrypoints.http.parsing import path_id, read_json
 from mediation_adapters.entrypoints.http.problems import Problem
-from mediation_adapters.entrypoints.http.schema import check
+from mediation_adapters.entrypoints.http.schema import BODIES, check
 from mediation_domain.application.service import PrincipalService
 from mediation_domain.authorisation import Action
 from mediation_domain.errors import CaseNotFoundError
@@ -81,6 +81,7 @@ class ActivityEndpoints:
             }
             one = self.orientation if collection is ORIENTATIONS else self.reader(collection)
             routes[collection.one] = {"GET": one}
+        routes[f"{ORIENTATIONS.one}/archive-reads"] = {"POST": self.archived_orientation}
         return routes | {step.path: {"POST": self.step(step)} for step in STEPS}
 
     def recorder(self, collection: Collection) -> Endpoint:
@@ -123,9 +124,17 @@ class ActivityEndpoints:
 
     async def orientation(self, request: Request) -> Response:
         """GET /orientations/{orientation_id}: its facts and its person's name."""
-        desk = self.api.desk(request, Action.FOLLOW_UP)
+        desk = self.api.desk(request, Action.READ_ACTIVITIES)  # a partner's: may not read them
         orientation_id = path_id(request, ORIENTATIONS.id_name, ORIENTATIONS.word)
         found = await run_in_threadpool(_named, desk, orientation_id)
+        return JSONResponse(render(found, "OrientationRead"))
+
+    async def archived_orientation(self, request: Request) -> Response:
+        """POST /orientations/{orientation_id}/archive-reads: with its person's name."""
+        desk = self.api.desk(request, Action.READ_ARCHIVE)
+        body = await read_json(request, BODIES["ArchiveRead"])
+        orientation_id = path_id(request, ORIENTATIONS.id_name, "archived orientation")
+        found = await run_in_threadpool(_archived, desk, orientation_id, body["reason"])
         return JSONResponse(render(found, "OrientationRead"))
 
     def step(self, step: Step) -> Endpoint:
@@ -163,6 +172,18 @@ def _one_of(desk: PrincipalService, collection: Collection, activity_id: str) ->
     if found["kind"] != collection.kind:
         raise Problem(404, "not-found", f"no {collection.word} {activity_id}")
     return found
+
+
+def _archived(desk: PrincipalService, orientation_id: str, reason: str) -> dict[str, Any]:
+    """The archived orientation and its person's name, read for `reason` (else 404)."""
+    missing = Problem(404, "not-found", f"no archived orientation {orientation_id}")
+    try:
+        found = desk.get_activity(orientation_id)  # an orientation, before a read is recorded
+        if found["kind"] != ORIENTATIONS.kind:
+            raise missing
+        return found | {"person_name": desk.read_archived_person(orientation_id, reason=reason)}
+    except CaseNotFoundError:
+        raise missing from None
 
 
 def _named(desk: PrincipalService, orientation_id: str) -> dict[str, Any]:

@@ -134,4 +134,15 @@ def activity_paths() -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for collection in COLLECTIONS:
         paths |= _collection(collection)
-    return paths | {step.path: _step(step) for step in STEPS}
+    archived = operation(
+        "readArchivedOrientation",
+        "Read an archived orientation with its person's name, stating why (a reason code): "
+        "the read is recorded first, in the audit (404: not in the archive)",
+        "coordinator",
+        body="ArchiveRead",
+        ok=_ref("OrientationRead"),
+        params=[_one(ORIENTATIONS)],
+        problems=(400, 403, 404, 422),
+    )
+    archive = {f"{ORIENTATIONS.one}/archive-reads": {"post": archived}}
+    return paths | {step.path: _step(step) for step in STEPS} | archive

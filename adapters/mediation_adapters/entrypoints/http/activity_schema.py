@@ -34,14 +34,15 @@ from mediation_domain.values import MAX_NAME_LENGTH
 _ID = {"type": "string", "minLength": 1, "maxLength": 64}
 _UUID = {"type": "string", "format": "uuid"}
 _DAY = {"type": "string", "format": "date", "maxLength": 40}
-# A round's times from 1900 on: any time zone's offset then keeps them within a datetime's
-# range (the year 1 at +23:59 is the year 0 in UTC, which no datetime holds).
+# A round's times: the years the core accepts (2000 to 2999), with their offset. A time
+# without one would be read in the server's zone, not the service's: refused (RFC 3339).
 _MOMENT = {
     "type": "string",
     "format": "date-time",
     "maxLength": 40,
-    "pattern": "^(19|2[0-9])",
-    "description": "a date and time (ISO 8601) from the year 1900 on",
+    "pattern": "^2[0-9]{3}-[0-9]{2}-[0-9]{2}[Tt ][0-9:.,]+([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$",
+    "description": "a date and time of the years 2000 to 2999 with its offset (give an "
+    "offset, e.g. 2026-11-27T16:00:00+01:00)",
 }
 _COUNT = {"type": "integer", "minimum": 0, "maximum": MAX_COUNT}
 _TEAM = {"type": "array", "items": _ID, "maxItems": MAX_TEAM}
@@ -85,7 +86,11 @@ def activity_bodies(neighbourhood: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "NewRound": body(
             ["neighbourhood", "started_at", "ended_at", "team"],
             neighbourhood=neighbourhood,
-            bus_line={"type": "string", "minLength": 1, "maxLength": MAX_LINE_LENGTH},
+            bus_line={
+                "type": ["string", "null"],
+                "maxLength": MAX_LINE_LENGTH,
+                "description": 'the bus line ridden; null, "" or absent: on foot',
+            },
             started_at=_MOMENT,
             ended_at=_MOMENT,
             team=_TEAM | {"minItems": 1},

@@ -117,6 +117,7 @@ def create_app(
             Route(f"/cases/{{case_id}}/{path}", wrapped(api.command(*spec)), methods=["POST"])
             for path, spec in commands.items()
         ),
+        Route("/cases/{case_id}/archive-reads", wrapped(api.read_archived_case), methods=["POST"]),
         Route("/subjects/{subject}/erasure", wrapped(api.erase), methods=["POST"]),
         Route("/report", wrapped(api.report), methods=["GET"]),
         Route("/report/{format}", wrapped(api.report), methods=["GET"]),

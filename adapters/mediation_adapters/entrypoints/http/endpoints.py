@@ -19,15 +19,16 @@ from mediation_adapters.config import report_period
 from mediation_adapters.entrypoints.http.openapi import document
 from mediation_adapters.entrypoints.http.parsing import path_id, read_json
 from mediation_adapters.entrypoints.http.problems import Problem
-from mediation_adapters.entrypoints.http.schema import BODIES, REPORT_MEDIA
+from mediation_adapters.entrypoints.http.report_schema import REPORT_MEDIA
+from mediation_adapters.entrypoints.http.schema import BODIES
 from mediation_adapters.formats.export_writer import write_export
-from mediation_adapters.formats.report import FORMATS, LANGUAGES, default_by, render
+from mediation_adapters.formats.report import CSV_TABLES, FORMATS, LANGUAGES, default_by, render
 from mediation_adapters.security.tokens import Tokens
 from mediation_domain import CaseView, Mediations
 from mediation_domain.application import MOST_CASES
 from mediation_domain.application.service import PrincipalService, Recorded
 from mediation_domain.authorisation import Action, Principal
-from mediation_domain.errors import quoted
+from mediation_domain.errors import CaseNotFoundError, quoted
 from mediation_domain.reports import dimensions
 
 _log = logging.getLogger("mediation.http")
@@ -154,6 +155,14 @@ class Api:
 
         return endpoint
 
+    async def read_archived_case(self, request: Request) -> Response:
+        """POST /cases/{case_id}/archive-reads: an archived case, the read recorded first."""
+        desk = self.desk(request, Action.READ_ARCHIVE)
+        body = await read_json(request, BODIES["ArchiveRead"])
+        case_id = path_id(request, "case_id", "archived case")
+        view = await run_in_threadpool(_archived_case, desk, case_id, body["reason"])
+        return JSONResponse(view.to_dict())
+
     async def erase(self, request: Request) -> Response:
         """POST /subjects/{subject}/erasure: erase a data subject's personal data."""
         desk = self.desk(request, Action.ERASE)
@@ -200,9 +209,11 @@ class Api:
         if path_format and "format" in query:
             raise Problem(422, "invalid-input", "give the format in the path or the query, once")
         fmt, lang = path_format or query.get("format", "json"), query.get("lang", "fr")
-        if fmt not in FORMATS or lang not in LANGUAGES:
+        table = query.get("table", "cases")  # a CSV file's; the other formats hold both
+        if fmt not in FORMATS or lang not in LANGUAGES or table not in CSV_TABLES:
             message = (
-                f"format is one of {', '.join(FORMATS)}; lang is one of {', '.join(LANGUAGES)}"
+                f"format is one of {', '.join(FORMATS)}; lang is one of {', '.join(LANGUAGES)}; "
+                f"table is one of {', '.join(CSV_TABLES)}"
             )
             raise Problem(422, "invalid-input", message)
         asked = query.get("by")  # checked first
@@ -213,7 +224,7 @@ class Api:
 
         def run() -> str:
             report = desk.report(period, exact=exact)
-            return render(report, fmt, lang=lang, by=by)
+            return render(report, fmt, lang=lang, by=by, table=table)
 
         text = await self.one_report_at_a_time(run)
         return Response(text, media_type=REPORT_MEDIA[fmt])
@@ -273,6 +284,15 @@ def _institution(party: dict[str, Any]) -> tuple[str, str] | None:
     return None if given is None else (given["kind"], given["name"])
 
 
+def _archived_case(desk: PrincipalService, case_id: str, reason: str) -> CaseView:
+    """The archived case, read for `reason`; absent or not archived alike (404)."""
+    try:
+        desk.get_case(case_id)  # a case, before a read is recorded
+        return desk.read_archived_case(case_id, reason=reason)
+    except CaseNotFoundError:
+        raise Problem(404, "not-found", f"no archived case {case_id}") from None
+
+
 def _case_id(request: Request) -> str:
     """The case the path names: a path naming no case at all is not found, like any other."""
     return path_id(request, "case_id", "case")
@@ -284,7 +304,7 @@ def _flag(value: str, name: str) -> bool:
     return value == "true"
 
 
-_REPORT_QUERY = ("from", "to", "as_of", "by", "exact", "format", "lang")
+_REPORT_QUERY = ("from", "to", "as_of", "by", "exact", "format", "lang", "table")
 
 
 def _chunks(spooled: Any) -> Iterator[str]:  # noqa: ANN401

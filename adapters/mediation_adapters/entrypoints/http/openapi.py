@@ -11,6 +11,11 @@ from mediation_adapters.entrypoints.http.activity_openapi import (
     referred,
 )
 from mediation_adapters.entrypoints.http.operations import operation, query
+from mediation_adapters.entrypoints.http.report_schema import (
+    REPORT,
+    REPORT_COMPONENTS,
+    REPORT_MEDIA,
+)
 from mediation_adapters.entrypoints.http.schema import (
     AFTER_COMMAND,
     BODIES,
@@ -18,11 +23,10 @@ from mediation_adapters.entrypoints.http.schema import (
     ERASURE,
     INSTITUTION,
     PROBLEM_DETAILS,
-    REPORT,
-    REPORT_MEDIA,
     codes,
     request_body,
 )
+from mediation_adapters.formats.report import CSV_TABLES
 from mediation_domain import CaseStatus, InterventionDomain, Outcome, WithdrawnBy
 from mediation_domain.activity_values import PartnerKind
 from mediation_domain.application import MOST_CASES
@@ -45,6 +49,12 @@ _REPORT_PARAMS = [
         ("lang", "fr or en", {"type": "string", "enum": ["fr", "en"]}),
     )
 ]
+_CSV_TABLE = query(
+    "table",
+    {"type": "string", "enum": list(CSV_TABLES)},
+    "what the file holds: the cases' table (the default), or the activities' tables "
+    "(rounds, watch reports, orientations, collective actions)",
+)
 
 
 _ETAG = {
@@ -83,6 +93,14 @@ def _shared(body: dict[str, Any], field: str, component: str) -> dict[str, Any]:
     """`body` with `field`'s schema the shared component (the same enum, referred to)."""
     properties = body["properties"] | {field: {"$ref": f"#/components/schemas/{component}"}}
     return body | {"properties": properties}
+
+
+def _published(shared: dict[str, Any]) -> dict[str, Any]:
+    """Each of the `shared` schemas, the others it holds referred to (never itself)."""
+    return {
+        name: referred(schema, {other: s for other, s in shared.items() if other != name})
+        for name, schema in shared.items()
+    }
 
 
 def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
@@ -177,6 +195,18 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
             "/cases/{case_id}/resolution": command(
                 "resolveCase", "End with an outcome", "Resolution"
             ),
+            "/cases/{case_id}/archive-reads": {
+                "post": operation(
+                    "readArchivedCase",
+                    "Read an archived case with its personal values, stating why (a reason "
+                    "code): the read is recorded first, in the audit (404: not in the archive)",
+                    "coordinator",
+                    body="ArchiveRead",
+                    ok=_CASE_REF,
+                    params=[_CASE_ID],
+                    problems=(400, 403, 404, 422),
+                )
+            },
             "/subjects/{subject}/erasure": {
                 "post": operation(
                     "eraseSubject",
@@ -199,11 +229,11 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
             "/report": {
                 "get": operation(
                     "getReport",
-                    "Activity indicators as JSON, by neighbourhood, domain and month (partners' "
-                    "view unless exact=true: counts from 1 to 4 shown as '< 5', whole finished "
-                    "quarters, neighbourhoods and domains by quarter)",
+                    "Activity indicators as JSON, by neighbourhood, domain and month, then the "
+                    "activities' (partners' view unless exact=true: counts from 1 to 4 shown "
+                    "as '< 5', whole finished quarters, neighbourhoods and domains by quarter)",
                     "coordinator, partner (partners' view only)",
-                    ok=REPORT,
+                    ok=referred(REPORT, REPORT_COMPONENTS),
                     params=_REPORT_PARAMS,
                 )
             },
@@ -214,7 +244,7 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
                         f"The same report as {fmt} ({media})",
                         "coordinator, partner (partners' view only)",
                         ok={"type": "string"},
-                        params=_REPORT_PARAMS,
+                        params=[*_REPORT_PARAMS, *([_CSV_TABLE] if fmt == "csv" else [])],
                         media=media,
                     )
                 }
@@ -245,6 +275,7 @@ def document(neighbourhoods: Sequence[str]) -> dict[str, Any]:
                 "Institution": referred(INSTITUTION, {"PartnerKind": codes(PartnerKind)}),
                 **referred(bodies, institution),
                 **activity_components(place),
+                **_published(REPORT_COMPONENTS),
             },
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
