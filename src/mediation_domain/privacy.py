@@ -92,8 +92,13 @@ class MemoryKeyStore:
 
 
 def erased_message(subject: str) -> str:
-    """Why nothing more can be sealed for `subject`."""
+    """Why nothing more can be sealed for `subject`, and what to do instead."""
+    if _CASE_ID.fullmatch(subject):  # a case's own free text: its summary and notes
+        return f"the personal data of case {subject} was erased: record its sessions without notes"
     return f"the personal data of {subject} was erased: record them under a new party id"
+
+
+_CASE_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 # Sealing -----------------------------------------------------------------------------------

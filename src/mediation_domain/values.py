@@ -54,9 +54,10 @@ class MediatorId:
 
 def _reason_code(_: object, __: attrs.Attribute[str], value: object) -> None:
     if not isinstance(value, str) or not _REASON_CODE.fullmatch(value):
+        # Not echoed: what is refused is free text, which may well name someone.
         message = (
-            f"invalid reason code {quoted(value)}: use a short lowercase code such as "
-            "'unavailable' or 'no-longer-needed' (no free text: it could hold personal data)"
+            "invalid reason code: use a short lowercase code such as 'unavailable' or "
+            "'no-longer-needed' (no free text: it could hold personal data)"
         )
         raise InvalidInputError(message)
 

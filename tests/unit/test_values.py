@@ -179,3 +179,18 @@ def test_an_empty_entry_in_the_setting_is_refused_even_at_either_end(text):
     with pytest.raises(InvalidInputError, match="is empty"):
         Neighbourhoods.from_text(text)
     assert Neighbourhoods.from_text(" Beaulieu , Gare ").names == ("Beaulieu", "Gare")
+
+
+def test_a_refused_reason_code_is_not_repeated_it_may_name_someone():
+    with pytest.raises(InvalidInputError) as refusal:
+        ReasonCode("M. Leroy asked")
+    assert "Leroy" not in str(refusal.value)
+    assert "no free text" in str(refusal.value)
+
+
+def test_what_to_do_once_a_subject_is_erased_depends_on_what_it_was():
+    from mediation_domain.privacy import erased_message  # noqa: PLC0415 - the function tested
+
+    case = "b4eb4f8e-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
+    assert erased_message(case).endswith("record its sessions without notes")
+    assert erased_message("p-1234").endswith("record them under a new party id")
