@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from functools import cache
 
 from mediation_adapters.demo.year import record_year
-from mediation_adapters.formats.report import render
+from mediation_adapters.formats.report import Labels, render
 from mediation_domain import Mediations
 from mediation_domain.reports import Period, Report
 from unit.test_reports import published_months, worked_out
@@ -77,6 +77,9 @@ def test_the_partners_text_report_of_the_year_fits_a_page_and_says_what_is_hidde
         assert max(map(len, lines)) <= 100
         assert legend in lines
         assert ("T1 2026 à T4 2026" if lang == "fr" else "Q1 2026 to Q4 2026") in lines[2]
+        # The cases involving an institution, by kind: the demo's year records none.
+        kinds = lines.index(Labels(lang)["by.institution"])
+        assert lines[kinds + 1] == Labels(lang)["institution.none"]
         detail = lines[lines.index("Détail" if lang == "fr" else "Detail") + 2 :]
         hidden = [all(c in "<5 0\u2013-" for c in line[48:]) for line in detail]
         assert hidden == sorted(hidden), "rows that show something come first"

@@ -12,7 +12,8 @@ Each page is one transaction that holds the view's lock, so processes refreshing
 take turns and never fold an event twice. `rebuild()` starts again from the first event
 (for a new indicator); a view written by another `FACTS_VERSION` rebuilds itself.
 
-The rows hold no personal data: neighbourhood, domain, referral, times and codes. While a
+The rows hold no personal data: neighbourhood, domain, referral, times and codes (an
+institution's kind, never its name). While a
 case is open its consents are kept under keyed hashes of the party ids (a key of the
 view's own, so the hashes match nothing outside it); they are dropped when it closes.
 
@@ -32,9 +33,11 @@ from mediation_domain.ports import ProjectionTransaction, Row
 from mediation_domain.projections import View
 from mediation_domain.reports import CaseFacts, Period, Report, Select, fold
 
-# Raise it when CaseFacts or the fold change: views rebuild themselves. 2: the facts moved
-# into the store's projection store (the first version's tables are left unused).
-FACTS_VERSION = 2
+# Raise it when CaseFacts or the fold change: views rebuild themselves (a view of another
+# version is reset before any of its rows is read). 2: the facts moved into the store's
+# projection store (the first version's tables are left unused). 3: the kinds of
+# institution each case involves, and since when (a version-2 row has none).
+FACTS_VERSION = 3
 VIEW_NAME = "report_facts"
 
 

@@ -8,7 +8,8 @@ they stood at any past moment (`as_of`): every fact carries its time, so a repor
 last March is the same whether computed now or then.
 
 Counts are kept per neighbourhood x domain x calendar month: the grid. Partners get the
-whole service by month and the places by calendar quarter, each finished quarter
+whole service by month (the cases involving each kind of institution: by quarter) and
+the places by calendar quarter, each finished quarter
 published once with counts from 1 to 4 shown as "< 5" and whatever would give one away
 hidden too; every total is derived from those published figures (a range where hidden
 ones add up), never from the exact counts. Whatever reports a partner combines (adjacent
@@ -37,6 +38,7 @@ from mediation_domain.reports.facts import (
     COUNTS,
     DIMENSIONS,
     FLOWS,
+    INSTITUTIONS,
     STOCKS,
     CaseFacts,
     Key,
@@ -53,6 +55,7 @@ __all__ = [
     "DIMENSIONS",
     "FAMILIES",
     "FLOWS",
+    "INSTITUTIONS",
     "MAIN",
     "MEASURES",
     "MOST_MONTHS",

@@ -23,7 +23,15 @@ from mediation_domain.reports.disclosure import (
     publish,
     quarter_of,
 )
-from mediation_domain.reports.facts import AGE_BUCKETS, COUNTS, DIMENSIONS, STOCKS, CaseFacts, Key
+from mediation_domain.reports.facts import (
+    AGE_BUCKETS,
+    COUNTS,
+    DIMENSIONS,
+    INSTITUTIONS,
+    STOCKS,
+    CaseFacts,
+    Key,
+)
 from mediation_domain.reports.period import Period
 from mediation_domain.values import InterventionDomain
 
@@ -59,7 +67,8 @@ class Report:
 
     `published` holds the figures of the four tables a report shows: the whole service,
     each neighbourhood, each domain, each neighbourhood x domain; by month (exact), or for
-    partners the whole service by month and the others by quarter. Any row of any report
+    partners the whole service by month (but for its cases involving each kind of
+    institution, by quarter) and the others by quarter. Any row of any report
     is a sum of those figures (flows) or the last month's (stocks), so reports of
     different periods agree and cannot be differenced into more. `activities`: the figures
     of the work beside cases, under the same rules (None when not asked for).
@@ -137,25 +146,30 @@ class Report:
         months: list[str],
     ) -> Row:
         """The row `key` of `cells`: counts from the published figures, measures from the cells."""
-        counts = self._counts(place, months)
+        counts = self._counts(place, months, whole=months == self.period.months)
         return Row(key, counts, self._measures(cells, months[-1:], counts.get("closed")))
 
     def _counts(
-        self, place: tuple[tuple[str, ...], tuple[str, ...]], months: list[str]
+        self, place: tuple[tuple[str, ...], tuple[str, ...]], months: list[str], *, whole: bool
     ) -> dict[str, Shown]:
         """`place`'s published figures (`place`: a table, a key in it).
 
-        Flows added up over `months`; stocks as they stood at the end of the last one.
+        Flows added up over `months`; stocks as they stood at the end of the last one. A
+        partner's are by quarter (the period is whole quarters), but the whole service's
+        by month; those it gets by quarter only (institutions), over the `whole` period.
         """
-        names = COUNTS if self.exact else partners_counts(place[0])
-        if place[0] and not self.exact:  # by quarter (the period is whole quarters)
-            months = list(dict.fromkeys(quarter_of(m) for m in months))
+        slots = dict.fromkeys(COUNTS, months)
+        if not self.exact:
+            quarters = list(dict.fromkeys(quarter_of(m) for m in months))
+            slots = dict.fromkeys(partners_counts(place[0]), quarters if place[0] else months)
+            if not place[0] and whole:
+                slots |= dict.fromkeys(INSTITUTIONS, quarters)
         return {
             name: _sum(
-                self.published.get((*place, m, name))
-                for m in (months[-1:] if name in STOCKS else months)
+                self.published.get((*place, slot, name))
+                for slot in (chosen[-1:] if name in STOCKS else chosen)
             )
-            for name in names
+            for name, chosen in slots.items()
         }
 
     def _measures(
@@ -215,6 +229,7 @@ def _count(
         (case.accepted_at, ("accepted",)),
         (case.refused_at, ("refused",)),
         *((at, ("sessions", f"sessions.{kind.value}")) for at, kind in case.sessions),
+        *((at, (f"institution.{kind.value}",)) for kind, at in case.institutions.items()),
     ]
     for at, names in milestones:
         if cell := counted(at):

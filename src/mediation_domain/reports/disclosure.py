@@ -18,7 +18,7 @@ from collections.abc import Mapping
 
 import attrs
 
-from mediation_domain.reports.facts import FLOWS, STOCKS
+from mediation_domain.reports.facts import FLOWS, INSTITUTIONS, STOCKS
 
 SMALL_COUNT = 5
 # What partners get per neighbourhood or domain; the breakdowns (by referral source, who
@@ -32,7 +32,10 @@ _SERVICE_ONLY = {"withdrawn", "resolved", "refused"}
 MAIN = tuple(name for name in FLOWS if "." not in name and name not in _SERVICE_ONLY)
 # Open cases are the service's own: month after month, open(M) = open(M-1) + requests(M)
 # - closures(M), which would let a partner subtract a hidden request or closure back out.
+# The cases involving each kind of institution: the whole service's, by quarter only (a
+# kind's few a month would be "< 5"); part of no sum, so hidden only where 1 to 4.
 PARTNERS = FLOWS
+_MONTHLY = tuple(name for name in FLOWS if name not in INSTITUTIONS)
 
 
 @attrs.frozen
@@ -119,11 +122,11 @@ class Scheme:
         return self.quarterly if table else (*self.quarterly, *self.service_quarterly)
 
 
-CASES = Scheme(PLACES, PARTNERS, MAIN, _PARTS)
+CASES = Scheme(PLACES, _MONTHLY, MAIN, _PARTS, INSTITUTIONS)
 
 
 def partners_counts(table: tuple[str, ...]) -> tuple[str, ...]:
-    """The counts partners get in `table`: the breakdowns for the whole service only."""
+    """The counts partners get in `table` by month (the whole service's), else by quarter."""
     return CASES.counts(table)
 
 

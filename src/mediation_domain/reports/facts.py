@@ -9,7 +9,9 @@ from typing import Any
 
 import attrs
 
+from mediation_domain.activity_values import PartnerKind
 from mediation_domain.case import MediationCase
+from mediation_domain.case_values import Party
 from mediation_domain.errors import InvalidInputError
 from mediation_domain.values import (
     ConsentStatus,
@@ -24,6 +26,9 @@ DIMENSIONS = ("neighbourhood", "domain", "month")
 Key = tuple[str, str, str]  # neighbourhood, domain code, month
 AGE_BUCKETS = ((30, "0-30d"), (90, "31-90d"), (180, "91-180d"), (math.inf, "181d+"))
 
+# Cases involving an institution of each kind, counted once per kind: in the month the
+# case first did (its request naming one, or the first party of that kind joining).
+INSTITUTIONS = tuple(f"institution.{kind.value}" for kind in PartnerKind)
 # The counted indicators, in report order. Flows count what happened in the period;
 # stocks (open cases) count what stood at its end.
 FLOWS: tuple[str, ...] = (
@@ -39,6 +44,7 @@ FLOWS: tuple[str, ...] = (
     "closed",
     "sessions",
     *(f"sessions.{kind.value}" for kind in SessionKind),
+    *INSTITUTIONS,
 )
 STOCKS: tuple[str, ...] = ("open", *(f"open.{label}" for _, label in AGE_BUCKETS))
 COUNTS = FLOWS + STOCKS
@@ -60,6 +66,8 @@ class CaseFacts:
     withdrawn_by: WithdrawnBy | None = None
     outcome: Outcome | None = None
     consents: dict[str, ConsentStatus] = attrs.Factory(dict)  # by party key, while open
+    # When a party of each kind of institution first was in the case: its kind, never its name
+    institutions: dict[PartnerKind, datetime] = attrs.Factory(dict)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON object that `from_json` reads back equal."""
@@ -76,6 +84,7 @@ class CaseFacts:
             "withdrawn_by": self.withdrawn_by.value if self.withdrawn_by else None,
             "outcome": self.outcome.value if self.outcome else None,
             "consents": {key: status.value for key, status in self.consents.items()},
+            "institutions": {kind.value: at.isoformat() for kind, at in self.institutions.items()},
         }
 
     @classmethod
@@ -94,6 +103,10 @@ class CaseFacts:
             withdrawn_by=WithdrawnBy(data["withdrawn_by"]) if data["withdrawn_by"] else None,
             outcome=Outcome(data["outcome"]) if data["outcome"] else None,
             consents={key: ConsentStatus(value) for key, value in data["consents"].items()},
+            institutions={
+                PartnerKind(kind): datetime.fromisoformat(at)
+                for kind, at in data["institutions"].items()
+            },
         )
 
 
@@ -117,6 +130,8 @@ def fold(facts: dict[str, CaseFacts], event: object, party_key: PartyKey = str) 
             referral=event.referral,
             consents={party_key(p.id.value): ConsentStatus.PENDING for p in event.parties},
         )
+        for party in event.parties:
+            _involves(facts[case], party, at)
         return case
     step = _STEPS.get(name)
     if step is None:  # an erasure, or a mediator stepping down: not counted
@@ -137,9 +152,19 @@ def facts_of(events: Iterable[object], party_key: PartyKey = str) -> dict[str, C
     return facts
 
 
-def _joined(case: CaseFacts, event: Any, _: datetime, key: PartyKey) -> None:  # noqa: ANN401
+def _involves(case: CaseFacts, party: Party, at: datetime) -> None:
+    """Note when the case first involved an institution of `party`'s kind (a person: none).
+
+    A party stored before institutions existed reads as a person (`Party.institution` None).
+    """
+    if party.institution is not None:
+        case.institutions.setdefault(party.institution.kind, at)
+
+
+def _joined(case: CaseFacts, event: Any, at: datetime, key: PartyKey) -> None:  # noqa: ANN401
     if case.closed_at is None:
         case.consents[key(event.party.id.value)] = ConsentStatus.PENDING
+    _involves(case, event.party, at)
 
 
 def _assigned(case: CaseFacts, _: object, at: datetime, __: PartyKey) -> None:

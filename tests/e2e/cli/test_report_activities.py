@@ -89,6 +89,12 @@ def report(store: Path, *args: str) -> str:
     return done.stdout
 
 
+def _legends(text: str, labels: Labels, title: str) -> list[bool]:
+    """Whether the activities' legend closes the table titled `title`, and the one after."""
+    tables = text[text.index(labels[title]) :].split("\n\n")[:2]
+    return [labels["activities.legend"] in table.splitlines()[-1] for table in tables]
+
+
 def _end() -> str:
     first = last_quarter()
     return f"{first.year}-{first.month + 2:02d}"
@@ -106,7 +112,10 @@ def test_the_table_shows_each_activity_in_the_reports_language(store: Path, lang
         assert labels.value("action", "workshop") in text
     exact = report(store, "--lang", lang, "--exact")
     assert labels["hours.month"] in exact
-    assert labels["hours.quarter"] in report(store, "--lang", lang)  # a partner's: quarters
+    partners = report(store, "--lang", lang)
+    assert labels["hours.quarter"] in partners  # a partner's: quarters
+    # What "< 5" is, under each table that can hide a figure: not under the hours'.
+    assert _legends(partners, labels, "hours.quarter") == [False, True]
     other = Labels("en" if lang == "fr" else "fr")
     assert other["activities"] not in exact
 
@@ -167,17 +176,22 @@ def test_the_csv_holds_the_cases_and_the_activities_each_in_a_file(store: Path, 
     partners = report(store, "--format", "csv", "--table", "activities", "--lang", lang)
     assert "< 5" in partners
     assert labels["activities.legend"] in partners
+    assert _legends(partners, labels, "hours.quarter") == [False, True]  # not the hours'
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_the_page_shows_the_activities_as_tables_of_their_own(store: Path, lang: str):
     labels = Labels(lang)
     page = report(store, "--format", "html", "--lang", lang)
-    section = page[page.index('<section id="activities">') : page.index("</section>")]
+    section = page[page.index('<section id="activities">') :]
+    section = section[: section.index("</section>")]
     for name in ("presence", "hours", "contacts", "watch", "orientations", "actions"):
         assert f'<table id="activity-{name}">' in section
     assert labels.value("need", "housing") in section
-    assert section.count('class="small-print"') == 6  # a partner's: under every table
+    # A partner's: under every table that can hide a figure, not the hours (counting no one).
+    assert section.count('class="small-print"') == 5
+    hours = section[section.index('<table id="activity-hours">') :]
+    assert "small-print" not in hours[: hours.index("<h3>")]  # the next table's title
     exact = report(store, "--exact", "--format", "html", "--lang", lang)
     assert '<section id="activities">' in exact
     assert 'class="small-print"' not in exact

@@ -120,6 +120,10 @@ def test_refusals_are_one_line(demo: Path):
     assert "not yet past" in refused(future)
     assert "9999-12 is not over" in refused(run("report", "--to", "9999-12", store=demo))
     assert "out of range" in refused(run("report", "--as-of", "0001-01-01", store=demo))
+    for fmt in ("table", "json", "html"):  # they hold both: --table was once ignored there
+        asked = run("report", "--format", fmt, "--table", "activities", store=demo)
+        assert "activities' tables alone come as csv only" in refused(asked)
+    assert run("report", "--format", "json", "--table", "cases", store=demo).returncode == 0
 
 
 def test_rebuild_folds_the_history_again(demo: Path):
@@ -170,3 +174,28 @@ def test_a_csv_report_speaks_one_language_and_each_column_is_documented(demo: Pa
     documented = (Path(__file__).parents[3] / "docs" / "reports.md").read_text(encoding="utf-8")
     for heading in header:
         assert f" {heading} |" in documented, heading
+
+
+def test_cases_involving_an_institution_are_counted_by_kind_never_named(tmp_path: Path):
+    store = tmp_path / "cases.sqlite3"
+    both = ("--party", "Mme Lefèvre", "--party", "M. Martin")
+    landlord = ("--institution", "", "--institution", "landlord:Habitat de la Vienne")
+    where = ("--domain", "public-space-and-housing", "--neighbourhood", "Beaulieu")
+    first = run("request", *where, "--referral", "landlord", *both, *landlord, store=store)
+    assert first.returncode == 0, first.stderr
+    second = run("request", *where, "--referral", "resident", *both, "--json", store=store)
+    case = json.loads(second.stdout)["case_id"]
+    school = ("--institution", "school:Collège Jules Ferry")
+    assert run("join", case, "--name", "Mme Dubois", *school, store=store).returncode == 0
+    done = run("report", "--exact", "--format", "json", store=store)
+    counts = json.loads(done.stdout)["total"]["counts"]
+    assert (counts["institution.landlord"], counts["institution.school"]) == (1, 1)
+    for lang in ("fr", "en"):
+        labels = Labels(lang)
+        text = run("report", "--exact", "--lang", lang, store=store).stdout
+        assert labels["by.institution"] in text
+        assert labels.value("partner", "school") in text
+        for fmt in ("table", "json", "csv", "html"):
+            shown = run("report", "--exact", "--format", fmt, "--lang", lang, store=store).stdout
+            assert "Habitat" not in shown
+            assert "Jules Ferry" not in shown

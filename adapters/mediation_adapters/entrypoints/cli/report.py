@@ -11,6 +11,7 @@ from mediation_adapters.formats.report import (
     CSV_TABLES,
     FORMATS,
     LANGUAGES,
+    check_table,
     default_by,
     render,
 )
@@ -27,12 +28,13 @@ def register(commands: Commands) -> None:
         "activity indicators for funders (partners' view unless --exact)",
         Action.REPORT,
         _report,
-        description="Activity indicators by neighbourhood, domain and month, with no personal "
-        "data, then the work beside cases: presence hours and contacts of rounds, watch "
-        "reports by partner, orientations by need and outcome, collective actions. Unless "
-        "--exact, counts from 1 to 4 show as '< 5', the period is whole finished quarters, "
-        "neighbourhoods and domains come by quarter (the whole service by month), and the "
-        "activities by quarter: what a partner or funder may receive.",
+        description="Activity indicators by neighbourhood, domain and month, and the cases "
+        "involving each kind of institution, with no personal data, then the work beside "
+        "cases: presence hours and contacts of rounds, watch reports by partner, orientations "
+        "by need and outcome, collective actions. Unless --exact, counts from 1 to 4 show as "
+        "'< 5', the period is whole finished quarters, neighbourhoods, domains and kinds of "
+        "institution come by quarter (the whole service by month), and the activities by "
+        "quarter: what a partner or funder may receive.",
     )
     p.add_argument(
         "--from",
@@ -55,7 +57,8 @@ def register(commands: Commands) -> None:
         choices=CSV_TABLES,
         default="cases",
         help="with --format csv, what the file holds: the cases' table (default) or the "
-        "activities' tables (rounds, watch reports, orientations, collective actions)",
+        "activities' tables (rounds, watch reports, orientations, collective actions); the "
+        "other formats hold both, and refuse --table activities",
     )
     p.add_argument("--lang", choices=LANGUAGES, default="fr")
     p.add_argument("--exact", action="store_true", help="exact counts: the service's own use")
@@ -65,6 +68,7 @@ def register(commands: Commands) -> None:
 def _report(desk: PrincipalService, args: argparse.Namespace) -> int:
     if args.exact:
         desk.require(Action.REPORT_EXACT)  # refused before the arguments are read further
+    check_table(args.format, args.table)  # refused before a rebuild is started
     zone = time_zone(args.settings.time_zone)
     period = report_period(args.start, args.end, args.as_of, exact=args.exact, zone=zone)
     by = dimensions(args.by.split(",")) if args.by else default_by(exact=args.exact)

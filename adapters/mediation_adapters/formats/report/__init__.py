@@ -38,6 +38,23 @@ CSV_TABLES = ("cases", "activities")
 PARTNERS_BY = ("neighbourhood", "domain")  # a partner gets places by quarter, not by month
 
 
+def check_table(fmt: str, table: str) -> None:
+    """Refuse a table that is not one of CSV_TABLES, or the activities' alone but as CSV.
+
+    The other formats hold both, the cases' figures then the activities': the activities'
+    table asked of them was once ignored without a word.
+    """
+    if table not in CSV_TABLES:
+        message = f"cannot give the table {quoted(table)}: choose among {', '.join(CSV_TABLES)}"
+        raise InvalidInputError(message)
+    if table == "activities" and fmt != "csv":
+        message = (
+            f"the activities' tables alone come as csv only: the {fmt} format holds the "
+            "cases' figures, then the activities'"
+        )
+        raise InvalidInputError(message)
+
+
 def default_by(*, exact: bool) -> tuple[str, ...]:
     """The rows a report has when none are asked for: the view's detail."""
     return DEFAULT_BY if exact else PARTNERS_BY
@@ -53,6 +70,7 @@ __all__ = [
     "PARTNERS_BY",
     "Labels",
     "as_json",
+    "check_table",
     "default_by",
     "render",
 ]
@@ -73,9 +91,7 @@ def render(
     (by default) or the activities'.
     """
     rows = default_by(exact=report.exact) if by is None else by
-    if table not in CSV_TABLES:
-        message = f"cannot give the table {quoted(table)}: choose among {', '.join(CSV_TABLES)}"
-        raise InvalidInputError(message)
-    if fmt == "csv" and table == "activities":
+    check_table(fmt, table)
+    if table == "activities":
         return render_activities_csv(report, Labels(lang))
     return _RENDERERS[fmt](report, Labels(lang), dimensions(rows))

@@ -34,13 +34,18 @@ _NOTES = ("presence", "watch", "orientations")  # the sections with a note under
 
 @attrs.frozen
 class ActivityTable:
-    """One table of the activities: its name (HTML id activity-<name>), title and rows."""
+    """One table of the activities: its name (HTML id activity-<name>), title and rows.
+
+    `hides`: whether a partner's may hide a figure (the hours, counting no one, never do):
+    only then is it followed by what "< 5" is.
+    """
 
     name: str
     title: str
     note: str
     header: tuple[str, ...]
     rows: tuple[tuple[str, tuple[Figure, ...]], ...]  # a row's name, then its figures
+    hides: bool = True
 
     def body(self, cell: Callable[[Figure], _T]) -> list[list[str | _T]]:
         """The rows, each figure as `cell` writes it."""
@@ -116,7 +121,7 @@ def _hours(hours: Hours, labels: Labels, *, exact: bool) -> ActivityTable:
         labels["hours.bus"],
         labels["hours.total"],
     )
-    return ActivityTable("hours", labels[f"hours.{slot}"], "", header, tuple(rows))
+    return ActivityTable("hours", labels[f"hours.{slot}"], "", header, tuple(rows), hides=False)
 
 
 def _contacts(section: Section, labels: Labels) -> ActivityTable:
@@ -190,5 +195,6 @@ def activity_html(report: Report, labels: Labels) -> list[str]:
     for table in activity_tables(report, labels):
         body = (list(table.header), table.body(figure_text(labels)))
         name = f"activity-{table.name}"
-        parts += [titled_table(name, table.title, body, 1, "", level=3, note=table.note), small]
+        parts.append(titled_table(name, table.title, body, 1, "", level=3, note=table.note))
+        parts += [small] if table.hides else []
     return [*parts, "</section>"]

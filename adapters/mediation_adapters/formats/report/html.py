@@ -6,8 +6,9 @@ An exact figure is a point or a bar; a range is a band between its bounds ("< 5"
 4), never a point at either end; a figure with no upper bound is an arrow up from its low
 end. A month the period does not hold whole (the one still running, or one its ends cut)
 is hatched and named. Each chart's legend says so, in the series' colours; a partner's
-page says under every chart and table what "< 5" and a range are. The activities come
-last, in a section of their own, as tables (`activities.activity_html`).
+page says under every chart and table that can hide a figure what "< 5" and a range are.
+The cases involving each kind of institution have a section of their own before the
+detail; the activities come last, in another, as tables (`activities.activity_html`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,13 @@ from typing import Any
 from mediation_adapters.formats.report.activities import activity_html
 from mediation_adapters.formats.report.html_parts import small_print, titled_table, unbroken
 from mediation_adapters.formats.report.labels import Labels
-from mediation_adapters.formats.report.text import as_json, detail, heading, indicator_lines
+from mediation_adapters.formats.report.text import (
+    as_json,
+    detail,
+    heading,
+    indicator_lines,
+    institutions,
+)
 from mediation_domain.reports import SMALL_COUNT, Period, Report, Shown
 
 # `svg text` once painted every text, the legend's coloured ones too, near-black: CSS
@@ -90,6 +97,7 @@ def render_html(report: Report, labels: Labels, by: Sequence[str]) -> str:
     for dims in tables:
         table = detail(report, labels, dims)
         parts += [titled_table(f"by-{dims[0]}", labels[f"by.{dims[0]}"], table, 1, none), small]
+    parts.append(_institutions(report, labels, small))
     if by:
         header, body = detail(report, labels, by)
         # Grouped under the first grouping, in the rows' order (e.g. every neighbourhood's
@@ -100,6 +108,14 @@ def render_html(report: Report, labels: Labels, by: Sequence[str]) -> str:
         parts += [titled_table("rows", labels["rows"], (header, body), len(by), none), small]
     parts += [*activity_html(report, labels), "</body></html>"]
     return "\n".join(parts) + "\n"
+
+
+def _institutions(report: Report, labels: Labels, small: str) -> str:
+    """The cases involving each kind of institution, in a section (the small print if any)."""
+    table = institutions(report, labels)
+    none = labels["institution.none"]
+    shown = titled_table("by-institution", labels["by.institution"], table, 1, none)
+    return f'<section id="institutions">{shown}{small if table[1] else ""}</section>'
 
 
 def partial_months(period: Period) -> dict[str, str]:

@@ -11,8 +11,8 @@ _LABELS: dict[str, dict[str, str]] = {
     "fr": {
         "title": "Rapport d'activité de la médiation sociale",
         "period": "Du {start} au {end}, selon l'historique au {as_of} ({zone})",
-        "partner": "Vue partenaires : quartiers et domaines par trimestre, le service entier "
-        "par mois.",
+        "partner": "Vue partenaires : quartiers, domaines et institutions par trimestre, le "
+        "service entier par mois.",
         "quarters": "{count} trimestre(s) terminé(s) : {first} à {last}",
         "legend.small": "< 5 : entre 1 et 4 dossiers, non affiché pour protéger les personnes "
         "concernées.",
@@ -72,6 +72,11 @@ _LABELS: dict[str, dict[str, str]] = {
         "closure_days.median": "Jours de la demande à la clôture (médiane)",
         "closure_days.p90": "Jours de la demande à la clôture (9 sur 10 en moins de)",
         "open_age_days.median": "Ancienneté des dossiers en cours, en jours (médiane)",
+        "institution": "Dossiers impliquant une institution",
+        "by.institution": "Dossiers impliquant une institution, par type",
+        "institution.kind": "Type d'institution",
+        "institution.cases": "Dossiers",
+        "institution.none": "aucun sur la période",
         "detail": " : ",
         "short.requests": "Demandes",
         "short.proposed": "Proposées",
@@ -88,8 +93,8 @@ _LABELS: dict[str, dict[str, str]] = {
     "en": {
         "title": "Social mediation activity report",
         "period": "From {start} to {end}, as the history stood at {as_of} ({zone})",
-        "partner": "Partners' view: neighbourhoods and domains by quarter, the whole service by "
-        "month.",
+        "partner": "Partners' view: neighbourhoods, domains and institutions by quarter, the "
+        "whole service by month.",
         "quarters": "{count} finished quarter(s): {first} to {last}",
         "legend.small": "< 5: between 1 and 4 cases, not shown to protect the people concerned.",
         "legend.range": "12\u201320: a total that includes a hidden figure; a hidden figure "
@@ -147,6 +152,11 @@ _LABELS: dict[str, dict[str, str]] = {
         "closure_days.median": "Days from request to closure (median)",
         "closure_days.p90": "Days from request to closure (90th percentile)",
         "open_age_days.median": "Age of open cases in days (median)",
+        "institution": "Cases involving an institution",
+        "by.institution": "Cases involving an institution, by kind",
+        "institution.kind": "Kind of institution",
+        "institution.cases": "Cases",
+        "institution.none": "none in the period",
         "detail": ": ",
         "short.requests": "Requests",
         "short.proposed": "Proposed",
@@ -160,6 +170,15 @@ _LABELS: dict[str, dict[str, str]] = {
         "line.requests": "requests",
         "line.closed": "closures",
     },
+}
+# Each kind of institution as a detail of "institution" (a CSV column: "Cases involving an
+# institution: landlord"), in the words the watch reports' partners are named with.
+_INSTITUTIONS = {
+    lang: {
+        f"institution.{code}": f"  {name[0].lower()}{name[1:]}"
+        for code, name in ACTIVITY_VALUES["partner"][lang].items()
+    }
+    for lang in LANGUAGES
 }
 _DOMAINS = {
     "fr": {
@@ -192,7 +211,7 @@ class Labels:
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
-        self.words = _LABELS[lang] | ACTIVITY_WORDS[lang]
+        self.words = _LABELS[lang] | _INSTITUTIONS[lang] | ACTIVITY_WORDS[lang]
 
     def __getitem__(self, key: str) -> str:
         return self.words[key]

@@ -16,7 +16,16 @@ from mediation_adapters.formats.report.activities import (
     figure_text,
 )
 from mediation_adapters.formats.report.labels import EN_DASH, Labels
-from mediation_domain.reports import COUNTS, MEASURES, SMALL_COUNT, Report, Row, Shown, dimensions
+from mediation_domain.reports import (
+    COUNTS,
+    INSTITUTIONS,
+    MEASURES,
+    SMALL_COUNT,
+    Report,
+    Row,
+    Shown,
+    dimensions,
+)
 from mediation_domain.values import InterventionDomain
 
 CSV_DELIMITERS = {"fr": ";", "en": ","}
@@ -118,7 +127,7 @@ def render_activities_csv(report: Report, labels: Labels) -> str:
     for table in activity_tables(report, labels):
         note = [[table.note]] if table.note else []
         writer.writerows([[], [table.title], *note, table.header])
-        writer.writerows([*table.body(_csv_cell(labels)), *legend])
+        writer.writerows([*table.body(_csv_cell(labels)), *(legend if table.hides else [])])
     return out.getvalue()
 
 
@@ -172,18 +181,39 @@ def heading(report: Report, labels: Labels) -> list[str]:
 
 
 def indicator_lines(row: Row, labels: Labels) -> list[tuple[str, str]]:
-    """Every count then every measure of `row`, as (label, value shown)."""
+    """Every count then every measure of `row`, as (label, value shown).
+
+    The institutions' counts have a table of their own (`institutions`).
+    """
     lines = [
-        (labels[name], labels.count(row.counts[name])) for name in COUNTS if name in row.counts
+        (labels[name], labels.count(row.counts[name]))
+        for name in COUNTS
+        if name in row.counts and name not in INSTITUTIONS
     ]
     return lines + [(labels[m], labels.number(row.measures[m])) for m in MEASURES]
+
+
+def institutions(report: Report, labels: Labels) -> tuple[list[str], list[list[str]]]:
+    """The cases involving each kind of institution over the period, the kinds with any.
+
+    A kind known to have none is left out, as the activities' rows are.
+    """
+    total = report.total().counts
+    header = [labels["institution.kind"], labels["institution.cases"]]
+    body = [
+        [labels.value("partner", name.removeprefix("institution.")), labels.count(total[name])]
+        for name in INSTITUTIONS
+        if total[name].high != 0
+    ]
+    return header, body
 
 
 def render_table(report: Report, labels: Labels, by: Sequence[str]) -> str:
     """The report as text to read: the whole period's indicators, then the detail.
 
-    A partner's also has the service by month and the places by quarter, before the
-    detail; in every table, rows that show something come before rows all hidden.
+    A partner's also has the service by month and the places by quarter; then the cases
+    involving each kind of institution, before the detail. In every table, rows that show
+    something come before rows all hidden.
     """
     lines = [*heading(report, labels), "", labels["total"]]
     pairs = indicator_lines(report.total(), labels)
@@ -194,6 +224,9 @@ def render_table(report: Report, labels: Labels, by: Sequence[str]) -> str:
     for dims in tables:
         header, body = detail(report, labels, dims)
         lines += ["", labels[f"by.{dims[0]}"], *_columns([header, *body], 1), *legend]
+    header, body = institutions(report, labels)
+    lines += ["", labels["by.institution"]]
+    lines += [*_columns([header, *body], 1), *legend] if body else [labels["institution.none"]]
     if by:
         header, body = detail(report, labels, by)
         lines += ["", labels["rows"], *_columns([header, *body], len(by))]
@@ -211,7 +244,7 @@ def _activity_lines(report: Report, labels: Labels) -> list[str]:
     for table in activity_tables(report, labels):
         note = textwrap.wrap(table.note, _WIDTH)
         rows = [list(table.header), *table.body(figure_text(labels))]
-        lines += ["", table.title, *note, *_columns(rows, 1), *legend]
+        lines += ["", table.title, *note, *_columns(rows, 1), *(legend if table.hides else [])]
     return lines
 
 
