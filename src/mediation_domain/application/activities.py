@@ -44,6 +44,7 @@ from mediation_domain.application.activity_input import (
 )
 from mediation_domain.application.activity_reads import ActivityReads
 from mediation_domain.application.interface import _items, _personal_text
+from mediation_domain.archive import archive_id
 from mediation_domain.case import MediationCase
 from mediation_domain.clock import stamped_by
 from mediation_domain.errors import CaseNotFoundError, LifecycleError
@@ -60,7 +61,7 @@ from mediation_domain.values import (
 
 if TYPE_CHECKING:
     from eventsourcing.application import Repository
-    from eventsourcing.persistence import Recording
+    from eventsourcing.persistence import EventStore, Recording
 
     from mediation_domain.privacy import Sealer
 
@@ -97,6 +98,8 @@ class Activities(ActivityReads):
         @property
         def repository(self) -> Repository[UUID]:
             """The aggregates' repository."""
+
+        events: EventStore[UUID]
 
         def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:  # noqa: ANN401
             """Record the aggregates' new events."""
@@ -267,7 +270,7 @@ class Activities(ActivityReads):
         result = OrientationOutcome.parse(outcome)
         following = None if next_on is None else _on(next_on, "next follow-up date")
         orientation = self._load_activity(Orientation, orientation_id, expected_version)
-        if self.archived([orientation.id]):
+        if self._has_archive_entry(orientation.id):  # one read by key, not an index catch-up
             message = (
                 f"orientation {orientation.id} is in the archive (no contact for its active "
                 "period): it is no longer followed up"
@@ -277,6 +280,10 @@ class Activities(ActivityReads):
         self._save_activity(orientation)
 
     # Internals ------------------------------------------------------------------------------
+
+    def _has_archive_entry(self, record: UUID) -> bool:
+        """Whether `record` was archived: its archive entry's first event, read by its id."""
+        return any(True for _ in self.events.get(archive_id(record), limit=1))
 
     def _erase_person(self, subject: str, reason: ReasonCode) -> tuple[UUID, ...]:
         """Record PersonErased on each orientation naming `subject` (its key is deleted)."""
