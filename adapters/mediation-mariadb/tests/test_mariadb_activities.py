@@ -1,4 +1,4 @@
-"""The activities' and the archive's tests of the core (tests/unit), run on MariaDB.
+"""The activities', the archive's and institutions' tests of the core (tests/unit), on MariaDB.
 
 Rounds, watch reports, orientations and collective actions, their rules, index, erasure
 and replay hold on every store: tests/integration/test_core_on_stores.py runs them on
@@ -14,7 +14,7 @@ import pytest
 
 from mediation_adapters.stores import open_store
 from mediation_domain import Mediations
-from unit import test_activities, test_archive
+from unit import test_activities, test_archive, test_institutions
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def app(mariadb_url: str) -> Iterator[Mediations]:
 
 BORROWED = {
     f"test_mariadb__{name.removeprefix('test_')}": test
-    for module in (test_activities, test_archive)
+    for module in (test_activities, test_archive, test_institutions)
     for name, test in vars(module).items()
     if name.startswith("test_") and "app" in inspect.signature(test).parameters
 }
