@@ -98,6 +98,25 @@ def _plan(chance: random.Random, mediator: str) -> list[tuple[float, str, dict[s
     return [*plan, (days(2, 15), *ending)]
 
 
+# An institution that refers a case is its second party, through a representative (taken
+# by the case's number, not by chance: the year's other draws stay as they were).
+_INSTITUTIONS = {
+    "landlord": ("landlord", ("Ekidom", "Habitat de la Vienne")),
+    "school": ("school", ("Collège Jules Verne", "École Jacques Brel", "Lycée Victor Hugo")),
+    "transport-operator": ("transport-operator", ("Vitalis",)),
+    "city": ("city-service", ("Ville de Poitiers, tranquillité publique",)),
+}
+
+
+def institution(referral: str, number: int) -> tuple[str, str] | None:
+    """The institution a case referred by `referral` involves, as (kind, name); None else."""
+    found = _INSTITUTIONS.get(referral)
+    if found is None:
+        return None
+    kind, names = found
+    return kind, names[number % len(names)]
+
+
 def _story(
     app: Mediations, chance: random.Random, number: int, opened: datetime, end: datetime
 ) -> list[Step]:
@@ -116,6 +135,7 @@ def _story(
             referral=referral,
             parties=[resident(number, "A"), resident(number, "B")],
             party_ids=parties,
+            institutions=[None, institution(referral, number)],
         )
 
     def command(name: str, fields: dict[str, Any]) -> Callable[[], None]:
