@@ -15,6 +15,8 @@ from uuid import UUID
 import pytest
 
 from mediation_domain import Mediations, rules
+from mediation_domain.activities import Orientation
+from mediation_domain.activity_values import OrientationOutcome
 from mediation_domain.application.service import MediationService
 from mediation_domain.archive import ArchivedRecord, archive_id
 from mediation_domain.authorisation import NotAllowedError, Principal, Role
@@ -216,3 +218,24 @@ def test_an_archive_read_of_a_record_of_another_kind_records_nothing(app: Mediat
     with pytest.raises(CaseNotFoundError, match="no archived orientation"):
         desk.read_archived_person(case, reason="litigation")
     assert app.recorder.max_notification_id() == before
+
+
+def test_the_replay_finds_a_follow_up_recorded_after_its_orientation_was_archived(
+    app: Mediations,
+) -> None:
+    _, oriented, _ = old_records(app)
+    app.apply_archive("2y", now=NOW)
+    with pytest.raises(LifecycleError, match="in the archive"):
+        app.follow_up(oriented, outcome="right-opened")  # the command refuses it
+    forged = Orientation.FollowedUp(
+        originator_id=oriented,
+        originator_version=2,
+        timestamp=NOW + timedelta(minutes=1),
+        followed_up_on=NOW.date(),
+        outcome=OrientationOutcome.RIGHT_OPENED,
+        next_follow_up_on=None,
+    )
+    findings = list(rules.review([*app.history(), forged]))
+    assert [(f.case_id, f.violation.rule) for f in findings] == [
+        (oriented, "archived-records-are-not-followed-up")
+    ]

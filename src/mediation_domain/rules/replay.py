@@ -70,9 +70,13 @@ def review_positioned(history: Iterable[tuple[int, Replayable]]) -> Iterator[Fin
     """
     cases: dict[int, Any] = {}
     closed: dict[int, _ClosedCase | _Recorded] = {}
+    archived: set[int] = set()  # records in the intermediate archive: no longer followed up
     for position, event in history:
         case_id = event.originator_id
         key = case_id.int  # hashing the int is native; hashing a UUID runs Python code
+        late = _after_archiving(archived, key, event)
+        if late is not None:
+            yield Finding(position, case_id, event.originator_version, late)
         ended = closed.get(key)
         if ended is not None:
             for violation in ended.after(event):
@@ -99,6 +103,23 @@ def review_positioned(history: Iterable[tuple[int, Replayable]]) -> Iterator[Fin
             closed[key] = _Recorded(case.version, case.modified_on)
         else:
             cases[key] = case
+
+
+def _after_archiving(archived: set[int], key: int, event: Replayable) -> Violation | None:
+    """Remember what is archived; a follow-up of an archived orientation breaks a rule.
+
+    The command refuses it (Activities.follow_up reads the archive entry); the rule spans
+    two records, so the replay holds it here rather than in the per-record catalogue.
+    """
+    name = type(event).__name__
+    if name == "RecordArchived":
+        archived.add(event.record.int)  # type: ignore[attr-defined]
+    elif name == "FollowedUp" and key in archived:
+        message = (
+            "a follow-up recorded on an orientation in the archive: it is no longer followed up"
+        )
+        return Violation("archived-records-are-not-followed-up", message, LifecycleError)
+    return None
 
 
 _CLOSING = frozenset({"Withdrawn", "Resolved"})
