@@ -18,9 +18,10 @@ from uuid import UUID
 import attrs
 from eventsourcing.application import AggregateNotFoundError
 
+from mediation_domain.application.activity_input import _activity_id
 from mediation_domain.archive import ArchivedRecord, archive_id
 from mediation_domain.case import stamped_by
-from mediation_domain.errors import CaseNotFoundError, InvalidInputError, quoted
+from mediation_domain.errors import CaseNotFoundError, InvalidInputError
 from mediation_domain.ports import Condition
 from mediation_domain.privacy import RetentionPeriod
 from mediation_domain.values import ReasonCode
@@ -88,7 +89,7 @@ class Archiving:
         day = cutoff.date().isoformat()
         where = [Condition("kind", "=", "orientation"), Condition("contact", "<", day)]
         found += [
-            ArchiveDue(UUID(doc["id"]), "orientation", _end_of(doc["last_contact_on"]))
+            ArchiveDue(UUID(doc["id"]), "orientation", last_contact_of(doc))
             for doc in self.activity_index.select(where)
             if doc.get("subject") and not doc.get("erased")
         ]
@@ -129,7 +130,7 @@ class Archiving:
         for an id of another kind.
         """
         code = _reason(reason)
-        uuid = _record_id(record)
+        uuid = _activity_id(record, "record")
         try:
             entry: object = self.repository.get(archive_id(uuid))
         except AggregateNotFoundError:
@@ -147,9 +148,13 @@ def withheld(app: Archiving, records: Collection[UUID]) -> set[UUID]:
     return app.archived(records) if records else set()
 
 
-def _end_of(day: str) -> datetime:
-    """The last contact of an orientation, a day: taken as that day's end, in UTC."""
-    return datetime.fromisoformat(day).replace(hour=23, minute=59, second=59, tzinfo=UTC)
+def last_contact_of(orientation: dict[str, Any]) -> datetime:
+    """An indexed orientation's last contact, a day, taken as that day's end (UTC).
+
+    Archiving and retention both count from it: the same moment for both.
+    """
+    day = datetime.fromisoformat(orientation["last_contact_on"])
+    return day.replace(hour=23, minute=59, second=59, tzinfo=UTC)
 
 
 def _reason(text: object) -> ReasonCode:
@@ -159,12 +164,4 @@ def _reason(text: object) -> ReasonCode:
     return ReasonCode(text.strip())
 
 
-def _record_id(value: object) -> UUID:
-    try:
-        return UUID(str(value).strip())
-    except ValueError:
-        message = f"invalid record id {quoted(value)}: expected a UUID"
-        raise InvalidInputError(message) from None
-
-
-__all__ = ["ArchiveDue", "Archiving", "period_of", "withheld"]
+__all__ = ["ArchiveDue", "Archiving", "last_contact_of", "period_of", "withheld"]

@@ -11,7 +11,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.persistence import Recording
 
-from mediation_domain.application.archiving import period_of
+from mediation_domain.application.archiving import last_contact_of, period_of
 from mediation_domain.case import MediationCase, stamped_by
 from mediation_domain.errors import ConcurrencyError, InvalidInputError, quoted
 from mediation_domain.ports import Condition
@@ -176,7 +176,7 @@ class Erasing:
             RetentionDue(
                 UUID(doc["id"]),
                 None,
-                _end_of_day(doc["last_contact_on"]),
+                last_contact_of(doc),
                 (doc["subject"],),
                 (),
                 kind="orientation",
@@ -286,8 +286,3 @@ def _in_clear(case: MediationCase, subjects: Sequence[str]) -> int:
         value.scheme == LEGACY_CLEAR and value.subject in subjects
         for _, _, value in case.sealed_values()
     )
-
-
-def _end_of_day(day: str) -> datetime:
-    """An orientation's last contact, a day, taken as its end (UTC), as the archive takes it."""
-    return datetime.fromisoformat(day).replace(hour=23, minute=59, second=59, tzinfo=UTC)
