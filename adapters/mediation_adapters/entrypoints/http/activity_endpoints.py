@@ -177,13 +177,11 @@ def _one_of(desk: PrincipalService, collection: Collection, activity_id: str) ->
 def _archived(desk: PrincipalService, orientation_id: str, reason: str) -> dict[str, Any]:
     """The archived orientation and its person's name, read for `reason` (else 404)."""
     missing = Problem(404, "not-found", f"no archived orientation {orientation_id}")
-    try:
-        found = desk.get_activity(orientation_id)  # an orientation, before a read is recorded
-        if found["kind"] != ORIENTATIONS.kind:
-            raise missing
-        return found | {"person_name": desk.read_archived_person(orientation_id, reason=reason)}
+    try:  # the service records nothing for an id of another kind, nor one not archived
+        name = desk.read_archived_person(orientation_id, reason=reason)
     except CaseNotFoundError:
         raise missing from None
+    return desk.get_activity(orientation_id) | {"person_name": name}
 
 
 def _named(desk: PrincipalService, orientation_id: str) -> dict[str, Any]:
