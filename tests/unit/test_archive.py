@@ -86,6 +86,8 @@ def test_an_archived_records_personal_values_are_withheld_from_every_view(
     listed = next(view for view in app.list_cases() if view.case_id == case)
     assert {party.name for party in listed.parties} == {ARCHIVED}
     assert app.orientation_person(oriented) == ARCHIVED
+    # As it stood before it closed, too: the archive holds the record, not a version of it.
+    assert {party.name for party in app.get_case(case, version=1).parties} == {ARCHIVED}
     still_in_use = next(view for view in app.list_cases() if view.case_id != case)
     assert [party.name for party in still_in_use.parties] == ["X"]
 

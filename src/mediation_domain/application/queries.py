@@ -117,9 +117,10 @@ class Queries:
     ) -> CaseView:
         """The case now, or as it stood after its event `version` (1 = the request) or at `at`.
 
-        A naive `at` is taken as UTC.
+        A naive `at` is taken as UTC. An archived case's values are withheld in every version.
         """
         case = self._load(case_id)
+        withheld = self._withheld([case])  # as it stands now: as of any version too
         if at is not None:
             if version is not None:
                 raise InvalidInputError("give a version or a time, not both")
@@ -133,7 +134,7 @@ class Queries:
                 message = f"version must be between 1 and {case.version}, not {quoted(version)}"
                 raise InvalidInputError(message)
             case = self.repository.get(case.id, version=version, projector_func=_project)
-        return CaseView.of(case, self.sealer, self.archived([case.id]))
+        return CaseView.of(case, self.sealer, withheld)
 
     def get_case_from_archive(self, case_id: UUID | str) -> CaseView:
         """The case with its personal values, archived or not (record the read first)."""
@@ -252,7 +253,15 @@ class Queries:
 
     def _views(self, cases: Sequence[MediationCase]) -> list[CaseView]:
         """The cases' views, the values of archived ones withheld."""
-        return CaseView.all_of(cases, self.sealer, self.archived([case.id for case in cases]))
+        return CaseView.all_of(cases, self.sealer, self._withheld(cases))
+
+    def _withheld(self, cases: Sequence[MediationCase]) -> set[UUID]:
+        """Which of the cases, as they stand, are archived: their values are withheld.
+
+        Only a closed case is ever archived: an open one costs no read of the archive (the
+        service shows the case after every command).
+        """
+        return self.archived([case.id for case in cases if case.closed_as is not None])
 
     def _loaded(self, found: Sequence[IndexedCase], wanted: _Wanted) -> list[MediationCase]:
         """The cases the index found, loaded together, less any changed since it was read."""
